@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { classifySchema } from './sections/classify.js';
+import { detectSchema } from './sections/detect.js';
+import { emotionSchema } from './sections/emotion.js';
+import { ingestSchema } from './sections/ingest.js';
+import { serverSchema } from './sections/server.js';
+import { sinkSchema } from './sections/sink.js';
+
+/** The one config schema: every field has a description, a default and bounds; unknown keys fail. */
+export const configSchema = z
+  .object({
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log level on stderr.'),
+    ingest: ingestSchema.prefault({}),
+    detect: detectSchema.prefault({}),
+    classify: classifySchema.prefault({}),
+    emotion: emotionSchema.prefault({}),
+    sink: sinkSchema.prefault({}),
+    server: serverSchema.prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+export const classifySchema = z
+  .object({
+    estimator: z
+      .enum(['mesh', 'cnn', 'fusion'])
+      .default('mesh')
+      .describe('AU estimator: mesh geometry, the CNN model bundle, or a weighted fusion of both.'),
+    model: z.string().default('models/au-mobilenet').describe('Path of the CNN model bundle folder.'),
+    provider: z
+      .enum(['cpu', 'cuda', 'tensorrt', 'auto'])
+      .default('cpu')
+      .describe('ONNX Runtime execution provider; auto takes the first that loads.'),
+    intraOpThreads: z.number().int().min(0).max(256).default(2).describe('ORT intra-op threads (0: ORT default).'),
+    maxBatch: z.number().int().min(1).max(256).default(16).describe('Largest inference batch.'),
+    maxWaitMs: z.number().min(0).max(1000).default(8).describe('Longest wait to fill a batch.'),
+    maxPendingPerStream: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(64)
+      .describe('Pending faces per stream before the oldest are dropped.'),
+    fusionWeight: z.number().min(0).max(1).default(0.5).describe('Weight of the CNN in fusion (mesh gets 1 - w).'),
+  })
+  .strict();

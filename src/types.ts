@@ -1,0 +1,157 @@
+/**
+ * Contracts between stages (see DESIGN.md). Every stage consumes and produces these named readonly
+ * types; nothing else crosses a stage boundary.
+ */
+
+/** The 12 DISFA action units, in the order every model and message uses. */
+export const AU_KEYS = [
+  'AU1',
+  'AU2',
+  'AU4',
+  'AU5',
+  'AU6',
+  'AU9',
+  'AU12',
+  'AU15',
+  'AU17',
+  'AU20',
+  'AU25',
+  'AU26',
+] as const;
+export type AuKey = (typeof AU_KEYS)[number];
+/** The 8-AU subset of the standard DISFA benchmark. */
+export const DISFA8: readonly AuKey[] = ['AU1', 'AU2', 'AU4', 'AU6', 'AU9', 'AU12', 'AU25', 'AU26'];
+export type AuVector = Readonly<Record<AuKey, number>>;
+
+/** Schema version carried by every published message. */
+export const SCHEMA_VERSION = 1 as const;
+
+/**
+ * One decoded video frame, RGB24, row-major, `width*height*3` bytes.
+ * `rgb` belongs to a pool: call `release()` once the stage that holds the frame is done with it,
+ * and never keep a reference to `rgb` after that.
+ */
+export interface Frame {
+  readonly streamId: string;
+  readonly seq: number;
+  readonly ptsMs: number;
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: Uint8Array;
+  /** Wall-clock time (ms since epoch) when the frame was fully read from the decoder; for latency. */
+  readonly decodedAt: number;
+  readonly release: () => void;
+}
+
+/** Axis-aligned box in frame pixels. */
+export interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+/** An RGB24 image that the holder owns (not pooled). */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: Uint8Array;
+}
+
+/** Aligned face crop: the exact pixels an AU model sees. */
+export interface AlignedCrop extends RgbImage {
+  /** 2x3 affine matrix mapping crop pixels to source-frame pixels, row-major [a, b, tx, c, d, ty]. */
+  readonly toSource: readonly number[];
+  readonly templateId: string;
+}
+
+/** A face found by a detector in one image (no identity yet). */
+export interface FaceDetection {
+  readonly box: Box;
+  readonly score: number;
+  /** Dense mesh in frame pixels, xyz interleaved (468 or 478 points); z in the same pixel scale. */
+  readonly mesh: Float32Array;
+}
+
+export interface FaceObservation {
+  readonly streamId: string;
+  readonly seq: number;
+  readonly ptsMs: number;
+  readonly decodedAt: number;
+  readonly trackId: number;
+  readonly box: Box;
+  readonly score: number;
+  readonly mesh: Float32Array;
+  /** True when this frame ran the detector; false when the face was followed by the tracker. */
+  readonly detected: boolean;
+  readonly crop: AlignedCrop;
+}
+
+export interface AuSample {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'au';
+  readonly streamId: string;
+  readonly trackId: number;
+  readonly seq: number;
+  readonly ptsMs: number;
+  readonly au: AuVector;
+  readonly model: string;
+  /** Wall-clock decode time of the source frame, for end-to-end latency. */
+  readonly decodedAt: number;
+}
+
+export type EmotionPhase = 'start' | 'update' | 'end';
+
+export interface EmotionEvent {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'emotion';
+  readonly id: string;
+  readonly phase: EmotionPhase;
+  readonly streamId: string;
+  readonly trackId: number;
+  readonly emotion: string;
+  readonly confidence: number;
+  readonly startMs: number;
+  readonly endMs?: number;
+  readonly peak: number;
+  readonly aus: Partial<AuVector>;
+  /** AUs of the emotion's prototype that the estimator does not measure. */
+  readonly missingAus: readonly string[];
+}
+
+export type StreamState = 'connecting' | 'live' | 'stalled' | 'reconnecting' | 'ended' | 'failed';
+
+export interface StreamStatus {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'status';
+  readonly streamId: string;
+  readonly state: StreamState;
+  readonly atMs: number;
+  readonly detail?: string;
+  readonly code?: string;
+  readonly attempt?: number;
+}
+
+export interface TrackEvent {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'track';
+  readonly phase: 'start' | 'end';
+  readonly streamId: string;
+  readonly trackId: number;
+  readonly ptsMs: number;
+}
+
+export interface Engagement {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'engagement';
+  readonly streamId: string;
+  /** Null for the per-stream aggregate. */
+  readonly trackId: number | null;
+  readonly ptsMs: number;
+  readonly windowMs: number;
+  readonly score: number;
+  readonly components: Readonly<Record<string, number>>;
+}
+
+/** Everything a sink can publish. */
+export type Message = AuSample | EmotionEvent | StreamStatus | TrackEvent | Engagement;
