@@ -155,3 +155,21 @@ export interface Engagement {
 
 /** Everything a sink can publish. */
 export type Message = AuSample | EmotionEvent | StreamStatus | TrackEvent | Engagement;
+
+/** Output of the detect stage for one frame: the frame's faces (with crops) and track lifecycle. */
+export interface FrameFaces {
+  readonly streamId: string;
+  readonly seq: number;
+  readonly ptsMs: number;
+  readonly decodedAt: number;
+  readonly width: number;
+  readonly height: number;
+  readonly faces: readonly FaceObservation[];
+  readonly tracks: readonly TrackEvent[];
+}
+
+/** Output of the classify stage: the frame's faces with the AU samples computed for them. */
+export interface FrameAus extends FrameFaces {
+  /** One per classified face; a face may lack a sample when backpressure dropped it (counted). */
+  readonly samples: readonly AuSample[];
+}

@@ -68,7 +68,10 @@ export function envOverrides(env: NodeJS.ProcessEnv): Plain {
     if (typeof def === 'number') value = raw.trim() === '' ? Number.NaN : Number(raw);
     else if (typeof def === 'boolean') {
       if (!/^(true|false|1|0)$/i.test(raw)) {
-        throw new ConfigError('CONFIG_INVALID', `config key "${key}" (from ${name}): value "${raw}" is not allowed: expected true or false`);
+        throw new ConfigError(
+          'CONFIG_INVALID',
+          `config key "${key}" (from ${name}): value "${raw}" is not allowed: expected true or false`,
+        );
       }
       value = /^(true|1)$/i.test(raw);
     }
@@ -83,12 +86,17 @@ function readConfigFile(file: string): Plain {
   try {
     data = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError('CONFIG_PARSE', `config file ${file} is not valid YAML/JSON: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      'CONFIG_PARSE',
+      `config file ${file} is not valid YAML/JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (data == null) return {};
-  if (!isPlain(data)) throw new ConfigError('CONFIG_INVALID', `config file ${file} must hold a mapping at the top level`);
+  if (!isPlain(data))
+    throw new ConfigError('CONFIG_INVALID', `config file ${file} must hold a mapping at the top level`);
   return data;
 }
 

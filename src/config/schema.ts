@@ -9,7 +9,10 @@ import { sinkSchema } from './sections/sink.js';
 /** The one config schema: every field has a description, a default and bounds; unknown keys fail. */
 export const configSchema = z
   .object({
-    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log level on stderr.'),
+    logLevel: z
+      .enum(['debug', 'info', 'warn', 'error', 'silent'])
+      .default('info')
+      .describe('Log level on stderr.'),
     ingest: ingestSchema.prefault({}),
     detect: detectSchema.prefault({}),
     classify: classifySchema.prefault({}),

@@ -11,7 +11,13 @@ export const classifySchema = z
       .enum(['cpu', 'cuda', 'tensorrt', 'auto'])
       .default('cpu')
       .describe('ONNX Runtime execution provider; auto takes the first that loads.'),
-    intraOpThreads: z.number().int().min(0).max(256).default(2).describe('ORT intra-op threads (0: ORT default).'),
+    intraOpThreads: z
+      .number()
+      .int()
+      .min(0)
+      .max(256)
+      .default(2)
+      .describe('ORT intra-op threads (0: ORT default).'),
     maxBatch: z.number().int().min(1).max(256).default(16).describe('Largest inference batch.'),
     maxWaitMs: z.number().min(0).max(1000).default(8).describe('Longest wait to fill a batch.'),
     maxPendingPerStream: z
@@ -21,6 +27,11 @@ export const classifySchema = z
       .max(10_000)
       .default(64)
       .describe('Pending faces per stream before the oldest are dropped.'),
-    fusionWeight: z.number().min(0).max(1).default(0.5).describe('Weight of the CNN in fusion (mesh gets 1 - w).'),
+    fusionWeight: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Weight of the CNN in fusion (mesh gets 1 - w).'),
   })
   .strict();

@@ -21,7 +21,9 @@ export const ingestSchema = z
       .min(2)
       .max(256)
       .default(8)
-      .describe('Frame buffers per stream; when all are in use, decoding waits (files) or frames are dropped (live).'),
+      .describe(
+        'Frame buffers per stream; when all are in use, decoding waits (files) or frames are dropped (live).',
+      ),
     rtspTransport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport.'),
     stallTimeoutMs: z
       .number()
@@ -35,7 +37,12 @@ export const ingestSchema = z
         initialMs: z.number().int().min(50).max(60_000).default(500).describe('First reconnect delay.'),
         maxMs: z.number().int().min(100).max(600_000).default(30_000).describe('Largest reconnect delay.'),
         factor: z.number().min(1).max(10).default(2).describe('Backoff multiplier per failed attempt.'),
-        jitter: z.number().min(0).max(1).default(0.2).describe('Random fraction added to or taken from each delay.'),
+        jitter: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.2)
+          .describe('Random fraction added to or taken from each delay.'),
         maxAttempts: z
           .number()
           .int()

@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { SourceError } from '../errors.js';
+import type { RgbImage } from '../types.js';
+
+function run(
+  cmd: string,
+  args: readonly string[],
+  input?: Uint8Array,
+): Promise<{ out: Buffer; err: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', (e) =>
+      reject(new SourceError('FFMPEG_MISSING', `cannot run ${cmd}: ${e.message}`, { cause: e })),
+    );
+    child.on('close', (code) => resolve({ out: Buffer.concat(out), err, code: code ?? 1 }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(input ?? null);
+  });
+}
+
+/** Decodes a still image (JPEG, PNG, …) to RGB24 with ffprobe + ffmpeg; a non-image gets a clear SourceError. */
+export async function decodeImage(file: string): Promise<RgbImage> {
+  if (!existsSync(file)) throw new SourceError('SOURCE_NOT_FOUND', `${file}: no such file`);
+  const probe = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height,codec_type',
+    '-of',
+    'csv=p=0',
+    '--',
+    file,
+  ]);
+  const m = /^(\d+),(\d+)/m.exec(probe.out.toString().replace(/^video,/m, ''));
+  if (probe.code !== 0 || !m) {
+    const why = probe.err.trim().split('\n').pop() || 'no image stream';
+    throw new SourceError('NOT_AN_IMAGE', `${file}: not a readable image (${why})`);
+  }
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  const dec = await run('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
+  if (dec.code !== 0 || dec.out.length !== width * height * 3) {
+    throw new SourceError(
+      'NOT_AN_IMAGE',
+      `${file}: cannot decode image (${dec.err.trim().split('\n').pop() ?? 'short output'})`,
+    );
+  }
+  return { width, height, rgb: new Uint8Array(dec.out.buffer, dec.out.byteOffset, dec.out.length) };
+}
+
+/** Encodes RGB24 pixels as PNG bytes (contact sheets, debug crops). */
+export async function encodePng(img: RgbImage): Promise<Buffer> {
+  const res = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${img.width}x${img.height}`,
+      '-i',
+      '-',
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-vcodec',
+      'png',
+      '-',
+    ],
+    img.rgb,
+  );
+  if (res.code !== 0) throw new SourceError('ENCODE_FAILED', `PNG encode failed: ${res.err.trim()}`);
+  return res.out;
+}
