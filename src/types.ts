@@ -154,7 +154,7 @@ export interface Engagement {
 }
 
 /** Everything a sink can publish. */
-export type Message = AuSample | EmotionEvent | StreamStatus | TrackEvent | Engagement;
+export type Message = AuSample | EmotionEvent | StreamStatus | TrackEvent | Engagement | AuSummary;
 
 /** Output of the detect stage for one frame: the frame's faces (with crops) and track lifecycle. */
 export interface FrameFaces {
@@ -172,4 +172,23 @@ export interface FrameFaces {
 export interface FrameAus extends FrameFaces {
   /** One per classified face; a face may lack a sample when backpressure dropped it (counted). */
   readonly samples: readonly AuSample[];
+}
+
+/** Per-track AU summary over one summary period (emotion stage, every `emotion.summaryIntervalMs`). */
+export interface AuSummary {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'au_summary';
+  readonly streamId: string;
+  readonly trackId: number;
+  /** Time of the first and last sample summarised (stream time, ms). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly samples: number;
+  /** Mean and max of the raw per-frame probabilities over the period. */
+  readonly mean: Partial<AuVector>;
+  readonly max: Partial<AuVector>;
+  /** Smoothed probabilities at `toMs`. */
+  readonly smoothed: Partial<AuVector>;
+  /** AUs present at `toMs` (smoothed, with the emotion on/off thresholds and minimum duration). */
+  readonly present: readonly AuKey[];
 }
