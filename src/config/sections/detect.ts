@@ -21,5 +21,14 @@ export const detectSchema = z
       .default(6)
       .describe('Frames a track survives without a matching detection before it ends.'),
     minIou: z.number().min(0).max(1).default(0.3).describe('Minimum IoU to match a detection to a track.'),
+    cutThreshold: z
+      .number()
+      .min(0)
+      .max(255)
+      .default(25)
+      .describe(
+        'Mean absolute pixel difference (0-255) between consecutive frames that marks a cut to a new shot: ' +
+          'all tracks end and the detector runs at once (0 disables).',
+      ),
   })
   .strict();

@@ -1,0 +1,186 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import { PACKAGE_ROOT } from '../config/index.js';
+import { DetectError } from '../errors.js';
+import type { Box, FaceDetection, RgbImage } from '../types.js';
+import type { FaceDetector } from './detector.js';
+import { LOCAL_SCHEME, registerLocalModelLoader } from './model-loader.js';
+
+type DetectCfg = Config['detect'];
+
+/* Minimal structural types for the parts of human we use (its own typings pull in the tfjs-node build). */
+interface HumanTensor {
+  dispose(): void;
+}
+interface HumanFace {
+  box: [number, number, number, number];
+  score: number;
+  boxScore: number;
+  faceScore: number;
+  mesh: number[][];
+}
+interface HumanResult {
+  face: HumanFace[];
+  error?: string | null;
+}
+interface HumanInstance {
+  tf: {
+    io: { registerLoadRouter(r: (url: string | string[]) => unknown): void };
+    tensor(values: Uint8Array | Int32Array, shape: number[], dtype: string): HumanTensor;
+    setBackend(name: string): Promise<boolean>;
+    engine(): { reset(): void };
+  };
+  load(): Promise<void>;
+  init(): Promise<void>;
+  detect(input: HumanTensor, cfg?: Record<string, unknown>): Promise<HumanResult>;
+}
+
+const require = createRequire(import.meta.url);
+const HUMAN_DIR = path.join(PACKAGE_ROOT, 'node_modules', '@vladmandic', 'human');
+const WASM_DIR = path.join(PACKAGE_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+
+/** A whole-frame change above this (mean squared difference / 255) means a cut: run the full detector. */
+const CUT_SENSITIVITY = 2;
+
+function humanConfig(cfg: DetectCfg): Record<string, unknown> {
+  const off = { enabled: false };
+  return {
+    backend: 'wasm',
+    // The wasm binaries and models are loaded from the local package folders only.
+    wasmPath: `${WASM_DIR}/`,
+    wasmPlatformFetch: false,
+    modelBasePath: `${LOCAL_SCHEME}${path.join(HUMAN_DIR, 'models')}/`,
+    cacheModels: false,
+    validateModels: false,
+    debug: false,
+    async: true,
+    warmup: 'none',
+    cacheSensitivity: CUT_SENSITIVITY,
+    filter: { enabled: false },
+    gesture: off,
+    body: off,
+    hand: off,
+    object: off,
+    segmentation: off,
+    face: {
+      enabled: true,
+      detector: {
+        enabled: true,
+        modelPath: 'blazeface.json',
+        rotation: true,
+        maxDetected: cfg.maxFaces,
+        minConfidence: cfg.minScore,
+        minSize: cfg.minFaceSize,
+        iouThreshold: 0.1,
+        skipFrames: 0,
+        skipTime: 0,
+        return: false,
+      },
+      mesh: { enabled: true, modelPath: 'facemesh.json', keepInvalid: false },
+      iris: { enabled: true, modelPath: 'iris.json', skipFrames: 0, skipTime: 0 },
+      attention: off,
+      emotion: off,
+      description: off,
+      antispoof: off,
+      liveness: off,
+      gear: off,
+    },
+  };
+}
+
+function toDetection(f: HumanFace, img: RgbImage): FaceDetection {
+  const mesh = new Float32Array(f.mesh.length * 3);
+  f.mesh.forEach((p, i) => {
+    mesh[i * 3] = p[0] ?? 0;
+    mesh[i * 3 + 1] = p[1] ?? 0;
+    mesh[i * 3 + 2] = p[2] ?? 0;
+  });
+  const [x, y, w, h] = f.box;
+  const box: Box = clampBox({ x, y, w, h }, img.width, img.height);
+  return { box, score: f.score, mesh };
+}
+
+function clampBox(b: Box, width: number, height: number): Box {
+  const x = Math.max(0, b.x);
+  const y = Math.max(0, b.y);
+  return { x, y, w: Math.min(width, b.x + b.w) - x, h: Math.min(height, b.y + b.h) - y };
+}
+
+let loading: Promise<HumanInstance> | null = null;
+
+/** One Human per process: its face cache is module-global, so more instances would share it anyway. */
+function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
+  if (!loading) {
+    loading = (async () => {
+      const { Human } = require(path.join(HUMAN_DIR, 'dist', 'human.node-wasm.js')) as {
+        Human: new (c: Record<string, unknown>) => HumanInstance;
+      };
+      const human = new Human(humanConfig(cfg));
+      registerLocalModelLoader(human.tf.io);
+      await human.init();
+      await human.load();
+      return human;
+    })().catch((e: unknown) => {
+      loading = null;
+      throw new DetectError('DETECTOR_LOAD_FAILED', `face detector failed to load: ${String(e)}`, {
+        cause: e,
+      });
+    });
+  }
+  return loading;
+}
+
+/**
+ * FaceDetector on @vladmandic/human (blazeface + facemesh + iris, 478 points) on tfjs-wasm.
+ * Calls are serialised (one wasm thread). `follow` runs only the mesh model on the boxes of the
+ * previous call when that call was made for the same session; otherwise it runs the full detector.
+ */
+export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector> {
+  const human = await loadHuman(cfg);
+  const base = humanConfig(cfg);
+  let queue: Promise<unknown> = Promise.resolve();
+  let owner: object | null = null;
+  let closed = false;
+
+  const run = (img: RgbImage, session: object | null, full: boolean): Promise<FaceDetection[]> => {
+    if (closed) return Promise.reject(new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
+    const job = queue.then(async () => {
+      const reuse = !full && session !== null && owner === session;
+      owner = session;
+      const t = human.tf.tensor(img.rgb, [1, img.height, img.width, 3], 'int32');
+      try {
+        const perCall = {
+          ...base,
+          face: {
+            ...(base.face as object),
+            detector: {
+              ...((base.face as { detector: object }).detector as object),
+              skipFrames: reuse ? Number.MAX_SAFE_INTEGER : 0,
+              skipTime: reuse ? Number.MAX_SAFE_INTEGER : 0,
+            },
+          },
+        };
+        const res = await human.detect(t, perCall);
+        if (res.error) throw new DetectError('DETECT_FAILED', `face detection failed: ${res.error}`);
+        return res.face
+          .map((f) => toDetection(f, img))
+          .filter((d) => d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore)
+          .slice(0, cfg.maxFaces);
+      } finally {
+        t.dispose();
+      }
+    });
+    queue = job.catch(() => undefined);
+    return job;
+  };
+
+  return {
+    detect: (img, session) => run(img, session ?? null, true),
+    follow: (img, session) => run(img, session, false),
+    close: async () => {
+      closed = true;
+      await queue;
+    },
+  };
+}

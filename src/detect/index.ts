@@ -1,0 +1,26 @@
+/** The detect stage's public face: detector, alignment, tracker and the detect+track operator. */
+export {
+  type Affine,
+  alignFace,
+  alignmentPoints,
+  applyAffine,
+  invertAffine,
+  MESH_POINTS,
+  similarityTransform,
+  TEMPLATE_ID,
+  TEMPLATE_UNIT,
+  templatePoints,
+  warpAffine,
+} from './align.js';
+export { createFaceDetector, type FaceDetector } from './detector.js';
+export { detectAndTrack } from './stage.js';
+export {
+  endAllTracks,
+  initialTrackerState,
+  iou,
+  type Track,
+  type TrackerOptions,
+  type TrackerState,
+  type TrackerUpdate,
+  updateTracks,
+} from './tracker.js';
