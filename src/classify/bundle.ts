@@ -1,0 +1,115 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { PACKAGE_ROOT } from '../config/index.js';
+import { ModelError } from '../errors.js';
+import { AU_KEYS, type AuKey } from '../types.js';
+
+/**
+ * The model card (`model.json`) of a bundle. Preprocessing contract, shared with the trainer:
+ * `x[c] = (pixel[c] / range - mean[c]) / std[c]`, channels in `colorOrder`, laid out NCHW.
+ */
+export const cardSchema = z
+  .object({
+    name: z.string().min(1),
+    version: z.string().min(1),
+    backbone: z.string().min(1),
+    input: z.object({
+      size: z.number().int().min(8).max(1024),
+      layout: z.literal('NCHW'),
+      mean: z.tuple([z.number(), z.number(), z.number()]),
+      std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+      colorOrder: z.enum(['RGB', 'BGR']),
+      range: z.number().positive(),
+    }),
+    aus: z.array(z.string()).min(1),
+    thresholds: z.record(z.string(), z.number().min(0).max(1)),
+    alignment: z.string().min(1),
+    trainingData: z.unknown().optional(),
+    initialWeights: z.unknown().optional(),
+    loss: z.unknown().optional(),
+    metrics: z.unknown().optional(),
+    date: z.string().optional(),
+  })
+  .loose();
+export type ModelCard = z.infer<typeof cardSchema>;
+
+/** A validated bundle: the card, the ONNX bytes, and where each model output goes in `AU_KEYS` order. */
+export interface ModelBundle {
+  readonly dir: string;
+  readonly card: ModelCard;
+  readonly onnxPath: string;
+  /** `outputIndex[k]` = index of `AU_KEYS[k]` in the model's output row, or -1 when the model lacks it. */
+  readonly outputIndex: readonly number[];
+  readonly aus: readonly AuKey[];
+  readonly thresholds: Readonly<Partial<Record<AuKey, number>>>;
+}
+
+const fail = (dir: string, code: string, problem: string, cause?: unknown): never => {
+  throw new ModelError(code, `model bundle ${dir}: ${problem}`, cause === undefined ? undefined : { cause });
+};
+
+/** Accepts `AU12`, `au12`, `AU 12`, `12`: cards written by other tools name AUs loosely. */
+export function auKeyOf(name: string): AuKey | undefined {
+  const m = /^\s*(?:au)?\s*0*(\d+)\s*$/i.exec(name);
+  const key = m ? `AU${m[1]}` : '';
+  return (AU_KEYS as readonly string[]).includes(key) ? (key as AuKey) : undefined;
+}
+
+/** Alignment template ids the detect stage knows: `config/alignment/*.json` (its `id`, else the file name). */
+export function knownAlignmentTemplates(dir = join(PACKAGE_ROOT, 'config', 'alignment')): string[] {
+  if (!existsSync(dir)) return [];
+  const ids: string[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    ids.push(basename(f, '.json'));
+    try {
+      const id = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id?: unknown }).id;
+      if (typeof id === 'string') ids.push(id);
+    } catch {
+      // a malformed template is detect's problem; its file name still names it
+    }
+  }
+  return [...new Set(ids)];
+}
+
+export interface LoadBundleOptions {
+  /** Alignment template ids to accept; default: `knownAlignmentTemplates()`. */
+  readonly knownTemplates?: readonly string[];
+}
+
+/** Reads and validates `model.json` (the ONNX graph itself is checked when the session opens). */
+export function loadBundle(dirIn: string, opts: LoadBundleOptions = {}): ModelBundle {
+  const dir = resolve(dirIn);
+  if (!existsSync(dir)) fail(dir, 'BUNDLE_NOT_FOUND', 'no such folder');
+  const cardPath = join(dir, 'model.json');
+  const onnxPath = join(dir, 'model.onnx');
+  if (!existsSync(cardPath)) fail(dir, 'BUNDLE_MISSING_FILE', 'missing model.json');
+  if (!existsSync(onnxPath)) fail(dir, 'BUNDLE_MISSING_FILE', 'missing model.onnx');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(cardPath, 'utf8'));
+  } catch (e) {
+    fail(dir, 'BUNDLE_BAD_CARD', `model.json is not valid JSON (${(e as Error).message})`, e);
+  }
+  const parsed = cardSchema.safeParse(raw);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    fail(dir, 'BUNDLE_BAD_CARD', `model.json is invalid: ${why}`);
+  }
+  const card = (parsed as { data: ModelCard }).data;
+  const aus = card.aus.map((a) => auKeyOf(a) ?? fail(dir, 'BUNDLE_UNKNOWN_AU', `unknown AU "${a}" in aus`));
+  const dup = aus.find((a, i) => aus.indexOf(a) !== i);
+  if (dup) fail(dir, 'BUNDLE_BAD_CARD', `AU ${dup} listed twice in aus`);
+  const thresholds: Partial<Record<AuKey, number>> = {};
+  for (const [name, t] of Object.entries(card.thresholds)) {
+    const key = auKeyOf(name) ?? fail(dir, 'BUNDLE_UNKNOWN_AU', `unknown AU "${name}" in thresholds`);
+    thresholds[key] = t;
+  }
+  const known = opts.knownTemplates ?? knownAlignmentTemplates();
+  if (!known.includes(card.alignment)) {
+    const list = known.length ? known.join(', ') : 'none found in config/alignment';
+    fail(dir, 'BUNDLE_UNKNOWN_ALIGNMENT', `unknown alignment template "${card.alignment}" (known: ${list})`);
+  }
+  const outputIndex = AU_KEYS.map((k) => aus.indexOf(k));
+  return { dir, card, onnxPath, outputIndex, aus, thresholds };
+}

@@ -1,0 +1,68 @@
+import type { Config } from '../config/index.js';
+import { AupipeError, ModelError } from '../errors.js';
+import { CnnEstimator } from './cnn.js';
+import type { AuEstimator, CropSpec } from './estimator.js';
+import { FusionEstimator } from './fusion.js';
+
+export interface CreateEstimatorOptions {
+  /** The detect stage's crops; a bundle whose input size or alignment differs is refused at start. */
+  readonly crop?: CropSpec;
+  readonly log?: (msg: string) => void;
+  /** Alignment template ids to accept (default: `config/alignment/*.json`). */
+  readonly knownTemplates?: readonly string[];
+  /** Builds the mesh-geometry estimator (default: `src/classify/mesh`). */
+  readonly mesh?: () => Promise<AuEstimator>;
+}
+
+async function defaultMesh(): Promise<AuEstimator> {
+  const { MeshEstimator } = await import('./mesh/index.js');
+  return new MeshEstimator();
+}
+
+async function openCnn(cfg: Config['classify'], o: CreateEstimatorOptions): Promise<CnnEstimator> {
+  const cnn = await CnnEstimator.open(cfg.model, {
+    provider: cfg.provider,
+    intraOpThreads: cfg.intraOpThreads,
+    maxBatch: cfg.maxBatch,
+    ...(o.log ? { log: o.log } : {}),
+    ...(o.knownTemplates ? { knownTemplates: o.knownTemplates } : {}),
+  });
+  const input = cnn.bundle.card.input.size;
+  const problem =
+    o.crop && o.crop.size !== input
+      ? `takes ${input}x${input} crops but detect.cropSize is ${o.crop.size}: set detect.cropSize to ${input}`
+      : o.crop?.templateId && o.crop.templateId !== cnn.bundle.card.alignment
+        ? `was trained on alignment "${cnn.bundle.card.alignment}" but detect aligns with "${o.crop.templateId}"`
+        : undefined;
+  if (problem) {
+    await cnn.close();
+    throw new ModelError('CROP_MISMATCH', `model bundle ${cnn.bundle.dir}: ${problem}`);
+  }
+  return cnn;
+}
+
+/**
+ * Builds the configured estimator, or throws a ModelError that names the estimator and the bundle
+ * path it tried: the service refuses to start without a valid estimator.
+ */
+export async function createEstimator(
+  cfg: Config['classify'],
+  o: CreateEstimatorOptions = {},
+): Promise<AuEstimator> {
+  const mesh = o.mesh ?? defaultMesh;
+  try {
+    if (cfg.estimator === 'mesh') return await mesh();
+    const cnn = await openCnn(cfg, o);
+    if (cfg.estimator === 'cnn') return cnn;
+    try {
+      return new FusionEstimator(cnn, await mesh(), cfg.fusionWeight);
+    } catch (e) {
+      await cnn.close();
+      throw e;
+    }
+  } catch (e) {
+    const tried = cfg.estimator === 'mesh' ? 'the mesh-geometry estimator' : `model bundle ${cfg.model}`;
+    const msg = `cannot start AU estimator "${cfg.estimator}" (tried ${tried}): ${(e as Error).message}`;
+    throw new ModelError(e instanceof AupipeError ? e.code : 'ESTIMATOR_UNAVAILABLE', msg, { cause: e });
+  }
+}

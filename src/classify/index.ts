@@ -1,0 +1,16 @@
+/** The classify stage's public face: estimators, the shared batcher, the stage operator, metrics. */
+export {
+  AuBatcher,
+  type BatcherOptions,
+  type BatcherStats,
+  type BatchResult,
+  type Clock,
+  systemClock,
+} from './batcher.js';
+export { auKeyOf, knownAlignmentTemplates, loadBundle, type ModelBundle, type ModelCard } from './bundle.js';
+export { CnnEstimator } from './cnn.js';
+export { type CreateEstimatorOptions, createEstimator } from './create.js';
+export type { AuEstimator, CropSpec } from './estimator.js';
+export { FusionEstimator, fuse } from './fusion.js';
+export { auc, type BinaryMetrics, binaryMetrics, meanFinite, prf, subjectFolds } from './metrics.js';
+export { classifyFaces } from './stage.js';
