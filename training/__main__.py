@@ -1,0 +1,5 @@
+import sys
+
+from .aupipe_train.cli import main
+
+sys.exit(main())

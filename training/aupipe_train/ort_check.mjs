@@ -1,0 +1,38 @@
+// Runs an ONNX model in ONNX Runtime (onnxruntime-node, CPU) on a raw float32 NCHW input file and prints the
+// outputs as JSON; with --bench N it also reports faces/s at batch N. Used by the Python exporter's checks.
+// Usage: node ort_check.mjs model.onnx input.f32 n c h w [--bench 16] [--threads 2]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(path.join(process.cwd(), 'package.json'));
+const ort = require('onnxruntime-node');
+
+const [model, inputFile, n, c, h, w, ...rest] = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = rest.indexOf(name);
+  return i >= 0 ? Number(rest[i + 1]) : dflt;
+};
+const threads = opt('--threads', 2);
+const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+const shape = [n, c, h, w].map(Number);
+const buf = readFileSync(inputFile);
+const data = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+const inName = session.inputNames[0];
+const result = await session.run({ [inName]: new ort.Tensor('float32', data, shape) });
+const out = result[session.outputNames[0]];
+const report = { inputName: inName, outputName: session.outputNames[0], dims: out.dims, output: Array.from(out.data) };
+const bench = opt('--bench', 0);
+if (bench > 0) {
+  const per = shape[1] * shape[2] * shape[3];
+  const batch = new Float32Array(bench * per);
+  for (let i = 0; i < bench; i++) batch.set(data.subarray((i % shape[0]) * per, ((i % shape[0]) + 1) * per), i * per);
+  const feeds = { [inName]: new ort.Tensor('float32', batch, [bench, shape[1], shape[2], shape[3]]) };
+  for (let i = 0; i < 3; i++) await session.run(feeds);
+  const runs = Math.max(5, Math.ceil(200 / bench));
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) await session.run(feeds);
+  const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+  report.bench = { batch: bench, threads, runs, facesPerSecond: (runs * bench) / sec, msPerBatch: (1000 * sec) / runs };
+}
+console.log(JSON.stringify(report));
