@@ -1,0 +1,12 @@
+export { type AuCalibration, MESH_CALIBRATION } from './calibration.js';
+export {
+  MeshAuEstimator,
+  MeshAuEstimator as MeshEstimator,
+  type MeshAuOptions,
+  type MeshEstimatorOptions,
+  meshAus,
+  meshMeasures,
+  NeutralBaseline,
+} from './estimator.js';
+export { type AuMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
+export { interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';

@@ -1,0 +1,159 @@
+/**
+ * Weighted 3D similarity alignment (rotation, uniform scale, translation) of one point set onto another,
+ * by Horn's closed-form quaternion method: the rotation is the eigenvector of the largest eigenvalue of
+ * a symmetric 4x4 matrix built from the weighted cross-covariance. Pure math, no allocation beyond results.
+ */
+
+/** x' = s * R x + t, R row-major 3x3. */
+export interface Similarity3 {
+  readonly s: number;
+  readonly r: readonly number[];
+  readonly t: readonly [number, number, number];
+}
+
+/** Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations; returns eigenvector of max eigenvalue. */
+export function maxEigenvector(m: number[][]): number[] {
+  const n = m.length;
+  const a = m.map((row) => row.slice());
+  const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const at = (i: number, j: number): number => (a[i] as number[])[j] as number;
+  const set = (mat: number[][], i: number, j: number, x: number): void => {
+    (mat[i] as number[])[j] = x;
+  };
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += at(i, j) ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = at(p, q);
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (at(q, q) - at(p, p)) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = at(k, p);
+          const akq = at(k, q);
+          set(a, k, p, c * akp - s * akq);
+          set(a, k, q, s * akp + c * akq);
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = at(p, k);
+          const aqk = at(q, k);
+          set(a, p, k, c * apk - s * aqk);
+          set(a, q, k, s * apk + c * aqk);
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = (v[k] as number[])[p] as number;
+          const vkq = (v[k] as number[])[q] as number;
+          set(v, k, p, c * vkp - s * vkq);
+          set(v, k, q, s * vkp + c * vkq);
+        }
+      }
+    }
+  }
+  let best = 0;
+  for (let i = 1; i < n; i++) if (at(i, i) > at(best, best)) best = i;
+  return v.map((row) => row[best] as number);
+}
+
+/**
+ * Similarity that maps `src` points onto `dst` points (xyz interleaved) in the weighted least-squares sense,
+ * using only the listed point indices with their weights.
+ */
+export function fitSimilarity(
+  src: ArrayLike<number>,
+  dst: ArrayLike<number>,
+  idx: readonly number[],
+  w: readonly number[],
+): Similarity3 {
+  let sw = 0;
+  const cs = [0, 0, 0];
+  const cd = [0, 0, 0];
+  for (let k = 0; k < idx.length; k++) {
+    const i = (idx[k] as number) * 3;
+    const wk = w[k] as number;
+    sw += wk;
+    for (let d = 0; d < 3; d++) {
+      cs[d] = (cs[d] as number) + wk * (src[i + d] as number);
+      cd[d] = (cd[d] as number) + wk * (dst[i + d] as number);
+    }
+  }
+  for (let d = 0; d < 3; d++) {
+    cs[d] = (cs[d] as number) / sw;
+    cd[d] = (cd[d] as number) / sw;
+  }
+  // Cross-covariance S[a][b] = sum w * src_a * dst_b (centred), and source variance.
+  const S = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  let varSrc = 0;
+  for (let k = 0; k < idx.length; k++) {
+    const i = (idx[k] as number) * 3;
+    const wk = w[k] as number;
+    const a = [0, 1, 2].map((d) => (src[i + d] as number) - (cs[d] as number));
+    const b = [0, 1, 2].map((d) => (dst[i + d] as number) - (cd[d] as number));
+    for (let r = 0; r < 3; r++) {
+      varSrc += wk * (a[r] as number) ** 2;
+      for (let c = 0; c < 3; c++)
+        S[r * 3 + c] = (S[r * 3 + c] as number) + wk * (a[r] as number) * (b[c] as number);
+    }
+  }
+  const [sxx, sxy, sxz, syx, syy, syz, szx, szy, szz] = S as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const N = [
+    [sxx + syy + szz, syz - szy, szx - sxz, sxy - syx],
+    [syz - szy, sxx - syy - szz, sxy + syx, szx + sxz],
+    [szx - sxz, sxy + syx, -sxx + syy - szz, syz + szy],
+    [sxy - syx, szx + sxz, syz + szy, -sxx - syy + szz],
+  ];
+  const [q0, qx, qy, qz] = maxEigenvector(N) as [number, number, number, number];
+  const r = [
+    q0 * q0 + qx * qx - qy * qy - qz * qz,
+    2 * (qx * qy - q0 * qz),
+    2 * (qx * qz + q0 * qy),
+    2 * (qy * qx + q0 * qz),
+    q0 * q0 - qx * qx + qy * qy - qz * qz,
+    2 * (qy * qz - q0 * qx),
+    2 * (qz * qx - q0 * qy),
+    2 * (qz * qy + q0 * qx),
+    q0 * q0 - qx * qx - qy * qy + qz * qz,
+  ];
+  // Scale: sum w <R a, b> / sum w |a|^2 = trace(R S) / varSrc with S as defined (a along rows).
+  let tr = 0;
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) tr += (r[i * 3 + j] as number) * (S[j * 3 + i] as number);
+  const s = varSrc > 0 ? tr / varSrc : 1;
+  const t: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < 3; i++) {
+    let rc = 0;
+    for (let j = 0; j < 3; j++) rc += (r[i * 3 + j] as number) * (cs[j] as number);
+    t[i] = (cd[i] as number) - s * rc;
+  }
+  return { s, r, t };
+}
+
+/** Applies a similarity to every point of an xyz-interleaved array, into a new Float64Array. */
+export function applySimilarity(m: Similarity3, pts: ArrayLike<number>, count: number): Float64Array {
+  const out = new Float64Array(count * 3);
+  const { s, r, t } = m;
+  for (let i = 0; i < count; i++) {
+    const x = pts[i * 3] as number;
+    const y = pts[i * 3 + 1] as number;
+    const z = pts[i * 3 + 2] as number;
+    for (let d = 0; d < 3; d++) {
+      out[i * 3 + d] =
+        s * ((r[d * 3] as number) * x + (r[d * 3 + 1] as number) * y + (r[d * 3 + 2] as number) * z) +
+        (t[d] as number);
+    }
+  }
+  return out;
+}
