@@ -1,17 +1,22 @@
 import { z } from 'zod';
 
+const weight = (def: number, what: string) =>
+  z.number().min(0).max(10).default(def).describe(`Engagement weight of ${what}.`);
+
 export const emotionSchema = z
   .object({
     rules: z
       .string()
       .default('config/emotions.yaml')
-      .describe('EMFACS rule file (AU prototypes per emotion).'),
+      .describe(
+        'EMFACS rule file (AU prototypes per emotion); relative paths fall back to the package root.',
+      ),
     smoothingMs: z
       .number()
       .min(0)
       .max(10_000)
       .default(250)
-      .describe('Time constant of the AU smoothing filter.'),
+      .describe('Time constant of the exponential AU smoothing filter (0: no smoothing).'),
     onThreshold: z.number().min(0).max(1).default(0.5).describe('Emotion score at which an event starts.'),
     offThreshold: z.number().min(0).max(1).default(0.35).describe('Emotion score below which an event ends.'),
     minDurationMs: z
@@ -26,8 +31,33 @@ export const emotionSchema = z
       .max(60_000)
       .default(1000)
       .describe('A track gap shorter than this keeps events.'),
+    idleCloseMs: z
+      .number()
+      .min(0)
+      .max(600_000)
+      .default(5000)
+      .describe('Wall time without frames after which open events end (0: only at stream end).'),
     updateIntervalMs: z.number().min(50).max(60_000).default(1000).describe('Least time between updates.'),
-    summaryIntervalMs: z.number().min(0).max(600_000).default(1000).describe('Per-track AU summary period.'),
+    updateMinDelta: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe('Confidence change (or a new peak) needed for an update once the interval has passed.'),
+    summaryIntervalMs: z
+      .number()
+      .min(0)
+      .max(600_000)
+      .default(1000)
+      .describe('Per-track AU summary period (0: no summaries).'),
+    publishSamples: z
+      .boolean()
+      .default(true)
+      .describe('Pass every per-frame AU sample through as an "au" message.'),
+    publishTracks: z
+      .boolean()
+      .default(true)
+      .describe('Pass track start/end events through as "track" messages.'),
     engagementWindowMs: z.number().min(1000).max(3_600_000).default(30_000).describe('Engagement window.'),
     engagementIntervalMs: z
       .number()
@@ -35,5 +65,33 @@ export const emotionSchema = z
       .max(600_000)
       .default(5000)
       .describe('Engagement publish period.'),
+    engagementSustainMs: z
+      .number()
+      .min(0)
+      .max(60_000)
+      .default(2000)
+      .describe('How long AU4 (confusion) or AU26 (yawn, boredom) must stay present to count.'),
+    engagementExpressivenessScale: z
+      .number()
+      .min(0.01)
+      .max(1)
+      .default(0.15)
+      .describe('Mean AU standard deviation over the window that counts as fully expressive.'),
+    engagementWeights: z
+      .object({
+        presence: weight(0.6, 'face presence (fraction of the window a face was seen)'),
+        expressiveness: weight(0.4, 'expressiveness (AU variability over the window)'),
+        confusion: weight(0.3, 'confusion (fraction of face time with sustained AU4), subtracted'),
+        boredom: weight(
+          0.3,
+          'boredom (fraction of face time with a sustained jaw drop, yawning), subtracted',
+        ),
+      })
+      .strict()
+      .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.offThreshold <= c.onThreshold, {
+    message: 'offThreshold must not exceed onThreshold',
+    path: ['offThreshold'],
+  });

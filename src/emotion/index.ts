@@ -1,0 +1,29 @@
+/** Public face of the emotion stage: AU samples → smoothed emotion events, AU summaries, engagement. */
+
+export {
+  type EngagementComponents,
+  type EngagementWeights,
+  engagementScore,
+} from './engagement.js';
+export { type EmotionConfig, EmotionEngine } from './engine.js';
+export { type HysteresisConfig, type Presence, stepPresence } from './hysteresis.js';
+export {
+  close,
+  decide,
+  type EventAction,
+  IDLE,
+  type LifecycleConfig,
+  type LifecycleState,
+  type Observation,
+} from './lifecycle.js';
+export {
+  loadRules,
+  type NamedRule,
+  parseRules,
+  type Rule,
+  type RuleScore,
+  type Rules,
+  scoreRule,
+} from './rules.js';
+export { emaAlpha, VectorSmoother } from './smoothing.js';
+export { type EmotionStageOptions, emotionStage } from './stage.js';

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { stepPresence } from '../../src/emotion/hysteresis.js';
+import { emaAlpha, VectorSmoother } from '../../src/emotion/smoothing.js';
+
+describe('time-based exponential smoothing', () => {
+  it('alpha is 1 - exp(-dt/tau), 1 without smoothing, 0 for no elapsed time', () => {
+    expect(emaAlpha(250, 250)).toBeCloseTo(1 - Math.exp(-1), 12);
+    expect(emaAlpha(33, 0)).toBe(1);
+    expect(emaAlpha(0, 250)).toBe(0);
+  });
+
+  it('a step reaches 63 % after tau whatever the frame rate, and dropped frames do not change that', () => {
+    const at = (fps: number, drop: (i: number) => boolean) => {
+      const s = new VectorSmoother<'x'>(300);
+      s.update(0, { x: 0 });
+      let last = 0;
+      for (let i = 1; i * (1000 / fps) <= 300 + 1e-9; i++) {
+        if (drop(i)) continue;
+        last = s.update(i * (1000 / fps), { x: 1 }).x!;
+      }
+      return last;
+    };
+    const target = 1 - Math.exp(-1);
+    expect(at(10, () => false)).toBeCloseTo(target, 9);
+    expect(at(40, () => false)).toBeCloseTo(target, 9);
+    expect(at(40, (i) => i % 3 === 1)).toBeCloseTo(target, 9);
+  });
+
+  it('the first sample and the first after reset pass through; keys are smoothed independently', () => {
+    const s = new VectorSmoother<'a' | 'b'>(100);
+    expect(s.update(0, { a: 0.8 })).toEqual({ a: 0.8 });
+    const r = s.update(100, { a: 0, b: 0.5 });
+    expect(r.a).toBeCloseTo(0.8 * Math.exp(-1), 9);
+    expect(r.b).toBe(0.5);
+    s.reset();
+    expect(s.update(200, { a: 0.1 })).toEqual({ a: 0.1 });
+  });
+});
+
+describe('hysteresis with minimum duration', () => {
+  const cfg = { on: 0.5, off: 0.3, minDurationMs: 100 };
+  it('rises only after minDurationMs above on, dated at the onset, and falls below off', () => {
+    let p = stepPresence({ kind: 'off' }, 0.6, 0, cfg);
+    expect(p).toEqual({ next: { kind: 'pending', sinceMs: 0 }, transition: null });
+    p = stepPresence(p.next, 0.7, 50, cfg);
+    expect(p.transition).toBeNull();
+    p = stepPresence(p.next, 0.55, 100, cfg);
+    expect(p).toEqual({ next: { kind: 'on', sinceMs: 0 }, transition: 'rise' });
+    p = stepPresence(p.next, 0.35, 150, cfg); // between off and on: stays
+    expect(p).toEqual({ next: { kind: 'on', sinceMs: 0 }, transition: null });
+    p = stepPresence(p.next, 0.29, 200, cfg);
+    expect(p).toEqual({ next: { kind: 'off' }, transition: 'fall' });
+  });
+  it('a blip shorter than minDurationMs never counts', () => {
+    let p = stepPresence({ kind: 'off' }, 0.9, 0, cfg);
+    p = stepPresence(p.next, 0.45, 60, cfg);
+    expect(p.next.kind).toBe('off');
+    p = stepPresence(p.next, 0.9, 120, cfg);
+    expect(p.next).toEqual({ kind: 'pending', sinceMs: 120 });
+  });
+  it('rises at once when minDurationMs is 0', () => {
+    expect(stepPresence({ kind: 'off' }, 0.5, 7, { ...cfg, minDurationMs: 0 }).transition).toBe('rise');
+  });
+});
