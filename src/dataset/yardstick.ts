@@ -1,0 +1,117 @@
+/**
+ * The real-world yardstick: hand-labelled real faces (test/fixtures/real-faces.json; 1 clearly present,
+ * 0 clearly absent, unsure left out) and per-AU rank (AUC) and threshold (F1) metrics for any scorer.
+ */
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
+import { AU_KEYS, type AuKey, type Box } from '../types.js';
+
+export interface LabelledFace {
+  readonly id: string;
+  /** Image path: relative to the repository root, or absolute for Debian-packaged images. */
+  readonly image: string;
+  /** [x, y, w, h] in source-image pixels, from the detector that found the face. */
+  readonly box: readonly [number, number, number, number];
+  readonly subject: string;
+  readonly labels: Readonly<Partial<Record<AuKey, 0 | 1>>>;
+  readonly note?: string;
+}
+
+export interface Yardstick {
+  readonly version: 1;
+  readonly faces: readonly LabelledFace[];
+}
+
+export const YARDSTICK_PATH = 'test/fixtures/real-faces.json';
+
+export async function loadYardstick(file = YARDSTICK_PATH): Promise<Yardstick> {
+  const doc = JSON.parse(await readFile(file, 'utf8')) as Yardstick;
+  if (doc.version !== 1 || !Array.isArray(doc.faces)) {
+    throw new ConfigError('YARDSTICK_INVALID', `${file}: not a version-1 real-faces file`);
+  }
+  return doc;
+}
+
+export function boxOf(face: LabelledFace): Box {
+  const [x, y, w, h] = face.box;
+  return { x, y, w, h };
+}
+
+/** Area under the ROC curve (probability a random positive outscores a random negative; ties count half). */
+export function auc(scores: readonly number[], labels: readonly (0 | 1)[]): number {
+  let pos = 0;
+  let neg = 0;
+  let wins = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (labels[i] !== 1) continue;
+    pos++;
+    for (let j = 0; j < scores.length; j++) {
+      if (labels[j] !== 0) continue;
+      const a = scores[i] as number;
+      const b = scores[j] as number;
+      wins += a > b ? 1 : a === b ? 0.5 : 0;
+    }
+  }
+  for (const l of labels) if (l === 0) neg++;
+  return pos && neg ? wins / (pos * neg) : Number.NaN;
+}
+
+/** F1 of the positive class at a decision threshold (score ≥ threshold means present). */
+export function f1(scores: readonly number[], labels: readonly (0 | 1)[], threshold = 0.5): number {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  scores.forEach((s, i) => {
+    const p = s >= threshold;
+    if (p && labels[i] === 1) tp++;
+    else if (p) fp++;
+    else if (labels[i] === 1) fn++;
+  });
+  return tp + fp + fn === 0 ? Number.NaN : (2 * tp) / (2 * tp + fp + fn);
+}
+
+export interface AuScore {
+  readonly au: string;
+  readonly positives: number;
+  readonly negatives: number;
+  readonly auc: number;
+  readonly f1: number;
+}
+
+/**
+ * Scores one scorer on the yardstick: `score(face)` returns per-AU scores (or null when the scorer saw no
+ * face there: it then counts as score 0, so misses cost AUC instead of vanishing). `aus` picks which keys to
+ * report; a key may be a combination like 'AU1+AU2+AU26' whose label is 1 when all parts are 1 and 0 when
+ * any part is 0.
+ */
+export function scoreYardstick(
+  faces: readonly LabelledFace[],
+  score: (face: LabelledFace) => Readonly<Record<string, number>> | null,
+  aus: readonly string[] = AU_KEYS,
+  threshold = 0.5,
+): AuScore[] {
+  const scored = faces.map((f) => ({ f, s: score(f) }));
+  return aus.map((au) => {
+    const parts = au.split('+') as AuKey[];
+    const s: number[] = [];
+    const l: (0 | 1)[] = [];
+    for (const { f, s: sc } of scored) {
+      const ls = parts.map((p) => f.labels[p]);
+      const label = ls.some((v) => v === 0) ? 0 : ls.every((v) => v === 1) ? 1 : undefined;
+      if (label === undefined) continue;
+      s.push(sc?.[au] ?? 0);
+      l.push(label);
+    }
+    const positives = l.filter((v) => v === 1).length;
+    return { au, positives, negatives: l.length - positives, auc: auc(s, l), f1: f1(s, l, threshold) };
+  });
+}
+
+/** Markdown table of yardstick scores, one row per AU. */
+export function yardstickTable(name: string, rows: readonly AuScore[]): string {
+  const fmt = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(2));
+  const lines = [`| ${name} | pos | neg | AUC | F1@0.5 |`, '|---|---|---|---|---|'];
+  for (const r of rows)
+    lines.push(`| ${r.au} | ${r.positives} | ${r.negatives} | ${fmt(r.auc)} | ${fmt(r.f1)} |`);
+  return lines.join('\n');
+}
