@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../src/classify/batcher.js';
 import { decodeImage } from '../../src/ingest/image.js';
@@ -81,3 +81,31 @@ export class ManualClock implements Clock {
 }
 
 export const flush = () => new Promise<void>((r) => setImmediate(r));
+
+/** The trainer's fixture (`fixture.json`: crops as base64 RGB HWC uint8, with PyTorch's outputs). */
+interface TrainerFixture {
+  readonly size: number;
+  readonly aus: string[];
+  readonly crops: { file: string; rgb: string; expected: number[] }[];
+}
+
+/** Crops and PyTorch outputs of a bundle: the trainer's `fixture.json`, else this repo's `expected.json`. */
+export async function agreementFixture(
+  dir: string,
+  templateId: string,
+): Promise<{ crops: AlignedCrop[]; aus: string[]; probs: number[][] }> {
+  const fx = join(dir, 'fixture.json');
+  if (existsSync(fx)) {
+    const f = JSON.parse(readFileSync(fx, 'utf8')) as TrainerFixture;
+    const crops = f.crops.map((c) => ({
+      width: f.size,
+      height: f.size,
+      rgb: new Uint8Array(Buffer.from(c.rgb, 'base64')),
+      toSource: [1, 0, 0, 0, 1, 0],
+      templateId,
+    }));
+    return { crops, aus: f.aus, probs: f.crops.map((c) => c.expected) };
+  }
+  const exp = readExpected(dir);
+  return { crops: await fixtureCrops(dir, templateId), aus: exp.aus, probs: exp.probs };
+}

@@ -1,0 +1,57 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuBatcher } from '../../src/classify/batcher.js';
+import { CnnEstimator } from '../../src/classify/cnn.js';
+import { classifyFaces } from '../../src/classify/stage.js';
+import type { AlignedCrop, FrameFaces } from '../../src/types.js';
+import { face, fixtureCrops, TEMPLATES, TINY } from './helpers.js';
+
+describe('classifyFaces stage', () => {
+  let est: CnnEstimator;
+  let crops: AlignedCrop[];
+  beforeAll(async () => {
+    est = await CnnEstimator.open(TINY, {
+      provider: 'cpu',
+      intraOpThreads: 1,
+      maxBatch: 8,
+      knownTemplates: TEMPLATES,
+    });
+    crops = await fixtureCrops();
+  });
+  afterAll(() => est?.close());
+
+  const frame = (streamId: string, seq: number, n: number): FrameFaces => ({
+    streamId,
+    seq,
+    ptsMs: seq * 33,
+    decodedAt: 1000 + seq, // the same as face() gives each face of the frame
+    width: 640,
+    height: 480,
+    faces: Array.from({ length: n }, (_, t) => face(crops[(seq + t) % crops.length]!, streamId, t + 1, seq)),
+    tracks: [],
+  });
+
+  it('emits frames in order with one AuSample per face, versioned and carrying decodedAt', async () => {
+    const batcher = new AuBatcher(est, { maxBatch: 8, maxWaitMs: 2, maxPendingPerStream: 64 });
+    const frames = [frame('cam', 0, 2), frame('cam', 1, 0), frame('cam', 2, 3), frame('cam', 3, 1)];
+    const out = await lastValueFrom(from(frames).pipe(classifyFaces(batcher), toArray()));
+    expect(out.map((f) => f.seq)).toEqual([0, 1, 2, 3]);
+    expect(out.map((f) => f.samples.length)).toEqual([2, 0, 3, 1]);
+    const s = out[2]!.samples[1]!;
+    expect(s).toMatchObject({
+      v: 1,
+      type: 'au',
+      streamId: 'cam',
+      trackId: 2,
+      seq: 2,
+      ptsMs: 66,
+      decodedAt: 1002,
+    });
+    expect(s.model).toBe('tiny-au@0.0.1');
+    const [ref] = await est.estimate([frames[2]!.faces[1]!]);
+    expect(s.au.AU12).toBeCloseTo(ref!.AU12, 6);
+    // all four frames arrived at once: their six faces shared batches
+    expect(batcher.stats().batches).toBeLessThan(6);
+    await batcher.close();
+  });
+});
