@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SourceError } from '../errors.js';
 import type { RgbImage } from '../types.js';
 
@@ -37,8 +38,9 @@ export async function decodeImage(file: string): Promise<RgbImage> {
     'stream=width,height,codec_type',
     '-of',
     'csv=p=0',
-    '--',
-    file,
+    '-protocol_whitelist',
+    'file',
+    `file:${resolve(file)}`,
   ]);
   const m = /^(\d+),(\d+)/m.exec(probe.out.toString().replace(/^video,/m, ''));
   if (probe.code !== 0 || !m) {
@@ -50,8 +52,11 @@ export async function decodeImage(file: string): Promise<RgbImage> {
   const dec = await run('ffmpeg', [
     '-v',
     'error',
+    '-protocol_whitelist',
+    'file',
     '-i',
-    file,
+    // file: and the whitelist keep a path that looks like a URL from reaching anything but a local file.
+    `file:${resolve(file)}`,
     '-frames:v',
     '1',
     '-f',

@@ -49,7 +49,16 @@ export const ingestSchema = z
           .min(0)
           .max(1_000_000)
           .default(0)
-          .describe('Give up after this many consecutive failed attempts (0: never).'),
+          .describe('Once live, give up after this many consecutive failed reconnect attempts (0: never).'),
+        connectAttempts: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_000_000)
+          .default(3)
+          .describe(
+            'Tries before a live source first delivers a frame; a wrong URL fails fast (0: never give up).',
+          ),
       })
       .strict()
       .prefault({})
