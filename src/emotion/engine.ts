@@ -25,13 +25,18 @@ interface StreamState {
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 export function trackConfigOf(cfg: EmotionConfig): TrackConfig {
-  const hyst = { on: cfg.onThreshold, off: cfg.offThreshold, minDurationMs: cfg.minDurationMs };
+  const hyst = {
+    on: cfg.onThreshold,
+    off: cfg.offThreshold,
+    minDurationMs: cfg.minDurationMs,
+    minOffMs: cfg.minOffMs,
+  };
   return {
     smoothingMs: cfg.smoothingMs,
     gapGraceMs: cfg.gapGraceMs,
     lifecycle: { ...hyst, updateIntervalMs: cfg.updateIntervalMs, updateMinDelta: cfg.updateMinDelta },
     auPresence: hyst,
-    sustain: { on: cfg.onThreshold, off: cfg.offThreshold, minDurationMs: cfg.engagementSustainMs },
+    sustain: { ...hyst, minDurationMs: cfg.engagementSustainMs },
   };
 }
 
@@ -82,12 +87,20 @@ export class EmotionEngine {
     return a;
   }
 
-  /** One frame in, its messages out: track starts, samples, emotion events, track ends, summaries, engagement. */
+  /** One frame in, its messages out: track starts, due summaries, samples, emotion events, track ends, engagement. */
   onFrame(f: FrameAus): Message[] {
     const out: Message[] = [];
     const st = this.stream(f);
     const pass = (e: TrackEvent) => this.cfg.publishTracks && out.push(e);
     for (const e of f.tracks) if (e.phase === 'start') pass(e);
+    // Summaries cover half-open periods [tick - interval, tick): emitted before this frame's samples.
+    if (this.cfg.summaryIntervalMs > 0 && f.ptsMs >= st.nextSummaryMs) {
+      for (const a of st.tracks.values()) {
+        const s = a.takeSummary();
+        if (s) out.push(s);
+      }
+      st.nextSummaryMs = nextTick(st.nextSummaryMs, f.ptsMs, this.cfg.summaryIntervalMs);
+    }
     const seen = new Set<number>();
     for (const s of f.samples) {
       if (this.cfg.publishSamples) out.push(s);
@@ -114,13 +127,6 @@ export class EmotionEngine {
     const dtMs = Math.min(Math.max(0, f.ptsMs - st.lastFrameMs), this.cfg.gapGraceMs);
     st.frames.push({ tMs: f.ptsMs, dtMs, face: f.samples.length > 0 || f.faces.length > 0 });
     st.lastFrameMs = Math.max(st.lastFrameMs, f.ptsMs);
-    if (this.cfg.summaryIntervalMs > 0 && f.ptsMs >= st.nextSummaryMs) {
-      for (const a of st.tracks.values()) {
-        const s = a.takeSummary();
-        if (s) out.push(s);
-      }
-      st.nextSummaryMs = nextTick(st.nextSummaryMs, f.ptsMs, this.cfg.summaryIntervalMs);
-    }
     if (f.ptsMs >= st.nextEngagementMs) {
       out.push(...this.engagement(f.streamId, st, f.ptsMs));
       st.nextEngagementMs = nextTick(st.nextEngagementMs, f.ptsMs, this.cfg.engagementIntervalMs);

@@ -73,7 +73,7 @@ export function decide(
   cfg: LifecycleConfig,
   newId: (startMs: number) => string,
 ): Decision {
-  const { next: presence, transition } = stepPresence(prev.presence, obs.score, obs.tMs, cfg);
+  const { next: presence, transition, atMs } = stepPresence(prev.presence, obs.score, obs.tMs, cfg);
   const peak =
     presence.kind === 'off' ? 0 : Math.max(prev.presence.kind === 'off' ? 0 : prev.peak, obs.score);
   if (transition === 'rise' && presence.kind === 'on') {
@@ -90,7 +90,7 @@ export function decide(
   const ev = prev.open;
   if (!ev) return { next: { presence, peak, open: null }, actions: [] };
   if (transition === 'fall') {
-    return { next: IDLE, actions: [action('end', ev, obs, obs.tMs)] };
+    return { next: IDLE, actions: [action('end', ev, obs, atMs ?? obs.tMs)] };
   }
   const open = { ...ev, peak: Math.max(ev.peak, obs.score) };
   const due = obs.tMs - ev.lastEmitMs >= cfg.updateIntervalMs;
@@ -110,5 +110,7 @@ export function close(prev: LifecycleState, endMs: number, last: Observation | n
   const ev = prev.open;
   if (!ev) return { next: IDLE, actions: [] };
   const obs = last ?? { tMs: endMs, score: ev.lastConfidence, aus: {}, missing: [] };
-  return { next: IDLE, actions: [action('end', ev, obs, Math.max(endMs, ev.startMs))] };
+  // Already below `off` when the track went away: the emotion ended when it first dropped.
+  const at = prev.presence.kind === 'ending' ? Math.min(endMs, prev.presence.belowMs) : endMs;
+  return { next: IDLE, actions: [action('end', ev, obs, Math.max(at, ev.startMs))] };
 }

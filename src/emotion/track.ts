@@ -11,7 +11,7 @@ import {
   SCHEMA_VERSION,
 } from '../types.js';
 import { SlidingWindow, type WindowEntry } from './engagement.js';
-import { type HysteresisConfig, OFF, type Presence, stepPresence } from './hysteresis.js';
+import { type HysteresisConfig, isPresent, OFF, type Presence, stepPresence } from './hysteresis.js';
 import {
   close,
   decide,
@@ -94,8 +94,8 @@ export class TrackAnalyzer {
       tMs: t,
       dtMs,
       au,
-      confused: this.confusion.kind === 'on',
-      bored: this.boredom.kind === 'on',
+      confused: isPresent(this.confusion),
+      bored: isPresent(this.boredom),
     });
     this.accumulate(t, s.au);
     return out;
@@ -176,7 +176,7 @@ export class TrackAnalyzer {
     const max: Partial<Record<AuKey, number>> = {};
     for (const [k, v] of acc.sum) mean[k] = r4(v / acc.n);
     for (const [k, v] of acc.max) max[k] = r4(v);
-    const present = AU_KEYS.filter((k) => this.auPresence.get(k)?.kind === 'on');
+    const present = AU_KEYS.filter((k) => isPresent(this.auPresence.get(k) ?? OFF));
     const summary: AuSummary = {
       v: SCHEMA_VERSION,
       type: 'au_summary',

@@ -25,6 +25,14 @@ export const emotionSchema = z
       .max(60_000)
       .default(300)
       .describe('Time above the on threshold before start.'),
+    minOffMs: z
+      .number()
+      .min(0)
+      .max(60_000)
+      .default(300)
+      .describe(
+        'Time below the off threshold before an event ends (the end is dated when it first dropped).',
+      ),
     gapGraceMs: z
       .number()
       .min(0)
