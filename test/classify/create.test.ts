@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createEstimator } from '../../src/classify/create.js';
+import { fuse } from '../../src/classify/fusion.js';
+import { configSchema } from '../../src/config/index.js';
+import { ModelError } from '../../src/errors.js';
+import { AU_KEYS, type AuKey, type AuVector } from '../../src/types.js';
+import { face, fixtureCrops, TEMPLATES, TINY } from './helpers.js';
+
+const cfg = (over: Record<string, unknown>) => configSchema.parse({ classify: over }).classify;
+const meshDoc = JSON.parse(
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'meshes', 'real-faces.json'), 'utf8'),
+) as { faces: { mesh: number[] }[] };
+
+describe('createEstimator', () => {
+  it('builds the CNN, the mesh estimator and their fusion from config', async () => {
+    const [crop] = await fixtureCrops();
+    const f = { ...face(crop!, 's', 1, 0), mesh: Float32Array.from(meshDoc.faces[0]!.mesh) };
+    const o = { knownTemplates: TEMPLATES, crop: { size: 112, templateId: TEMPLATES[0]! } };
+    const cnn = await createEstimator(cfg({ estimator: 'cnn', model: TINY, intraOpThreads: 1 }), o);
+    const mesh = await createEstimator(cfg({ estimator: 'mesh' }), o);
+    const fusion = await createEstimator(cfg({ estimator: 'fusion', model: TINY, fusionWeight: 0.25 }), o);
+    expect([cnn.name, mesh.name]).toEqual(['tiny-au@0.0.1', 'mesh']);
+    expect(fusion.name).toContain('tiny-au@0.0.1');
+    const [c] = await cnn.estimate([f]);
+    const [m] = await mesh.estimate([f]);
+    const [u] = await fusion.estimate([f]);
+    for (const k of AU_KEYS) {
+      expect(u![k]).toBeCloseTo(0.25 * c![k] + 0.75 * m![k], 6);
+      expect(m![k]).toBeGreaterThanOrEqual(0);
+      expect(m![k]).toBeLessThanOrEqual(1);
+    }
+    await Promise.all([cnn.close(), mesh.close(), fusion.close()]);
+  });
+
+  it('refuses to start on a missing bundle and says which path it tried', async () => {
+    const err = await createEstimator(cfg({ estimator: 'cnn', model: '/no/such/bundle' })).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).code).toBe('BUNDLE_NOT_FOUND');
+    expect((err as ModelError).message).toMatch(
+      /cannot start AU estimator "cnn" \(tried model bundle \/no\/such\/bundle\)/,
+    );
+  });
+
+  it('refuses a bundle whose input size differs from the detect crop size', async () => {
+    const err = await createEstimator(cfg({ estimator: 'fusion', model: TINY }), {
+      knownTemplates: TEMPLATES,
+      crop: { size: 128 },
+    }).catch((e: unknown) => e);
+    expect((err as ModelError).code).toBe('CROP_MISMATCH');
+    expect((err as ModelError).message).toMatch(/112x112 crops but detect\.cropSize is 128/);
+  });
+
+  it('fusion: an AU only one side measures keeps that side alone', () => {
+    const v = (x: number) => Object.fromEntries(AU_KEYS.map((k) => [k, x])) as AuVector;
+    const only = new Set<AuKey>(['AU12']);
+    const all = new Set<AuKey>(AU_KEYS);
+    const r = fuse(v(1), v(0.2), 0.5, only, all);
+    expect(r.AU12).toBeCloseTo(0.6);
+    expect(r.AU1).toBeCloseTo(0.2);
+  });
+});
