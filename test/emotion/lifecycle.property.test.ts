@@ -30,13 +30,11 @@ const config = fc.record({
   offThreshold: fc.constantFrom(0.35, 0.4),
 });
 
-function toFrames(
-  steps: readonly fc.RecordValue<{ dt: number; faces: unknown; end: unknown }>[],
-): FrameAus[] {
+type Step = { dt: number; faces: { trackId: number; [k: string]: number }[]; end: number | null };
+
+function toFrames(steps: readonly Step[]): FrameAus[] {
   let t = 0;
-  return (
-    steps as readonly { dt: number; faces: { trackId: number; [k: string]: number }[]; end: number | null }[]
-  ).map((s, i) => {
+  return steps.map((s, i) => {
     t += s.dt;
     const faces = s.faces.map(({ trackId, ...au }) => ({ trackId, au: auVec(au) }));
     return frame(i, t, faces, s.end === null ? [] : [trackEv('s1', s.end, 'end', t)]);

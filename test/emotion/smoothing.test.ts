@@ -49,7 +49,20 @@ describe('hysteresis with minimum duration', () => {
     p = stepPresence(p.next, 0.35, 150, cfg); // between off and on: stays
     expect(p).toEqual({ next: { kind: 'on', sinceMs: 0 }, transition: null });
     p = stepPresence(p.next, 0.29, 200, cfg);
-    expect(p).toEqual({ next: { kind: 'off' }, transition: 'fall' });
+    expect(p).toEqual({ next: { kind: 'off' }, transition: 'fall', atMs: 200 });
+  });
+  it('with minOffMs, dips below off shorter than it are ignored and the fall is dated at the first drop', () => {
+    const c = { ...cfg, minDurationMs: 0, minOffMs: 100 };
+    let p = stepPresence({ kind: 'off' }, 0.9, 0, c);
+    p = stepPresence(p.next, 0.1, 50, c);
+    expect(p).toEqual({ next: { kind: 'ending', sinceMs: 0, belowMs: 50 }, transition: null });
+    p = stepPresence(p.next, 0.4, 100, c); // back above off: still present
+    expect(p).toEqual({ next: { kind: 'on', sinceMs: 0 }, transition: null });
+    p = stepPresence(p.next, 0.2, 200, c);
+    p = stepPresence(p.next, 0.2, 250, c);
+    expect(p.transition).toBeNull();
+    p = stepPresence(p.next, 0.2, 300, c);
+    expect(p).toEqual({ next: { kind: 'off' }, transition: 'fall', atMs: 200 });
   });
   it('a blip shorter than minDurationMs never counts', () => {
     let p = stepPresence({ kind: 'off' }, 0.9, 0, cfg);
