@@ -40,10 +40,7 @@ const require = createRequire(import.meta.url);
 const HUMAN_DIR = path.join(PACKAGE_ROOT, 'node_modules', '@vladmandic', 'human');
 const WASM_DIR = path.join(PACKAGE_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
-/** A whole-frame change above this (mean squared difference / 255) means a cut: run the full detector. */
-const CUT_SENSITIVITY = 2;
-
-function humanConfig(cfg: DetectCfg): Record<string, unknown> {
+export function humanConfig(cfg: DetectCfg): Record<string, unknown> {
   const off = { enabled: false };
   return {
     backend: 'wasm',
@@ -56,7 +53,7 @@ function humanConfig(cfg: DetectCfg): Record<string, unknown> {
     debug: false,
     async: true,
     warmup: 'none',
-    cacheSensitivity: CUT_SENSITIVITY,
+    cacheSensitivity: 0,
     filter: { enabled: false },
     gesture: off,
     body: off,
@@ -68,7 +65,7 @@ function humanConfig(cfg: DetectCfg): Record<string, unknown> {
       detector: {
         enabled: true,
         modelPath: 'blazeface.json',
-        rotation: true,
+        rotation: cfg.rotation,
         maxDetected: cfg.maxFaces,
         minConfidence: cfg.minScore,
         minSize: cfg.minFaceSize,
@@ -78,7 +75,7 @@ function humanConfig(cfg: DetectCfg): Record<string, unknown> {
         return: false,
       },
       mesh: { enabled: true, modelPath: 'facemesh.json', keepInvalid: false },
-      iris: { enabled: true, modelPath: 'iris.json', skipFrames: 0, skipTime: 0 },
+      iris: { enabled: cfg.iris, modelPath: 'iris.json', skipFrames: 0, skipTime: 0 },
       attention: off,
       emotion: off,
       description: off,
@@ -110,7 +107,7 @@ function clampBox(b: Box, width: number, height: number): Box {
 let loading: Promise<HumanInstance> | null = null;
 
 /** One Human per process: its face cache is module-global, so more instances would share it anyway. */
-function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
+export function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
   if (!loading) {
     loading = (async () => {
       const { Human } = require(path.join(HUMAN_DIR, 'dist', 'human.node-wasm.js')) as {
@@ -132,7 +129,7 @@ function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
 }
 
 /**
- * FaceDetector on @vladmandic/human (blazeface + facemesh + iris, 478 points) on tfjs-wasm.
+ * FaceDetector on @vladmandic/human (blazeface + facemesh, + iris for 478 points) on tfjs-wasm.
  * Calls are serialised (one wasm thread). `follow` runs only the mesh model on the boxes of the
  * previous call when that call was made for the same session; otherwise it runs the full detector.
  */
@@ -150,8 +147,11 @@ export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector>
       owner = session;
       const t = human.tf.tensor(img.rgb, [1, img.height, img.width, 3], 'int32');
       try {
+        // human reuses its last face boxes (mesh model only) when the frame is "similar" and the skip
+        // counters allow; the stage decides that itself (every-k, cut detection), so force it either way.
         const perCall = {
           ...base,
+          cacheSensitivity: reuse ? Number.MAX_SAFE_INTEGER : 0,
           face: {
             ...(base.face as object),
             detector: {
