@@ -19,9 +19,9 @@ export class JsonlPublisher implements Publisher {
     return this.count;
   }
   flush(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.out.writableLength === 0) resolve();
-      else this.out.once('drain', () => resolve());
+    // An empty write's callback runs once everything queued before it has been handed to the OS.
+    return new Promise((resolve, reject) => {
+      this.out.write('', (err) => (err ? reject(err) : resolve()));
     });
   }
   close(): Promise<void> {

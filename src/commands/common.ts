@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { type Config, loadConfig } from '../config/index.js';
+import { AupipeError } from '../errors.js';
+
+type Plain = { [k: string]: unknown };
+
+/** Sets `obj[a][b]… = value` for a dotted key, skipping undefined values (flags not given). */
+export function setIn(obj: Plain, dotted: string, value: unknown): void {
+  if (value === undefined) return;
+  const parts = dotted.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    cur[p] ??= {};
+    cur = cur[p] as Plain;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+/** Loads the config once, at the edge: default file < --config < env < the given flag overrides. */
+export function configFrom(
+  opts: { config?: string; logLevel?: string },
+  flags: Record<string, unknown>,
+): Config {
+  const overrides: Plain = {};
+  for (const [key, value] of Object.entries(flags)) setIn(overrides, key, value);
+  setIn(overrides, 'logLevel', opts.logLevel);
+  return loadConfig({ ...(opts.config ? { file: opts.config } : {}), overrides });
+}
+
+/** Parses a numeric flag; the config schema checks its bounds. */
+export const num = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || Number.isNaN(n)) throw new AupipeError('BAD_FLAG', `"${v}" is not a number`);
+  return n;
+};
+
+/** Adds the flags every command shares. */
+export function withCommon(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'config file (YAML or JSON) layered over config/default.yaml')
+    .option('--log-level <level>', 'debug | info | warn | error | silent');
+}
+
+/** Prints a failure the way every command does and returns the exit code. */
+export function reportError(command: string, err: unknown): number {
+  if (err instanceof AupipeError) {
+    process.stderr.write(`aupipe ${command}: ${err.code}: ${err.message}\n`);
+    return err.code.startsWith('CONFIG') || err.code === 'BAD_FLAG' ? 2 : 1;
+  }
+  process.stderr.write(`aupipe ${command}: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}

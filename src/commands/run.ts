@@ -1,0 +1,89 @@
+import { Subject } from 'rxjs';
+import { parseSource, probe, type SourceSpec } from '../ingest/index.js';
+import { createLogger } from '../log.js';
+import { createPipelineDeps, streamPipeline } from '../pipeline.js';
+import { Progress } from '../progress.js';
+import { JsonlPublisher } from '../sink/jsonl.js';
+import { FanoutPublisher, type Publisher } from '../sink/publisher.js';
+import { RunCounters, type RunSummary } from '../summary.js';
+import { configFrom } from './common.js';
+
+export interface RunOptions {
+  readonly source: string;
+  readonly config?: string;
+  readonly logLevel?: string;
+  readonly jsonl?: string;
+  readonly streamId?: string;
+  readonly flags: Record<string, unknown>;
+}
+
+async function expectedFrames(spec: SourceSpec, fps: number): Promise<number | undefined> {
+  if (spec.kind === 'rtsp') return undefined;
+  try {
+    const info = await probe(spec.path);
+    return info.durationMs ? Math.round((info.durationMs / 1000) * fps) : undefined;
+  } catch {
+    return undefined; // the pipeline reports an unreadable source itself, with its cause
+  }
+}
+
+/**
+ * `aupipe run`: one source through the whole pipeline. Files run to their end; live sources until
+ * SIGINT/SIGTERM, which completes the source so open events end and sinks flush before exit.
+ * Resolves with the summary; rejects with the pipeline's error (after flushing what was produced).
+ */
+export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => void): Promise<void> {
+  const config = configFrom(o, o.flags);
+  const log = createLogger(config.logLevel);
+  const spec = parseSource(o.source);
+  const counters = new RunCounters();
+  const publishers: Publisher[] = [];
+  if (o.jsonl) publishers.push(new JsonlPublisher(o.jsonl));
+  const sink = new FanoutPublisher(publishers);
+  const stop$ = new Subject<void>();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    log.info(
+      { signal: sig },
+      signals === 1 ? 'stopping: finishing open events' : 'second signal: exiting now',
+    );
+    if (signals === 1) stop$.next();
+    else process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const deps = await createPipelineDeps(config, log);
+  const progress = new Progress(await expectedFrames(spec, config.ingest.fps));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      streamPipeline(o.streamId ?? 'main', spec, deps, {
+        stop$,
+        onFrame: () => {
+          counters.frames++;
+          progress.update(counters.frames);
+        },
+        onFrameAus: (f) => {
+          counters.faces += f.faces.length;
+        },
+      }).subscribe({
+        next: (msg) => {
+          counters.count(msg);
+          sink.publish(msg);
+          if (msg.type === 'status')
+            log.info({ state: msg.state, detail: msg.detail, code: msg.code }, 'stream status');
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await sink.flush().catch(() => undefined);
+    await sink.close().catch(() => undefined);
+    await deps.close().catch(() => undefined);
+    onSummary(counters.snapshot());
+  }
+}

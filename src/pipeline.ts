@@ -1,0 +1,124 @@
+/**
+ * One RxJS pipeline per stream: ingest → detect/track → classify (shared batcher) → emotion → messages.
+ * Stages only meet here, through their public faces and the contracts in types.ts.
+ */
+import {
+  catchError,
+  concat,
+  connect,
+  defer,
+  filter,
+  from,
+  map,
+  merge,
+  type Observable,
+  takeUntil,
+  tap,
+  throwError,
+} from 'rxjs';
+import { AuBatcher, classifyFaces, createEstimator } from './classify/index.js';
+import type { Config } from './config/index.js';
+import { createFaceDetector, detectAndTrack, type FaceDetector, TEMPLATE_ID } from './detect/index.js';
+import { emotionStage, loadRules, type Rules } from './emotion/index.js';
+import { type IngestEvent, openSource, type SourceSpec } from './ingest/index.js';
+import type { Logger } from './log.js';
+import type { Frame, FrameAus, Message, StreamState } from './types.js';
+
+/** What every stream shares: the detector, the cross-stream batcher, the emotion rules. */
+export interface PipelineDeps {
+  readonly config: Config;
+  readonly detector: FaceDetector;
+  readonly batcher: AuBatcher;
+  readonly rules: Rules;
+}
+
+export interface StreamOptions {
+  /** Emits to stop the stream cleanly: the source completes, open events end, then the stream completes. */
+  readonly stop$?: Observable<unknown>;
+  /** Sees every decoded frame (before detection), e.g. for counters and progress. */
+  readonly onFrame?: (frame: Frame) => void;
+  /** Sees every frame's detect+classify result, e.g. for face counters and metrics. */
+  readonly onFrameAus?: (frame: FrameAus) => void;
+}
+
+const TERMINAL = new Set<StreamState>(['ended', 'failed']);
+const isFrame = (e: IngestEvent): e is Extract<IngestEvent, { kind: 'frame' }> => e.kind === 'frame';
+const isStatus = (e: IngestEvent): e is Extract<IngestEvent, { kind: 'status' }> => e.kind === 'status';
+
+/**
+ * The stream's messages in order of production: status, track start/end, AU samples, emotion events,
+ * summaries and engagement. Errors (a source that cannot be read) arrive after the `failed` status.
+ */
+export function streamPipeline(
+  streamId: string,
+  source: SourceSpec,
+  deps: PipelineDeps,
+  opts: StreamOptions = {},
+): Observable<Message> {
+  const { config } = deps;
+  let ingest$ = openSource(streamId, source, config.ingest);
+  if (opts.stop$) ingest$ = ingest$.pipe(takeUntil(opts.stop$));
+  return ingest$.pipe(
+    connect((events$) => {
+      // `ended`/`failed` wait until the frames already decoded are analysed, so they stay the last word.
+      const terminal: Message[] = [];
+      const status$ = events$.pipe(
+        filter(isStatus),
+        map((e) => e.status),
+        filter((s) => !(TERMINAL.has(s.state) && terminal.push(s))),
+      );
+      const analysed$ = events$.pipe(
+        filter(isFrame),
+        map((e) => e.frame),
+        tap((f) => opts.onFrame?.(f)),
+        detectAndTrack(deps.detector, config.detect),
+        classifyFaces(deps.batcher),
+        tap((f) => opts.onFrameAus?.(f)),
+        // The emotion stage passes track events and AU samples through, in order, beside what it derives.
+        emotionStage(config.emotion, deps.rules),
+      );
+      const flushTerminal = defer(() => from(terminal.splice(0)));
+      return merge(
+        status$,
+        concat(analysed$, flushTerminal).pipe(
+          catchError((err) =>
+            concat(
+              flushTerminal,
+              throwError(() => err),
+            ),
+          ),
+        ),
+      );
+    }),
+  );
+}
+
+/** Builds the shared parts once per process: detector, estimator + batcher, rules. Closes on failure. */
+export async function createPipelineDeps(
+  config: Config,
+  log?: Logger,
+): Promise<PipelineDeps & { close(): Promise<void> }> {
+  const rules = loadRules(config.emotion.rules);
+  const detector = await createFaceDetector(config.detect);
+  try {
+    const estimator = await createEstimator(config.classify, {
+      crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
+      log: (m) => log?.info(m),
+    });
+    const batcher = new AuBatcher(estimator, config.classify);
+    log?.info({ estimator: estimator.name, provider: config.classify.provider }, 'AU estimator ready');
+    return {
+      config,
+      detector,
+      batcher,
+      rules,
+      async close() {
+        await batcher.close();
+        await detector.close();
+      },
+    };
+  } catch (err) {
+    await detector.close();
+    throw err;
+  }
+}
