@@ -54,7 +54,7 @@ describe('engagement messages', () => {
     expect(t.windowMs).toBe(10_000);
     expect(t.components.presence).toBeGreaterThan(0.98);
     expect(t.components.expressiveness).toBe(0);
-    expect(t.score).toBeCloseTo(0.6 * t.components.presence, 3);
+    expect(t.score).toBeCloseTo(0.6 * t.components.presence!, 3);
     expect(out[3]!.components).toMatchObject({ tracks: 1 });
   });
 
@@ -95,7 +95,7 @@ describe('engagement messages', () => {
     const [t1, t2, s] = out;
     expect(t1!.trackId).toBe(1);
     expect(t2!.components.confusion).toBeGreaterThan(0.9);
-    expect(s!.components.confusion).toBeCloseTo((t1!.components.confusion + t2!.components.confusion) / 2, 3);
+    expect(s!.components.confusion).toBeCloseTo((t1!.components.confusion! + t2!.components.confusion!) / 2, 3);
     expect(s!.components.tracks).toBe(2);
   });
 });
