@@ -20,6 +20,7 @@ export class CnnEstimator implements AuEstimator {
   readonly aus: readonly AuKey[];
   readonly thresholds: Readonly<Partial<Record<AuKey, number>>>;
   readonly provider: string;
+  readonly alignment: string;
   private readonly input: Float32Array;
   private readonly norm: Normalizer;
   private chain: Promise<unknown> = Promise.resolve();
@@ -33,6 +34,7 @@ export class CnnEstimator implements AuEstimator {
     this.aus = bundle.aus;
     this.thresholds = bundle.thresholds;
     this.provider = s.provider;
+    this.alignment = bundle.card.alignment;
     this.norm = normalizerOf(bundle.card.input);
     this.input = new Float32Array(maxBatch * 3 * this.norm.size * this.norm.size);
   }

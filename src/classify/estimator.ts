@@ -12,6 +12,8 @@ export interface AuEstimator {
   close(): Promise<void>;
   /** AUs the estimator really measures (others read 0); all 12 when absent. */
   readonly aus?: readonly AuKey[];
+  /** Alignment template the estimator's crops must come from (bundles); absent when any will do. */
+  readonly alignment?: string;
   /** Per-AU decision thresholds (model card); 0.5 where absent. */
   readonly thresholds?: Readonly<Partial<Record<AuKey, number>>>;
 }

@@ -25,6 +25,7 @@ export function fuse(
 export class FusionEstimator implements AuEstimator {
   readonly name: string;
   readonly aus: readonly AuKey[];
+  readonly alignment: string | undefined;
   private readonly cAus: ReadonlySet<AuKey>;
   private readonly mAus: ReadonlySet<AuKey>;
 
@@ -33,6 +34,7 @@ export class FusionEstimator implements AuEstimator {
     private readonly mesh: AuEstimator,
     private readonly weight: number,
   ) {
+    this.alignment = cnn.alignment;
     this.name = `fusion(${cnn.name}*${weight}+${mesh.name})`;
     this.cAus = new Set(cnn.aus ?? AU_KEYS);
     this.mAus = new Set(mesh.aus ?? AU_KEYS);

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { ModelCard } from '../../src/classify/bundle.js';
 import { normalizerOf, writeCrop } from '../../src/classify/preprocess.js';
 
-const input = (colorOrder: 'RGB' | 'BGR', range = 255) =>
-  ({ size: 2, layout: 'NCHW', mean: [0.5, 0.25, 0], std: [0.5, 0.25, 2], colorOrder, range }) as const;
+const input = (colorOrder: 'RGB' | 'BGR', range = 255): ModelCard['input'] => ({
+  size: 2,
+  layout: 'NCHW',
+  mean: [0.5, 0.25, 0],
+  std: [0.5, 0.25, 2],
+  colorOrder,
+  range,
+});
 
 describe('preprocessing uint8 RGB crop → normalised NCHW', () => {
   // 2x2 crop: pixels (r, g, b) = (0,51,255), (255,0,102), (102,204,0), (51,255,153)
