@@ -17,14 +17,11 @@ export interface RunOptions {
   readonly flags: Record<string, unknown>;
 }
 
+/** Probes a file before the models load, so an unreadable file fails fast; the frame count feeds progress. */
 async function expectedFrames(spec: SourceSpec, fps: number): Promise<number | undefined> {
   if (spec.kind === 'rtsp') return undefined;
-  try {
-    const info = await probe(spec.path);
-    return info.durationMs ? Math.round((info.durationMs / 1000) * fps) : undefined;
-  } catch {
-    return undefined; // the pipeline reports an unreadable source itself, with its cause
-  }
+  const info = await probe(spec.path);
+  return info.durationMs ? Math.round((info.durationMs / 1000) * fps) : undefined;
 }
 
 /**
@@ -53,8 +50,12 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const total = await expectedFrames(spec, config.ingest.fps).catch((err) => {
+    onSummary(counters.snapshot());
+    throw err;
+  });
   const deps = await createPipelineDeps(config, log);
-  const progress = new Progress(await expectedFrames(spec, config.ingest.fps));
+  const progress = new Progress(total);
   try {
     await new Promise<void>((resolve, reject) => {
       streamPipeline(o.streamId ?? 'main', spec, deps, {

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'aupipe-cli-'));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI binary (tsx loader) as a user would. */
+function cli(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/aupipe.mjs', ...args], {
+      env: { ...process.env, AUPIPE_LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    if (opts.killAfterMs) setTimeout(() => child.kill(opts.signal ?? 'SIGINT'), opts.killAfterMs);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const ffmpegChildren = async (): Promise<number> => {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    return execFileSync('pgrep', ['-f', `ffmpeg.*${tmp}`])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean).length;
+  } catch {
+    return 0; // pgrep exits 1 when nothing matches
+  }
+};
+
+describe('aupipe run', () => {
+  it('processes the bundled real-face video to the end: summary line, JSONL of every message', async () => {
+    const jsonl = path.join(tmp, 'run.jsonl');
+    const r = await cli(['run', '--source', 'assets/sample.mp4', '--fps', '4', '--jsonl', jsonl]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(Object.keys(summary).sort()).toEqual([
+      'auSamples',
+      'events',
+      'faces',
+      'frames',
+      'seconds',
+      'tracks',
+    ]);
+    expect(summary.frames).toBe(60); // 15 s at 4 fps
+    // 1 face for 5 s, 2 faces for 5 s, 4 faces for 5 s: at least one face in almost every frame
+    expect(summary.faces).toBeGreaterThanOrEqual(100);
+    expect(summary.tracks).toBeGreaterThanOrEqual(7);
+    expect(summary.auSamples).toBe(summary.faces);
+    const msgs = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(msgs.filter((m) => m.type === 'au')).toHaveLength(summary.auSamples);
+    expect(msgs.filter((m) => m.type === 'track' && m.phase === 'start')).toHaveLength(summary.tracks);
+    expect(msgs[0]).toMatchObject({ type: 'status', state: 'connecting' });
+    expect(msgs[msgs.length - 1]).toMatchObject({ type: 'status', state: 'ended' });
+    // the smiling astronaut in the first shot gives a happiness event that starts and ends
+    const happy = msgs.filter((m) => m.type === 'emotion' && m.emotion === 'happiness' && m.trackId === 1);
+    expect(happy.map((m) => m.phase)).toEqual(expect.arrayContaining(['start', 'end']));
+  });
+
+  it('a missing file: one clear error naming the source, exit 1, a summary line, no ffmpeg left', async () => {
+    const missing = path.join(tmp, 'nope.mp4');
+    const r = await cli(['run', '--source', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('SOURCE_NOT_FOUND');
+    expect(r.stderr).toContain(missing);
+    expect(JSON.parse(r.stdout.trim()).frames).toBe(0);
+    expect(await ffmpegChildren()).toBe(0);
+  });
+
+  it('a file that is not a video gets NOT_A_VIDEO', async () => {
+    const txt = path.join(tmp, 'notes.mp4');
+    writeFileSync(txt, 'this is not a video\n'.repeat(100));
+    const r = await cli(['run', '--source', txt]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NOT_A_VIDEO|CORRUPT_INPUT/);
+    expect(r.stderr).toContain(txt);
+  });
+
+  it('an unsupported URL scheme is refused before anything starts', async () => {
+    const r = await cli(['run', '--source', 'http://127.0.0.1:1/cam.mp4']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('UNSUPPORTED_SCHEME');
+  });
+
+  it('a bad config value exits 2 and names key, value and what is allowed', async () => {
+    const r = await cli(['run', '--source', 'assets/sample.mp4', '--fps', '500']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/config key "ingest\.fps": value 500 is not allowed: .*60/);
+  });
+
+  it('SIGINT during a run stops cleanly: exit 0, summary printed, every started event ended', async () => {
+    const jsonl = path.join(tmp, 'stopped.jsonl');
+    const r = await cli(['run', '--source', 'assets/sample.mp4', '--fps', '10', '--jsonl', jsonl], {
+      killAfterMs: 9000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(summary.frames).toBeGreaterThan(0);
+    expect(summary.frames).toBeLessThan(150);
+    const msgs = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const started = new Set(msgs.filter((m) => m.type === 'emotion' && m.phase === 'start').map((m) => m.id));
+    const ended = new Set(msgs.filter((m) => m.type === 'emotion' && m.phase === 'end').map((m) => m.id));
+    expect([...started].filter((id) => !ended.has(id))).toEqual([]);
+    expect(await ffmpegChildren()).toBe(0);
+  });
+});
