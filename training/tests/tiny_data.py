@@ -28,9 +28,9 @@ def make_tiny_dataset(root: Path, n: int = 240, size: int = 64, seed: int = 0) -
         mouth, brow = rng.random() < 0.4, rng.random() < 0.4
         s = size / 64
         if mouth:
-            draw.ellipse((22 * s, 40 * s, 42 * s, 52 * s), fill=(rng.randint(0, 40),) * 3)
+            draw.ellipse((18 * s, 38 * s, 46 * s, 54 * s), fill=(rng.randint(0, 30),) * 3)
         if brow:
-            draw.rectangle((12 * s, 12 * s, 52 * s, 17 * s), fill=(rng.randint(215, 255),) * 3)
+            draw.rectangle((8 * s, 10 * s, 56 * s, 20 * s), fill=(rng.randint(225, 255),) * 3)
         name = f'crop{i:04d}.png'
         crop.save(root / 'crops' / name)
         labels = {a: '' for a in AUS}
