@@ -2,9 +2,9 @@ import type { Message } from '../types.js';
 
 /**
  * NATS subject layout (docs/api.md): `<prefix>.<streamId>.<type>` with type one of
- * au | emotion | engagement | status | track. Emotion events and status also land in JetStream.
+ * au | au_summary | emotion | engagement | status | track. Emotion events and status also land in JetStream.
  */
-export const CHANNELS = ['au', 'emotion', 'engagement', 'status', 'track'] as const;
+export const CHANNELS = ['au', 'au_summary', 'emotion', 'engagement', 'status', 'track'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Types whose messages are stored in JetStream (low rate, replayable); the rest stay on core NATS. */

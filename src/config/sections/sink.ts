@@ -68,7 +68,14 @@ export const sinkSchema = z
           .min(100)
           .max(600_000)
           .default(15_000)
-          .describe('Server ping period.'),
+          .describe('Server ping period; a client that misses a pong by the next ping is dropped.'),
+        stallMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(600_000)
+          .default(10_000)
+          .describe('A client whose send buffer stays over half the bound this long is disconnected.'),
         replay: z
           .number()
           .int()
