@@ -1,6 +1,8 @@
-// Regenerates config/default.yaml from the config schema (the single source of truth).
-import { writeFileSync } from 'node:fs';
-import { defaultConfigYaml } from '../src/config/describe.js';
+// Regenerates config/default.yaml and docs/config.md from the config schema (the single source of truth).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { configReferenceMarkdown, defaultConfigYaml } from '../src/config/describe.js';
 
 writeFileSync(new URL('../config/default.yaml', import.meta.url), defaultConfigYaml());
-console.log('wrote config/default.yaml');
+mkdirSync(new URL('../docs/', import.meta.url), { recursive: true });
+writeFileSync(new URL('../docs/config.md', import.meta.url), configReferenceMarkdown());
+console.log('wrote config/default.yaml and docs/config.md');

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { envName } from './load.js';
 import { configSchema } from './schema.js';
 
 /** One documented config key: dotted path, description, default and allowed values/bounds. */
@@ -87,4 +88,24 @@ export function defaultConfigYaml(): string {
     lines.push(`${indent}${parts[parts.length - 1]}: ${JSON.stringify(doc.default)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The configuration reference as a Markdown table: what `docs/config.md` holds. */
+export function configReferenceMarkdown(): string {
+  const rows = describeConfig().map(
+    (d) =>
+      `| \`${d.key}\` | \`${envName(d.key)}\` | \`${JSON.stringify(d.default)}\` | ${d.allowed.replaceAll('|', '\\|')} | ${d.description} |`,
+  );
+  return [
+    '# Configuration reference',
+    '',
+    'Generated from the schema in `src/config` by `npm run gen:config`; a test keeps it in step.',
+    'Layers, later wins: `config/default.yaml` < `--config FILE` < `AUPIPE_*` environment variables < CLI flags.',
+    'Unknown keys and out-of-range values fail at start with a message naming the key, the value and what is allowed.',
+    '',
+    '| key | environment | default | allowed | meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfigYaml, describeConfig } from '../../src/config/describe.js';
+import { configReferenceMarkdown, defaultConfigYaml, describeConfig } from '../../src/config/describe.js';
 import { configLeaves, envName, loadConfig } from '../../src/config/index.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'aupipe-config-'));
@@ -15,6 +15,7 @@ const file = (name: string, text: string) => {
 describe('config', () => {
   it('config/default.yaml is what the schema generates (run npm run gen:config after a schema change)', () => {
     expect(readFileSync('config/default.yaml', 'utf8')).toBe(defaultConfigYaml());
+    expect(readFileSync('docs/config.md', 'utf8')).toBe(configReferenceMarkdown());
   });
 
   it('every key has a description and a default', () => {

@@ -32,6 +32,15 @@ export const ingestSchema = z
       .max(120_000)
       .default(5000)
       .describe('A live source that delivers no frame for this long is killed and reconnected.'),
+    connectTimeoutMs: z
+      .number()
+      .int()
+      .min(500)
+      .max(120_000)
+      .default(10_000)
+      .describe(
+        'A live connection that yields no first frame within this long (handshake plus first keyframe) is retried.',
+      ),
     reconnect: z
       .object({
         initialMs: z.number().int().min(50).max(60_000).default(500).describe('First reconnect delay.'),
