@@ -18,6 +18,8 @@ export type AttemptEvent =
 
 export interface LivePolicy {
   readonly stallTimeoutMs: number;
+  /** Allowance for the first frame of each connection (RTSP handshake + waiting for a keyframe). */
+  readonly connectTimeoutMs: number;
   readonly reconnect: BackoffPolicy & { readonly maxAttempts: number; readonly connectAttempts: number };
 }
 
@@ -43,7 +45,8 @@ const DROP_REPORT_MS = 1000;
 
 /**
  * Keeps a live source going: `connect()` opens one attempt; a watchdog kills an attempt that delivers
- * nothing for `stallTimeoutMs` (ffmpeg's RTSP client hangs forever on a stalled server), and an attempt
+ * nothing for `stallTimeoutMs` (ffmpeg's RTSP client hangs forever on a stalled server) or no first frame
+ * within `connectTimeoutMs`, and an attempt
  * that ends or fails is retried with exponential backoff and jitter. Statuses: `connecting`, `live` (first
  * frame of an attempt, and throttled drop reports), `stalled`, `reconnecting` (with `attempt`), `failed`
  * (non-retryable error or attempts exhausted; the Observable then errors with the SourceError).
@@ -69,6 +72,7 @@ export function liveLoop(
       let live = false;
       let warning: SourceError | undefined;
       const watchdog = timeout<AttemptEvent, Observable<never>>({
+        first: policy.connectTimeoutMs,
         each: policy.stallTimeoutMs,
         scheduler,
         with: () =>

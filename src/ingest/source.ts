@@ -87,11 +87,11 @@ export function openSource(
         }),
       );
     };
-    const { stallTimeoutMs, reconnect } = cfg;
+    const { stallTimeoutMs, connectTimeoutMs, reconnect } = cfg;
     return liveLoop(connect, {
       streamId,
       label: sourceLabel(spec),
-      policy: { stallTimeoutMs, reconnect },
+      policy: { stallTimeoutMs, connectTimeoutMs, reconnect },
       ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
       ...(opts.random ? { random: opts.random } : {}),
     });

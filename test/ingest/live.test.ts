@@ -7,6 +7,7 @@ import type { Frame } from '../../src/types.js';
 
 const policy: LivePolicy = {
   stallTimeoutMs: 1000,
+  connectTimeoutMs: 800,
   reconnect: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0, maxAttempts: 0, connectAttempts: 0 },
 };
 
@@ -162,11 +163,11 @@ describe('liveLoop (virtual time)', () => {
     expect(connects).toBe(1);
   });
 
-  it('times out a connection that never delivers a first frame (SOURCE_TIMEOUT, not stalled)', () => {
-    const { log } = simulate(['-'], policy, { stopAt: 1150 });
+  it('times out a connection that never delivers a first frame after connectTimeoutMs (SOURCE_TIMEOUT, not stalled)', () => {
+    const { log } = simulate(['-'], policy, { stopAt: 1000 });
     expect(log).toEqual([
       [0, 'connecting'],
-      [1000, 'reconnecting:1:SOURCE_TIMEOUT'],
+      [800, 'reconnecting:1:SOURCE_TIMEOUT'],
     ]);
   });
 
