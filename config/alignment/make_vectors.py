@@ -12,8 +12,9 @@ import os
 import numpy as np
 
 TEMPLATE_ID = "aupipe-5pt-v1"
-UNIT = [[0.34, 0.38], [0.66, 0.38], [0.5, 0.56], [0.3675, 0.75], [0.6325, 0.75]]
+UNIT = [[0.34, 0.38], [0.66, 0.38], [0.5, 0.615], [0.3645, 0.731], [0.6355, 0.731]]
 SIZE = 112
+WEIGHTS = [5, 5, 1, 1, 1]  # eyes count 5x in the fit
 
 
 def template(size):
@@ -21,12 +22,13 @@ def template(size):
     return np.array([[u * size - 0.5, v * size - 0.5] for u, v in UNIT])
 
 
-def solve(src, dst):
-    """Least squares for x' = a x - b y + tx, y' = b x + a y + ty."""
+def solve(src, dst, weights):
+    """Weighted least squares for x' = a x - b y + tx, y' = b x + a y + ty."""
     rows, rhs = [], []
-    for (x, y), (u, v) in zip(src, dst):
-        rows.append([x, -y, 1, 0]); rhs.append(u)
-        rows.append([y, x, 0, 1]); rhs.append(v)
+    for (x, y), (u, v), w in zip(src, dst, weights):
+        r = math.sqrt(w)
+        rows.append([r * x, -r * y, r, 0]); rhs.append(r * u)
+        rows.append([r * y, r * x, 0, r]); rhs.append(r * v)
     a, b, tx, ty = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0]
     return [a, -b, tx, b, a, ty]
 
@@ -40,7 +42,7 @@ def case(name, angle_deg, scale, tx, ty, noise=0.0, seed=0):
     if noise:
         src = src + np.random.default_rng(seed).normal(0, noise, src.shape)
     src = np.round(src, 6)  # solve from exactly the numbers that are published
-    m = solve(src, t)
+    m = solve(src, t, WEIGHTS)
     return {
         "name": name,
         "cropSize": SIZE,
@@ -55,10 +57,11 @@ def main():
         "description": "5-point similarity alignment. Points in image order: eye on the image's left, eye on the "
         "image's right (eye centre = midpoint of the eye corners, mesh 33/133 and 362/263), nose tip (mesh 1), "
         "mouth corner image-left (61), mouth corner image-right (291). Coordinates are pixel-index coordinates "
-        "(pixel centres at integers, as in cv2.warpAffine). 'matrix' is the 2x3 row-major least-squares "
+        "(pixel centres at integers, as in cv2.warpAffine). 'matrix' is the 2x3 row-major weighted (see 'weights') least-squares "
         "similarity [a, b, tx, c, d, ty] mapping source landmarks to the template at cropSize; the crop is "
         "cv2.warpAffine(img, matrix, (cropSize, cropSize), flags=cv2.INTER_LINEAR, borderValue=0).",
         "unitTemplate": UNIT,
+        "weights": WEIGHTS,
         "template112": [[round(float(x), 6), round(float(y), 6)] for x, y in template(SIZE)],
         "cases": [
             case("identity", 0, 1, 0, 0),

@@ -68,7 +68,7 @@ export function humanConfig(cfg: DetectCfg): Record<string, unknown> {
         rotation: cfg.rotation,
         maxDetected: cfg.maxFaces,
         minConfidence: cfg.minScore,
-        minSize: cfg.minFaceSize,
+        minSize: 0, // human applies it to its raw detector box; the adapter filters the final boxes
         iouThreshold: 0.1,
         skipFrames: 0,
         skipTime: 0,

@@ -9,6 +9,7 @@ export {
   similarityTransform,
   TEMPLATE_ID,
   TEMPLATE_UNIT,
+  TEMPLATE_WEIGHTS,
   templatePoints,
   warpAffine,
 } from './align.js';

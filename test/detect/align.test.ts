@@ -9,6 +9,7 @@ import {
   similarityTransform,
   TEMPLATE_ID,
   TEMPLATE_UNIT,
+  TEMPLATE_WEIGHTS,
   templatePoints,
   warpAffine,
 } from '../../src/detect/index.js';
@@ -16,6 +17,7 @@ import {
 interface Vectors {
   templateId: string;
   unitTemplate: number[][];
+  weights: number[];
   template112: number[][];
   cases: { name: string; cropSize: number; landmarks: number[][]; matrix: number[] }[];
 }
@@ -27,12 +29,13 @@ describe('alignment template and test vectors', () => {
   it('publishes the template the code uses', () => {
     expect(vectors.templateId).toBe(TEMPLATE_ID);
     expect(vectors.unitTemplate).toEqual(TEMPLATE_UNIT.map((p) => [...p]));
+    expect(vectors.weights).toEqual([...TEMPLATE_WEIGHTS]);
     const t = templatePoints(112);
     for (const [i, v] of vectors.template112.flat().entries()) expect(t[i]).toBeCloseTo(v, 6);
   });
 
   it.each(vectors.cases.map((c) => [c.name, c] as const))('%s: landmarks in → matrix out', (_n, c) => {
-    const m = similarityTransform(c.landmarks.flat(), templatePoints(c.cropSize));
+    const m = similarityTransform(c.landmarks.flat(), templatePoints(c.cropSize), TEMPLATE_WEIGHTS);
     for (const [i, v] of m.entries()) expect(v).toBeCloseTo(c.matrix[i]!, 6);
     // round trip: the inverse maps the template back onto the landmarks (exact cases) or near them (noisy)
     const inv = invertAffine(m);
