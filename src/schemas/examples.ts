@@ -1,0 +1,132 @@
+/** One realistic example per message type: shown in docs/messages.md and validated by the tests. */
+import type { AuSample, AuSummary, EmotionEvent, Engagement, StreamStatus, TrackEvent } from '../types.js';
+import type { MessageType } from './messages.js';
+
+const au = {
+  AU1: 0.08,
+  AU2: 0.05,
+  AU4: 0.03,
+  AU5: 0.11,
+  AU6: 0.81,
+  AU9: 0.04,
+  AU12: 0.92,
+  AU15: 0.02,
+  AU17: 0.1,
+  AU20: 0.06,
+  AU25: 0.64,
+  AU26: 0.21,
+};
+
+const sample: AuSample = {
+  v: 1,
+  type: 'au',
+  streamId: 'lecture-7',
+  trackId: 3,
+  seq: 372,
+  ptsMs: 12400,
+  au,
+  model: 'mesh@1',
+  decodedAt: 1764291660123,
+};
+
+const start: EmotionEvent = {
+  v: 1,
+  type: 'emotion',
+  id: 'lecture-7:3:happiness:12400',
+  phase: 'start',
+  streamId: 'lecture-7',
+  trackId: 3,
+  emotion: 'happiness',
+  confidence: 0.71,
+  startMs: 12400,
+  peak: 0.74,
+  aus: { AU6: 0.62, AU12: 0.76 },
+  missingAus: [],
+};
+
+const update: EmotionEvent = {
+  ...start,
+  phase: 'update',
+  confidence: 0.86,
+  peak: 0.86,
+  aus: { AU6: 0.8, AU12: 0.89 },
+};
+const end: EmotionEvent = {
+  ...start,
+  phase: 'end',
+  confidence: 0.31,
+  peak: 0.86,
+  endMs: 15100,
+  aus: { AU6: 0.3, AU12: 0.32 },
+};
+const anger: EmotionEvent = {
+  ...start,
+  id: 'lecture-7:3:anger:20533',
+  emotion: 'anger',
+  startMs: 20533,
+  confidence: 0.58,
+  peak: 0.6,
+  aus: { AU4: 0.66, AU5: 0.51 },
+  missingAus: ['AU7', 'AU23'],
+};
+
+const status: StreamStatus = {
+  v: 1,
+  type: 'status',
+  streamId: 'cam-2',
+  state: 'reconnecting',
+  atMs: 1764291702311,
+  detail: 'no frames for 5000 ms',
+  code: 'SOURCE_TIMEOUT',
+  attempt: 2,
+};
+
+const track: TrackEvent = {
+  v: 1,
+  type: 'track',
+  phase: 'start',
+  streamId: 'lecture-7',
+  trackId: 3,
+  ptsMs: 11967,
+};
+
+const engagement: Engagement = {
+  v: 1,
+  type: 'engagement',
+  streamId: 'lecture-7',
+  trackId: 3,
+  ptsMs: 30000,
+  windowMs: 30000,
+  score: 0.58,
+  components: { presence: 0.97, expressiveness: 0.21, confusion: 0.12, boredom: 0 },
+};
+const streamEngagement: Engagement = {
+  ...engagement,
+  trackId: null,
+  score: 0.55,
+  components: { presence: 1, expressiveness: 0.18, confusion: 0.15, boredom: 0.02, tracks: 2 },
+};
+
+const summary: AuSummary = {
+  v: 1,
+  type: 'au_summary',
+  streamId: 'lecture-7',
+  trackId: 3,
+  fromMs: 12000,
+  toMs: 12967,
+  samples: 30,
+  mean: { ...au, AU6: 0.55, AU12: 0.68 },
+  max: au,
+  smoothed: { ...au, AU6: 0.78, AU12: 0.9 },
+  present: ['AU6', 'AU12', 'AU25'],
+};
+
+/** Examples per message type (the first is the one shown first). */
+export const MESSAGE_EXAMPLES: Record<MessageType, readonly object[]> = {
+  au: [sample],
+  emotion: [start, update, end, anger],
+  status: [status],
+  track: [track],
+  engagement: [engagement, streamEngagement],
+  au_summary: [summary],
+};

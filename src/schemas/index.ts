@@ -1,0 +1,15 @@
+/** Public face of the message schemas. */
+export { MESSAGE_EXAMPLES } from './examples.js';
+export { jsonSchemaFiles, jsonSchemas, MESSAGE_FILE, SCHEMA_ID_BASE } from './json-schema.js';
+export {
+  auSampleSchema,
+  auSummarySchema,
+  emotionEventSchema,
+  engagementSchema,
+  MESSAGE_SCHEMAS,
+  type MessageType,
+  messageSchema,
+  parseMessage,
+  streamStatusSchema,
+  trackEventSchema,
+} from './messages.js';
