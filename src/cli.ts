@@ -69,4 +69,51 @@ withCommon(
   }),
 );
 
+withCommon(
+  program
+    .command('eval')
+    .description('score an AU estimator on a prepared dataset: per-AU precision, recall, F1, AUC and means')
+    .requiredOption('--data <dir>', 'prepared dataset folder (meta.json, crops/, labels.csv)')
+    .addOption(
+      new Option('--estimator <name>', 'AU estimator (classify.estimator)').choices([
+        'mesh',
+        'cnn',
+        'fusion',
+      ]),
+    )
+    .option('--model <dir>', 'CNN model bundle folder (classify.model)')
+    .option('--folds <k>', 'also report k subject-independent folds', num)
+    .addOption(
+      new Option('--thresholds <kind>', "card: the bundle's per-AU thresholds; fixed: 0.5").choices([
+        'card',
+        'fixed',
+      ]),
+    )
+    .option('--yardstick', 'score against the hand-labelled real faces (test/fixtures/real-faces.json)')
+    .option('--json', 'print the report as JSON on stdout (the table goes to stderr)'),
+).action(
+  action('eval', async (o) => {
+    const { evalCommand } = await import('./commands/eval.js');
+    return evalCommand({
+      ...o,
+      flags: { 'classify.estimator': o.estimator, 'classify.model': o.model },
+    });
+  }),
+);
+
+const dataset = program.command('dataset').description('build training and evaluation datasets');
+withCommon(
+  dataset
+    .command('pseudo')
+    .description('real faces from the offline photos, aligned, labelled by the mesh estimator, augmented')
+    .requiredOption('-o, --out <dir>', 'output dataset folder')
+    .option('--seed <n>', 'random seed (same seed, same bytes)', num, 1)
+    .option('--augment <n>', 'augmented variants per face (0: the base set only)', num, 4),
+).action(
+  action('dataset pseudo', async (o) => {
+    const { pseudoCommand } = await import('./commands/dataset.js');
+    return pseudoCommand(o);
+  }),
+);
+
 await program.parseAsync(process.argv);
