@@ -29,7 +29,8 @@ export interface WindowEntry {
   readonly tMs: number;
   /** Face time credited to this sample. */
   readonly dtMs: number;
-  readonly au: Readonly<Record<string, number>>;
+  /** Smoothed AU probabilities in AU_KEYS order; NaN where the estimator gave none. */
+  readonly au: Float64Array;
   readonly confused: boolean;
   readonly bored: boolean;
 }
@@ -75,22 +76,31 @@ export function trackComponents(
   let faceMs = 0;
   let confusedMs = 0;
   let boredMs = 0;
-  const sum = new Map<string, [number, number, number]>(); // n, Σp, Σp²
+  const dims = entries[0]?.au.length ?? 0;
+  const n = new Float64Array(dims);
+  const s1 = new Float64Array(dims);
+  const s2 = new Float64Array(dims);
   for (const e of entries) {
     faceMs += e.dtMs;
     if (e.confused) confusedMs += e.dtMs;
     if (e.bored) boredMs += e.dtMs;
-    for (const [k, p] of Object.entries(e.au)) {
-      const s = sum.get(k) ?? [0, 0, 0];
-      s[0]++;
-      s[1] += p;
-      s[2] += p * p;
-      sum.set(k, s);
+    for (let k = 0; k < dims; k++) {
+      const p = e.au[k]!;
+      if (Number.isNaN(p)) continue;
+      n[k]!++;
+      s1[k]! += p;
+      s2[k]! += p * p;
     }
   }
   let stdSum = 0;
-  for (const [n, s1, s2] of sum.values()) stdSum += Math.sqrt(Math.max(0, s2 / n - (s1 / n) ** 2));
-  const meanStd = sum.size ? stdSum / sum.size : 0;
+  let measured = 0;
+  for (let k = 0; k < dims; k++) {
+    if (n[k] === 0) continue;
+    const mean = s1[k]! / n[k]!;
+    stdSum += Math.sqrt(Math.max(0, s2[k]! / n[k]! - mean * mean));
+    measured++;
+  }
+  const meanStd = measured ? stdSum / measured : 0;
   return {
     presence: windowMs > 0 ? clamp01(faceMs / windowMs) : 0,
     expressiveness: clamp01(meanStd / expressivenessScale),

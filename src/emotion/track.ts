@@ -89,7 +89,10 @@ export class TrackAnalyzer {
     this.confusion = stepPresence(this.confusion, sm.AU4 ?? 0, t, this.cfg.sustain).next;
     this.boredom = stepPresence(this.boredom, sm.AU26 ?? 0, t, this.cfg.sustain).next;
     const dtMs = prevSeen === null ? 0 : Math.min(t - prevSeen, this.cfg.gapGraceMs);
-    const au: Record<string, number> = { ...sm };
+    const au = new Float64Array(AU_KEYS.length);
+    AU_KEYS.forEach((k, i) => {
+      au[i] = sm[k] ?? Number.NaN;
+    });
     this.window.push({
       tMs: t,
       dtMs,
@@ -103,7 +106,7 @@ export class TrackAnalyzer {
 
   private step(rule: NamedRule, t: number, sm: Partial<Record<AuKey, number>>): EmotionEvent[] {
     const sc = scoreRule(rule, sm);
-    const obs: Observation = { tMs: t, score: sc.score, aus: roundAll(sc.aus), missing: sc.missing };
+    const obs: Observation = { tMs: t, score: sc.score, aus: sc.aus, missing: sc.missing };
     const cfg: LifecycleConfig = {
       ...this.cfg.lifecycle,
       on: rule.onThreshold ?? this.cfg.lifecycle.on,
@@ -149,7 +152,7 @@ export class TrackAnalyzer {
       confidence: a.confidence,
       startMs: a.startMs,
       peak: a.peak,
-      aus: a.aus,
+      aus: roundAll(a.aus),
       missingAus: a.missing,
     };
     return a.endMs === undefined ? ev : { ...ev, endMs: a.endMs };

@@ -25,7 +25,7 @@ describe('engagement formula', () => {
     const entries = [0, 0.2, 0, 0.2].map((p, i) => ({
       tMs: i * 100,
       dtMs: 100,
-      au: { AU12: p, AU6: 0.5 },
+      au: Float64Array.from([p, 0.5, Number.NaN]),
       confused: i >= 2,
       bored: false,
     }));
@@ -95,7 +95,10 @@ describe('engagement messages', () => {
     const [t1, t2, s] = out;
     expect(t1!.trackId).toBe(1);
     expect(t2!.components.confusion).toBeGreaterThan(0.9);
-    expect(s!.components.confusion).toBeCloseTo((t1!.components.confusion! + t2!.components.confusion!) / 2, 3);
+    expect(s!.components.confusion).toBeCloseTo(
+      (t1!.components.confusion! + t2!.components.confusion!) / 2,
+      3,
+    );
     expect(s!.components.tracks).toBe(2);
   });
 });
