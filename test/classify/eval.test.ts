@@ -8,7 +8,7 @@ import { binaryMetrics } from '../../src/classify/metrics.js';
 import { configSchema } from '../../src/config/index.js';
 import { writeDataset } from '../../src/dataset/format.js';
 import { createFaceDetector } from '../../src/detect/index.js';
-import { evaluate, formatReport, padEdge } from '../../src/eval.js';
+import { evaluate, formatReport, padEdge, upscale } from '../../src/eval.js';
 import { type AlignedCrop, AU_KEYS } from '../../src/types.js';
 import { face, fixtureCrops, TEMPLATES, TINY } from './helpers.js';
 
@@ -105,5 +105,16 @@ describe('aupipe eval over a prepared dataset', () => {
     const p = padEdge(img, 1);
     expect([p.width, p.height]).toEqual([4, 3]);
     expect(Array.from(p.rgb.subarray(0, 12))).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
+  });
+});
+
+describe('upscale', () => {
+  it('keeps flat areas flat and interpolates between pixel centres', () => {
+    const img = { width: 2, height: 1, rgb: Uint8Array.from([0, 0, 0, 90, 90, 90]) };
+    const u = upscale(img, 3);
+    expect([u.width, u.height]).toEqual([6, 3]);
+    const row = Array.from({ length: 6 }, (_, x) => u.rgb[x * 3]!);
+    expect(row).toEqual([0, 0, 30, 60, 90, 90]);
+    expect(u.rgb[(2 * 6 + 3) * 3]).toBe(60); // every row the same
   });
 });
