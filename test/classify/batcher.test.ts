@@ -160,3 +160,28 @@ describe('batcher timing and backpressure (virtual time)', () => {
     expect(est.calls[1]!.map((f) => f.streamId)).toContain('quiet');
   });
 });
+
+describe('batcher errors', () => {
+  it('an inference error rejects that batch only; later faces still run', async () => {
+    let fail = true;
+    const est: AuEstimator = {
+      name: 'flaky',
+      estimate: async (faces) => {
+        if (fail) {
+          fail = false;
+          throw new Error('inference failed');
+        }
+        return faces.map(() => Object.fromEntries(AU_KEYS.map((k) => [k, 0.5])) as AuVector);
+      },
+      close: async () => {},
+    };
+    const b = new AuBatcher(est, { maxBatch: 2, maxWaitMs: 1, maxPendingPerStream: 10 });
+    const crop = { width: 1, height: 1, rgb: new Uint8Array(3), toSource: [], templateId: 't' };
+    const first = [b.submit(face(crop, 's', 1, 0)), b.submit(face(crop, 's', 1, 1))];
+    await expect(first[0]).rejects.toThrow('inference failed');
+    await expect(first[1]).rejects.toThrow('inference failed');
+    expect((await b.submit(face(crop, 's', 1, 2)))!.AU1).toBe(0.5);
+    await b.close();
+    await expect(b.submit(face(crop, 's', 1, 3))).rejects.toThrow(/closed/);
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuBatcher } from '../../src/classify/batcher.js';
 import { CnnEstimator } from '../../src/classify/cnn.js';
 import { classifyFaces } from '../../src/classify/stage.js';
-import type { AlignedCrop, FrameFaces } from '../../src/types.js';
+import { type AlignedCrop, AU_KEYS, type AuVector, type FrameFaces } from '../../src/types.js';
 import { face, fixtureCrops, TEMPLATES, TINY } from './helpers.js';
 
 describe('classifyFaces stage', () => {
@@ -53,5 +53,42 @@ describe('classifyFaces stage', () => {
     // all four frames arrived at once: their six faces shared batches
     expect(batcher.stats().batches).toBeLessThan(6);
     await batcher.close();
+  });
+});
+
+describe('classifyFaces under backpressure', () => {
+  it('a frame whose faces were dropped comes out with fewer samples, still in order', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    // deliberately slow estimator: holds the first batch until the test releases it
+    const slow = {
+      name: 'slow',
+      estimate: async (faces: readonly unknown[]) => {
+        await gate;
+        return faces.map(() => Object.fromEntries(AU_KEYS.map((k) => [k, 0.1])) as AuVector);
+      },
+      close: async () => {},
+    };
+    const batcher = new AuBatcher(slow, { maxBatch: 1, maxWaitMs: 0, maxPendingPerStream: 1 });
+    const crop = { width: 1, height: 1, rgb: new Uint8Array(3), toSource: [], templateId: 't' };
+    const fr = (seq: number): FrameFaces => ({
+      streamId: 'cam',
+      seq,
+      ptsMs: seq,
+      decodedAt: seq,
+      width: 1,
+      height: 1,
+      faces: [face(crop, 'cam', 1, seq)],
+      tracks: [],
+    });
+    const out = lastValueFrom(from([fr(0), fr(1), fr(2), fr(3)]).pipe(classifyFaces(batcher), toArray()));
+    setTimeout(release, 20);
+    const frames = await out;
+    expect(frames.map((f) => f.seq)).toEqual([0, 1, 2, 3]);
+    // frame 0 in flight, frames 1 and 2 dropped by the bound of 1, frame 3 kept
+    expect(frames.map((f) => f.samples.length)).toEqual([1, 0, 0, 1]);
+    expect(batcher.stats().dropped).toBe(2);
   });
 });
