@@ -69,6 +69,10 @@ export function spawnFfmpeg(args: readonly string[], bin = 'ffmpeg'): FfmpegProc
       spawnError = missing(bin, e);
       // 'close' still follows an 'error' from spawn; the promise settles there.
     });
+    // Dead is dead: drop it from the registry at 'exit'; 'close' additionally waits for stdio to drain.
+    child.once('exit', () => {
+      if (child.pid !== undefined) live.delete(child.pid);
+    });
     child.once('close', (code, signal) => {
       if (child.pid !== undefined) live.delete(child.pid);
       const stderr = tail.slice(-STDERR_TAIL);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import { liveChildPids, openSource, parseSource, probe, type SourceSpec } from '../../src/ingest/index.js';
 import { type Collected, collect, states } from '../helpers/ingest.js';
-import { childPids, waitGone } from '../helpers/processes.js';
+import { childPids, waitFor, waitGone } from '../helpers/processes.js';
 import { freePort } from '../helpers/rtsp.js';
 import { ffmpeg, makeTestsrc, tempDir } from '../helpers/videos.js';
 
@@ -37,7 +37,7 @@ afterAll(tmp.cleanup);
 // Whatever happened, no ffmpeg may outlive the test: by our own bookkeeping and by /proc.
 afterEach(async () => {
   await waitGone(childPids('ffmpeg'));
-  expect(liveChildPids()).toEqual([]);
+  await waitFor(() => liveChildPids().length === 0, 3000, 'the registry to see every child exit');
   expect(childPids('ffmpeg')).toEqual([]);
 });
 

@@ -173,7 +173,7 @@ describe('file source (real ffmpeg)', () => {
     expect(pids).toHaveLength(1);
     sub.unsubscribe();
     await waitGone(pids);
-    expect(liveChildPids()).toEqual([]);
+    await waitFor(() => liveChildPids().length === 0, 3000, 'the registry to see ffmpeg exit');
     expect(seqs.slice(0, 120)).toEqual([...Array(120).keys()]);
     expect(pts[119]).toBeCloseTo(119 * 40, 6);
   });

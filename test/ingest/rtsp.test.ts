@@ -69,7 +69,7 @@ afterEach(async () => {
   await server?.kill();
   server = undefined;
   await waitGone(childPids('ffmpeg'));
-  expect(liveChildPids()).toEqual([]);
+  await waitFor(() => liveChildPids().length === 0, 3000, 'the registry to see every child exit');
 });
 afterAll(tmp.cleanup);
 
