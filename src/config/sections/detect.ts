@@ -18,8 +18,11 @@ export const detectSchema = z
       .int()
       .min(0)
       .max(300)
-      .default(6)
-      .describe('Frames a track survives without a matching detection before it ends.'),
+      .default(15)
+      .describe(
+        'Frames a track survives without a matching face before it ends (a face the detector misses once ' +
+          'stays unseen for `every` frames, so keep this a few times `every`).',
+      ),
     minIou: z.number().min(0).max(1).default(0.3).describe('Minimum IoU to match a detection to a track.'),
     iris: z
       .boolean()
