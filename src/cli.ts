@@ -41,11 +41,11 @@ withCommon(
         'fusion',
       ]),
     )
-    .option('--model <dir>', 'CNN model bundle folder (classify.model)'),
+    .option('--model <dir>', 'CNN model bundle folder (classify.model)')
+    .option('--nats <url>', 'also publish on this NATS server (sink.nats.url)'),
 ).action(
   action('run', async (o) => {
     const { runCommand } = await import('./commands/run.js');
-    let failed: unknown;
     await runCommand(
       {
         source: o.source,
@@ -58,13 +58,11 @@ withCommon(
           'detect.every': o.every,
           'classify.estimator': o.estimator,
           'classify.model': o.model,
+          'sink.nats.url': o.nats,
         },
       },
       (summary) => process.stdout.write(`${JSON.stringify(summary)}\n`),
-    ).catch((err) => {
-      failed = err;
-    });
-    if (failed) throw failed;
+    );
     return 0;
   }),
 );

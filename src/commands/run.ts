@@ -4,6 +4,7 @@ import { createLogger } from '../log.js';
 import { createPipelineDeps, streamPipeline } from '../pipeline.js';
 import { Progress } from '../progress.js';
 import { JsonlPublisher } from '../sink/jsonl.js';
+import { NatsPublisher } from '../sink/nats.js';
 import { FanoutPublisher, type Publisher } from '../sink/publisher.js';
 import { RunCounters, type RunSummary } from '../summary.js';
 import { configFrom } from './common.js';
@@ -36,6 +37,14 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
   const counters = new RunCounters();
   const publishers: Publisher[] = [];
   if (o.jsonl) publishers.push(new JsonlPublisher(o.jsonl));
+  // `run` publishes on NATS only to a configured broker; `serve` and the demo start an embedded one.
+  let nats: NatsPublisher | undefined;
+  if (config.sink.nats.enabled && config.sink.nats.url) {
+    nats = new NatsPublisher(config.sink.nats, config.sink.nats.url, (level, msg, fields) =>
+      log[level](fields ?? {}, msg),
+    );
+    publishers.push(nats);
+  }
   const sink = new FanoutPublisher(publishers);
   const stop$ = new Subject<void>();
   let signals = 0;
