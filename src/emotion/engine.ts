@@ -8,6 +8,7 @@ import type { FrameAus, Message, TrackEvent } from '../types.js';
 import { SCHEMA_VERSION } from '../types.js';
 import { engagementScore, SlidingWindow, streamComponents, trackComponents } from './engagement.js';
 import type { Rules } from './rules.js';
+import { OneEuroFilter } from './smoothing.js';
 import { TrackAnalyzer, type TrackConfig } from './track.js';
 
 export type EmotionConfig = Config['emotion'];
@@ -32,7 +33,11 @@ export function trackConfigOf(cfg: EmotionConfig): TrackConfig {
     minOffMs: cfg.minOffMs,
   };
   return {
-    smoothingMs: cfg.smoothingMs,
+    smoothing:
+      cfg.smoothing === 'one-euro'
+        ? () =>
+            new OneEuroFilter({ minCutoffHz: cfg.oneEuroMinCutoffHz, beta: cfg.oneEuroBeta, dCutoffHz: 1 })
+        : cfg.smoothingMs,
     gapGraceMs: cfg.gapGraceMs,
     lifecycle: { ...hyst, updateIntervalMs: cfg.updateIntervalMs, updateMinDelta: cfg.updateMinDelta },
     auPresence: hyst,

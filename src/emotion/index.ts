@@ -25,5 +25,12 @@ export {
   type Rules,
   scoreRule,
 } from './rules.js';
-export { emaAlpha, VectorSmoother } from './smoothing.js';
+export {
+  EmaFilter,
+  emaAlpha,
+  type Filter1D,
+  OneEuroFilter,
+  type OneEuroParams,
+  VectorSmoother,
+} from './smoothing.js';
 export { type EmotionStageOptions, emotionStage } from './stage.js';

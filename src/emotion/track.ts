@@ -22,10 +22,11 @@ import {
   type Observation,
 } from './lifecycle.js';
 import { type NamedRule, type Rules, scoreRule } from './rules.js';
-import { VectorSmoother } from './smoothing.js';
+import { type Filter1D, VectorSmoother } from './smoothing.js';
 
 export interface TrackConfig {
-  readonly smoothingMs: number;
+  /** Exponential time constant (ms), or a factory of per-AU filters (One-Euro). */
+  readonly smoothing: number | (() => Filter1D);
   readonly gapGraceMs: number;
   readonly lifecycle: LifecycleConfig;
   /** AU presence (summaries): thresholds and minimum duration. */
@@ -59,7 +60,7 @@ export class TrackAnalyzer {
     private readonly cfg: TrackConfig,
     private readonly mint: IdMinter,
   ) {
-    this.smoother = new VectorSmoother<AuKey>(cfg.smoothingMs);
+    this.smoother = new VectorSmoother<AuKey>(cfg.smoothing);
   }
 
   get hasOpenEvents(): boolean {

@@ -56,6 +56,16 @@ describe('scripted AU sequences', () => {
     expect(new Set(ev.map((e) => e.id)).size).toBe(1);
   });
 
+  it('with the One-Euro filter the smile also gives exactly one pair', () => {
+    const ev = emotions(run({ smoothing: 'one-euro' }, frames(0, 8000, 30, smileBetween(2000, 5000))));
+    expect(ev.filter((e) => e.phase === 'start')).toHaveLength(1);
+    const end = ev.filter((e) => e.phase === 'end');
+    expect(end).toHaveLength(1);
+    expect(end[0]!.startMs).toBeGreaterThanOrEqual(2000);
+    expect(end[0]!.endMs!).toBeGreaterThan(5000);
+    expect(end[0]!.endMs!).toBeLessThan(6000);
+  });
+
   it('noise around the threshold does not produce an event storm', () => {
     const rand = rng(7);
     // AU12 jumps around the on threshold every frame: a naive per-frame threshold flips hundreds of times

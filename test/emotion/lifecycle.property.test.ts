@@ -20,6 +20,7 @@ const step = fc.record({
   end: fc.option(fc.integer({ min: 1, max: 3 }), { freq: 8 }),
 });
 const config = fc.record({
+  smoothing: fc.constantFrom('exponential' as const, 'one-euro' as const),
   smoothingMs: fc.constantFrom(0, 100, 400),
   minDurationMs: fc.constantFrom(0, 50, 300),
   minOffMs: fc.constantFrom(0, 50, 300),

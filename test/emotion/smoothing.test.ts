@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stepPresence } from '../../src/emotion/hysteresis.js';
-import { emaAlpha, VectorSmoother } from '../../src/emotion/smoothing.js';
+import { emaAlpha, lowpassAlpha, OneEuroFilter, VectorSmoother } from '../../src/emotion/smoothing.js';
+import { rng } from './helpers.js';
 
 describe('time-based exponential smoothing', () => {
   it('alpha is 1 - exp(-dt/tau), 1 without smoothing, 0 for no elapsed time', () => {
@@ -34,6 +35,39 @@ describe('time-based exponential smoothing', () => {
     expect(r.b).toBe(0.5);
     s.reset();
     expect(s.update(200, { a: 0.1 })).toEqual({ a: 0.1 });
+  });
+});
+
+describe('One-Euro filter', () => {
+  const params = { minCutoffHz: 1, beta: 0.5, dCutoffHz: 1 };
+  const run = (p: typeof params, xs: readonly number[], dtMs = 33) => {
+    const f = new OneEuroFilter(p);
+    return xs.map((x, i) => f.step(x, i === 0 ? Number.POSITIVE_INFINITY : dtMs));
+  };
+
+  it('passes the first sample and a constant through unchanged', () => {
+    expect(run(params, [0.4, 0.4, 0.4])).toEqual([0.4, 0.4, 0.4]);
+    expect(lowpassAlpha(1, 1000 / (2 * Math.PI))).toBeCloseTo(0.5, 12);
+  });
+
+  it('damps jitter on a still face', () => {
+    const rand = rng(11);
+    const xs = Array.from({ length: 300 }, () => 0.3 + 0.1 * (rand() - 0.5));
+    const ys = run(params, xs).slice(50);
+    const sd = (a: readonly number[]) => {
+      const m = a.reduce((s, x) => s + x, 0) / a.length;
+      return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length);
+    };
+    expect(sd(ys)).toBeLessThan(sd(xs.slice(50)) / 2);
+  });
+
+  it('follows a fast change with less lag than the same filter without speed adaptation', () => {
+    const step = [0, ...Array.from({ length: 15 }, () => 1)];
+    const adaptive = run(params, step);
+    const fixed = run({ ...params, beta: 0 }, step);
+    const reach = (ys: readonly number[]) => ys.findIndex((y) => y >= 0.9);
+    expect(reach(adaptive)).toBeGreaterThan(0);
+    expect(reach(fixed) === -1 || reach(adaptive) < reach(fixed)).toBe(true);
   });
 });
 

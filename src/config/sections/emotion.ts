@@ -11,12 +11,30 @@ export const emotionSchema = z
       .describe(
         'EMFACS rule file (AU prototypes per emotion); relative paths fall back to the package root.',
       ),
+    smoothing: z
+      .enum(['exponential', 'one-euro'])
+      .default('exponential')
+      .describe(
+        'AU smoothing filter: exponential (time constant smoothingMs) or One-Euro (adaptive cutoff).',
+      ),
     smoothingMs: z
       .number()
       .min(0)
       .max(10_000)
       .default(250)
       .describe('Time constant of the exponential AU smoothing filter (0: no smoothing).'),
+    oneEuroMinCutoffHz: z
+      .number()
+      .min(0.01)
+      .max(30)
+      .default(1)
+      .describe('One-Euro: cutoff frequency for a still face (lower: smoother).'),
+    oneEuroBeta: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(0.5)
+      .describe('One-Euro: cutoff increase per unit/s of AU change (higher: less lag on fast changes).'),
     onThreshold: z.number().min(0).max(1).default(0.5).describe('Emotion score at which an event starts.'),
     offThreshold: z.number().min(0).max(1).default(0.35).describe('Emotion score below which an event ends.'),
     minDurationMs: z
