@@ -51,9 +51,10 @@ ms); \`decodedAt\` and \`atMs\` are wall-clock ms since the epoch.
 
 ## From AU samples to emotion events
 
-1. **Smoothing.** Each track's AU probabilities go through an exponential filter in time units:
-   \`s ← s + (1 − e^(−Δt/τ))·(p − s)\` with τ = \`emotion.smoothingMs\`, so it behaves the same at any
-   frame rate and across dropped frames.
+1. **Smoothing.** Each track's AU probabilities go through a filter in time units, so it behaves the
+   same at any frame rate and across dropped frames: exponential, \`s ← s + (1 − e^(−Δt/τ))·(p − s)\`
+   with τ = \`emotion.smoothingMs\` (default), or One-Euro (\`emotion.smoothing: one-euro\`: the cutoff
+   rises with the speed of change). A track unseen for longer than \`gapGraceMs\` starts afresh.
 2. **Scoring.** Each rule of \`config/emotions.yaml\` (EMFACS prototypes; users can add rules) scores
    the smoothed AUs: \`score = (Σ w·p over the measured prototype AUs / Σ w) · min over measured core AUs
    of min(1, p / coreFloor)\`. Prototype AUs the estimator does not measure are skipped and listed in
