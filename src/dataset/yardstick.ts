@@ -3,6 +3,8 @@
  * 0 clearly absent, unsure left out) and per-AU rank (AUC) and threshold (F1) metrics for any scorer.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { AU_KEYS, type AuKey, type Box } from '../types.js';
 
@@ -30,6 +32,11 @@ export async function loadYardstick(file = YARDSTICK_PATH): Promise<Yardstick> {
     throw new ConfigError('YARDSTICK_INVALID', `${file}: not a version-1 real-faces file`);
   }
   return doc;
+}
+
+/** Absolute path of a yardstick image. */
+export function resolveImage(p: string): string {
+  return path.isAbsolute(p) ? p : path.join(PACKAGE_ROOT, p);
 }
 
 export function boxOf(face: LabelledFace): Box {
