@@ -1,0 +1,170 @@
+/** Shared pieces of the end-to-end benchmarks: a measured pipeline run with a real NATS subscriber. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { lastValueFrom, merge, tap } from 'rxjs';
+import { type Config, loadConfig } from '../src/config/index.js';
+import type { FaceDetector } from '../src/detect/index.js';
+import { parseSource } from '../src/ingest/index.js';
+import { createPipelineDeps, type PipelineDeps, streamPipeline } from '../src/pipeline.js';
+import { NatsPublisher } from '../src/sink/nats.js';
+import { type EmbeddedNats, startNatsServer } from '../src/sink/nats-server.js';
+import { median } from './harness.js';
+
+export const pct = (xs: readonly number[], p: number): number => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+export function benchConfig(over: Record<string, unknown>): Config {
+  return loadConfig({ env: {}, overrides: { logLevel: 'warn', ...over } });
+}
+
+/** Cuts the first `seconds` of a video (stream copy) so quick runs stay short. */
+export function clip(src: string, seconds: number): string {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'aupipe-bench-')), path.basename(src));
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-t', String(seconds), '-c', 'copy', out]);
+  return out;
+}
+
+/** Times every detector call, to say where the time goes. */
+export function timedDetector(d: FaceDetector, ms: number[]): FaceDetector {
+  const time =
+    <A extends unknown[]>(f: (...a: A) => ReturnType<FaceDetector['detect']>) =>
+    async (...a: A) => {
+      const t0 = performance.now();
+      try {
+        return await f(...a);
+      } finally {
+        ms.push(performance.now() - t0);
+      }
+    };
+  return {
+    detect: time(d.detect.bind(d)),
+    ...(d.follow ? { follow: time(d.follow.bind(d)) } : {}),
+    close: () => d.close(),
+  };
+}
+
+export interface RunStats {
+  readonly streams: number;
+  readonly frames: number;
+  readonly faces: number;
+  readonly wallS: number;
+  readonly cpuPct: number;
+  readonly peakRssMiB: number;
+  /** decode → AuSample received by a NATS subscriber (ms). */
+  readonly latency: readonly number[];
+  /** decode → classify done (ms): ingest queue + detect + classify. */
+  readonly analysed: readonly number[];
+  readonly detectMs: readonly number[];
+  readonly dropped: number;
+}
+
+export interface Harnessed {
+  readonly deps: PipelineDeps & { close(): Promise<void> };
+  readonly nats: EmbeddedNats;
+  readonly sub: NatsConnection;
+  /** Every detector call's duration (ms) since the last `measure`. */
+  readonly detectMs: number[];
+  close(): Promise<void>;
+}
+
+export async function harness(config: Config): Promise<Harnessed> {
+  const detectMs: number[] = [];
+  const deps = await createPipelineDeps(config);
+  const timed = { ...deps, detector: timedDetector(deps.detector, detectMs) };
+  const nats = await startNatsServer({ storeDir: mkdtempSync(path.join(tmpdir(), 'aupipe-bench-nats-')) });
+  const sub = await connect({ servers: nats.url });
+  return {
+    deps: timed,
+    nats,
+    sub,
+    detectMs,
+    async close() {
+      await sub.close();
+      await deps.close();
+      await nats.stop();
+    },
+  };
+}
+
+/** Runs `files` as concurrent streams through the full pipeline and a real NATS subscriber. */
+export async function measure(h: Harnessed, config: Config, files: readonly string[]): Promise<RunStats> {
+  const latency: number[] = [];
+  const analysed: number[] = [];
+  h.detectMs.length = 0;
+  let frames = 0;
+  let faces = 0;
+  const pub = new NatsPublisher(config.sink.nats, h.nats.url);
+  await pub.whenReady();
+  const subscription = h.sub.subscribe(`${config.sink.nats.subjectPrefix}.*.au`);
+  let expected = 0;
+  let got = 0;
+  let allReceived: () => void = () => {};
+  const done = new Promise<void>((r) => {
+    allReceived = r;
+  });
+  let sourcesDone = false;
+  (async () => {
+    for await (const m of subscription) {
+      latency.push(Date.now() - (m.json() as { decodedAt: number }).decodedAt);
+      got++;
+      if (sourcesDone && got >= expected) allReceived();
+    }
+  })();
+  await h.sub.flush();
+  const dropped0 = h.deps.batcher.stats().dropped;
+  let peak = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await lastValueFrom(
+    merge(
+      ...files.map((f, i) =>
+        streamPipeline(`s${i}`, parseSource(f), h.deps, {
+          onFrame: () => {
+            frames++;
+          },
+          onFrameAus: (fa) => {
+            faces += fa.faces.length;
+            for (const s of fa.samples) analysed.push(Date.now() - s.decodedAt);
+          },
+        }).pipe(
+          tap((m) => {
+            if (m.type === 'au') expected++;
+            pub.publish(m);
+          }),
+        ),
+      ),
+    ),
+    { defaultValue: null },
+  );
+  await pub.flush();
+  sourcesDone = true;
+  if (got < expected) await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(rssTimer);
+  subscription.unsubscribe();
+  await pub.close();
+  return {
+    streams: files.length,
+    frames,
+    faces,
+    wallS,
+    cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
+    peakRssMiB: peak / 2 ** 20,
+    latency,
+    analysed,
+    detectMs: h.detectMs.splice(0),
+    dropped: h.deps.batcher.stats().dropped - dropped0,
+  };
+}
+
+export { median };
