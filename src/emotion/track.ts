@@ -43,6 +43,7 @@ const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 export class TrackAnalyzer {
   private readonly smoother: VectorSmoother<AuKey>;
   private readonly states = new Map<string, LifecycleState>();
+  private readonly ruleCfg = new Map<string, LifecycleConfig>();
   private readonly lastObs = new Map<string, Observation>();
   private auPresence = new Map<AuKey, Presence>();
   private confusion: Presence = OFF;
@@ -61,6 +62,12 @@ export class TrackAnalyzer {
     private readonly mint: IdMinter,
   ) {
     this.smoother = new VectorSmoother<AuKey>(cfg.smoothing);
+    for (const r of rules) {
+      const on = r.onThreshold ?? cfg.lifecycle.on;
+      // a rule that only lowers `on` must not leave `off` above it (that would flap)
+      const off = Math.min(r.offThreshold ?? cfg.lifecycle.off, on);
+      this.ruleCfg.set(r.name, { ...cfg.lifecycle, on, off });
+    }
   }
 
   get hasOpenEvents(): boolean {
@@ -108,11 +115,7 @@ export class TrackAnalyzer {
   private step(rule: NamedRule, t: number, sm: Partial<Record<AuKey, number>>): EmotionEvent[] {
     const sc = scoreRule(rule, sm);
     const obs: Observation = { tMs: t, score: sc.score, aus: sc.aus, missing: sc.missing };
-    const cfg: LifecycleConfig = {
-      ...this.cfg.lifecycle,
-      on: rule.onThreshold ?? this.cfg.lifecycle.on,
-      off: rule.offThreshold ?? this.cfg.lifecycle.off,
-    };
+    const cfg = this.ruleCfg.get(rule.name)!;
     const d = decide(this.states.get(rule.name) ?? IDLE, obs, cfg, (startMs) =>
       this.mint(this.trackId, rule.name, startMs),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmotionEngine, loadRules, scoreRule } from '../../src/emotion/index.js';
+import { EmotionEngine, loadRules, parseRules, scoreRule } from '../../src/emotion/index.js';
 import type { EmotionEvent, FrameAus, Message } from '../../src/types.js';
 import { auVec, emotionCfg, frame, frames, rng, SMILE, trackEv } from './helpers.js';
 
@@ -140,6 +140,23 @@ describe('scripted AU sequences', () => {
     expect(ev.length).toBeGreaterThanOrEqual(2);
     for (const e of ev) expect(e.missingAus).toEqual(['AU7', 'AU23']);
     expect(Object.keys(ev[0]!.aus).sort()).toEqual(['AU4', 'AU5']);
+  });
+
+  it('per-rule thresholds override the global ones (and a lowered on threshold also lowers off)', () => {
+    const custom = parseRules(
+      { version: 1, emotions: { smirk: { aus: ['AU12'], onThreshold: 0.3 }, grin: { aus: ['AU12'] } } },
+      'inline',
+    );
+    const eng = new EmotionEngine(emotionCfg({ smoothingMs: 0 }), custom);
+    const input = frames(0, 3000, 30, (t) => auVec({ AU12: t < 2000 ? 0.4 : 0.32 }));
+    const out = [...input.flatMap((f) => eng.onFrame(f)), ...eng.flush()];
+    const ev = emotions(out);
+    expect(ev.filter((e) => e.emotion === 'grin')).toEqual([]);
+    // 0.32 is below the global off (0.35) but above the lowered on: the smirk lasts until the flush
+    const smirk = ev.filter((e) => e.emotion === 'smirk');
+    expect(smirk.filter((e) => e.phase !== 'update').map((e) => e.phase)).toEqual(['start', 'end']);
+    expect(new Set(smirk.map((e) => e.id)).size).toBe(1);
+    expect(ev.at(-1)!.endMs).toBe(input.at(-1)!.ptsMs);
   });
 
   it('per-track AU summaries come every summaryIntervalMs with mean, max and present AUs', () => {
