@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import { parseSource } from '../ingest/index.js';
+import { NatsPublisher } from '../sink/nats.js';
+import { type EmbeddedNats, startNatsServer } from '../sink/nats-server.js';
+import type { Publisher } from '../sink/publisher.js';
+import { type AupipeServer, createServer, type ServiceLog } from './app.js';
+import { Metrics } from './metrics.js';
+import type { StreamFactory } from './stream-manager.js';
+
+export interface ServiceOptions {
+  readonly config: Config;
+  readonly factory: StreamFactory;
+  readonly log?: ServiceLog;
+  readonly metrics?: Metrics;
+  /** More sinks (e.g. a JSONL record). */
+  readonly publishers?: readonly Publisher[];
+}
+
+export interface Service {
+  /** Dashboard and API base URL. */
+  readonly url: string;
+  /** The NATS server in use ('' when NATS is disabled). */
+  readonly natsUrl: string;
+  readonly server: AupipeServer;
+  readonly nats?: NatsPublisher;
+  close(): Promise<void>;
+}
+
+/**
+ * `aupipe serve`: NATS (the configured broker, or an embedded loopback nats-server with its store under
+ * `server.dataDir/nats` when `sink.nats.url` is empty), the HTTP/WebSocket server, and the streams
+ * listed in `server.streams`.
+ */
+export async function startService(o: ServiceOptions): Promise<Service> {
+  const { config } = o;
+  const log = o.log ?? (() => {});
+  const metrics = o.metrics ?? new Metrics();
+  const ncfg = config.sink.nats;
+  let embedded: EmbeddedNats | undefined;
+  let nats: NatsPublisher | undefined;
+  let natsUrl = '';
+  if (ncfg.enabled) {
+    if (ncfg.url) natsUrl = ncfg.url;
+    else {
+      embedded = await startNatsServer({
+        storeDir: path.join(config.server.dataDir, 'nats'),
+        bin: ncfg.serverBin,
+      });
+      natsUrl = embedded.url;
+      log('info', 'embedded nats-server started', { url: natsUrl });
+    }
+    nats = new NatsPublisher(ncfg, natsUrl, log);
+    let lastDropped = 0;
+    let lastReconnects = 0;
+    metrics.onScrape(() => {
+      const s = nats!.stats();
+      if (s.dropped > lastDropped) metrics.drops.inc({ where: 'nats_outbox' }, s.dropped - lastDropped);
+      if (s.reconnects > lastReconnects)
+        metrics.reconnects.inc({ stream: 'nats' }, s.reconnects - lastReconnects);
+      lastDropped = s.dropped;
+      lastReconnects = s.reconnects;
+    });
+  }
+  const server = createServer({
+    config,
+    factory: o.factory,
+    metrics,
+    log,
+    publishers: [...(nats ? [nats] : []), ...(o.publishers ?? [])],
+    health: () => ({ nats: nats ? { url: natsUrl, ...nats.stats() } : { enabled: false } }),
+  });
+  try {
+    for (const s of config.server.streams) {
+      server.manager.add(parseSource(s.url), { loop: s.loop, ...(s.id && { id: s.id }) });
+    }
+    const url = await server.listen();
+    log('info', 'aupipe service listening', { url, dashboard: `${url}/`, nats: natsUrl });
+    return {
+      url,
+      natsUrl,
+      server,
+      ...(nats && { nats }),
+      async close() {
+        await server.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await server.close().catch(() => {});
+    await embedded?.stop();
+    throw err;
+  }
+}
