@@ -3,7 +3,7 @@ import { ModelError } from '../errors.js';
 import { AU_KEYS, type AuKey, type AuVector, type FaceObservation } from '../types.js';
 import { type LoadBundleOptions, loadBundle, type ModelBundle } from './bundle.js';
 import type { AuEstimator } from './estimator.js';
-import { openSession, type Provider } from './ort.js';
+import { type OpenedSession, openSession, type Provider } from './ort.js';
 import { type Normalizer, normalizerOf, writeCrop } from './preprocess.js';
 
 export interface CnnOptions extends LoadBundleOptions {
@@ -27,7 +27,7 @@ export class CnnEstimator implements AuEstimator {
 
   private constructor(
     readonly bundle: ModelBundle,
-    private readonly s: Awaited<ReturnType<typeof openSession>>,
+    private readonly s: OpenedSession,
     private readonly maxBatch: number,
   ) {
     this.name = `${bundle.card.name}@${bundle.card.version}`;
@@ -37,6 +37,11 @@ export class CnnEstimator implements AuEstimator {
     this.alignment = bundle.card.alignment;
     this.norm = normalizerOf(bundle.card.input);
     this.input = new Float32Array(maxBatch * 3 * this.norm.size * this.norm.size);
+  }
+
+  /** The ONNX Runtime session (for benchmarks that compare the stage with bare `run` calls). */
+  get session(): OpenedSession['session'] {
+    return this.s.session;
   }
 
   static async open(dir: string, o: CnnOptions): Promise<CnnEstimator> {
