@@ -59,6 +59,9 @@ export function spawnFfmpeg(args: readonly string[], bin = 'ffmpeg'): FfmpegProc
   let tail = '';
   let killed = false;
   let spawnError: SourceError | undefined;
+  // A stream error must not become an uncaught exception; the exit status tells what went wrong.
+  child.stdout.on('error', () => {});
+  child.stderr.on('error', () => {});
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
     tail += d;

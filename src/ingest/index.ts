@@ -1,9 +1,8 @@
 /** The ingest stage's public face: sources in, frames and stream status out. */
-export { type BackoffPolicy, backoffDelay } from './backoff.js';
-export { isRetryable, type SourceErrorCode } from './classify.js';
+export type { SourceErrorCode } from './classify.js';
 export { liveChildPids } from './ffmpeg.js';
 export { decodeImage, encodePng } from './image.js';
 export type { IngestEvent } from './live.js';
 export { type ProbeOptions, type ProbeResult, probe } from './probe.js';
 export { type OpenSourceOptions, openSource } from './source.js';
-export { isLive, parseSource, redactUrl, type SourceSpec, sourceLabel } from './spec.js';
+export { isLive, parseSource, type SourceSpec, sourceLabel } from './spec.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/ingest/index.js';
+import { backoffDelay } from '../../src/ingest/backoff.js';
 
 const policy = { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0 };
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import { decodeArgs, protocolWhitelist, videoFilter } from '../../src/ingest/args.js';
-import { parseSource, redactUrl, sourceLabel } from '../../src/ingest/index.js';
+import { parseSource, redactUrl, sourceLabel } from '../../src/ingest/spec.js';
 import { tempDir } from '../helpers/videos.js';
 
 const tmp = tempDir();

@@ -1,0 +1,44 @@
+/**
+ * `npm run bench [-- --quick] [-- stage …]`: runs each stage's benchmark, prints one table and writes
+ * bench/results/<timestamp>.json with the machine it ran on.
+ */
+import { fileURLToPath } from 'node:url';
+import { type BenchModule, type BenchResult, machineInfo, printTable, writeResults } from './harness.js';
+
+/** Static list: a stage's bench module is added here when it lands. */
+const STAGES: Record<string, () => Promise<BenchModule>> = {
+  ingest: () => import('./ingest.js'),
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const wanted = argv.filter((a) => !a.startsWith('--'));
+  const unknown = wanted.filter((w) => !(w in STAGES));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown stage(s) ${unknown.join(', ')}; known: ${Object.keys(STAGES).join(', ')}`);
+    return 2;
+  }
+  const names = wanted.length > 0 ? wanted : Object.keys(STAGES);
+  const machine = await machineInfo();
+  console.error(
+    `bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.load1.toFixed(2)}`,
+  );
+  const results: BenchResult[] = [];
+  let failed = 0;
+  for (const name of names) {
+    console.error(`bench: ${name}${quick ? ' (quick)' : ''} …`);
+    try {
+      const mod = await STAGES[name]!();
+      results.push(...(await mod.run({ quick })));
+    } catch (e) {
+      failed++;
+      console.error(`bench: ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  printTable(results);
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  console.error(`bench: wrote ${writeResults(dir, machine, results, quick)}`);
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
