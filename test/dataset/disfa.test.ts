@@ -62,7 +62,7 @@ describe('dataset prepare --disfa', () => {
       const sn = Number(r.subject.slice(2));
       expect(r.source).toBe(`LeftVideo${r.subject}_comp.avi`);
       expect([1, 11, 21, 31]).toContain(r.frame);
-      AU_KEYS.forEach((au, j) => expect(r.labels[au]).toBe(intensity(sn, j, r.frame)));
+      for (const [j, au] of AU_KEYS.entries()) expect(r.labels[au]).toBe(intensity(sn, j, r.frame));
     }
     const pos = ds.rows.filter((r) => (r.labels.AU12 ?? 0) >= 2).length;
     expect(rep.positives.AU12 ?? 0).toBe(pos);

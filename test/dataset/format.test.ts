@@ -77,7 +77,8 @@ describe('prepared-dataset format', () => {
     }));
     const folds = subjectFolds(rows, 3, 5);
     const of = new Map<string, Set<number>>();
-    rows.forEach((r, i) => of.set(r.subject, (of.get(r.subject) ?? new Set()).add(folds[i] as number)));
+    for (const [i, r] of rows.entries())
+      of.set(r.subject, (of.get(r.subject) ?? new Set()).add(folds[i] as number));
     for (const s of of.values()) expect(s.size).toBe(1);
     expect(new Set(folds).size).toBe(3);
   });

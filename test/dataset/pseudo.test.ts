@@ -35,7 +35,9 @@ describe('dataset pseudo', () => {
       buildPseudoDataset({ out: path.join(root, out), seed, augment: 2, detector, photos: PHOTOS });
     const a = await run('a', 7);
     const b = await run('b', 7);
+    expect(b.samples).toBe(a.samples);
     const c = await run('c', 8);
+    expect(c.faces).toBe(a.faces);
     expect(a.faces).toBe(3);
     expect(a.samples + a.lostOnRedetect).toBe(9);
     const ba = await bytesOf(path.join(root, 'a'));
@@ -62,9 +64,9 @@ describe('dataset pseudo', () => {
     const ds = await readDataset(path.join(root, 'a'));
     const folds = subjectFolds(ds.rows, 3, 1);
     const bySubject = new Map<string, Set<number>>();
-    ds.rows.forEach((r, i) =>
-      bySubject.set(r.subject, (bySubject.get(r.subject) ?? new Set()).add(folds[i] as number)),
-    );
+    for (const [i, r] of ds.rows.entries()) {
+      bySubject.set(r.subject, (bySubject.get(r.subject) ?? new Set()).add(folds[i] as number));
+    }
     expect(bySubject.size).toBe(3);
     for (const s of bySubject.values()) expect(s.size).toBe(1);
     for (const r of ds.rows) expect(r.source.startsWith(`${PHOTOS[0]?.path}#`)).toBe(true);
