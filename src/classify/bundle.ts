@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { ModelError } from '../errors.js';
@@ -29,6 +29,11 @@ export const cardSchema = z
     initialWeights: z.unknown().optional(),
     loss: z.unknown().optional(),
     metrics: z.unknown().optional(),
+    /** `sigmoid` (default): the graph outputs probabilities; `logits`: the classifier applies the sigmoid. */
+    output: z
+      .object({ activation: z.enum(['sigmoid', 'logits']).default('sigmoid') })
+      .loose()
+      .optional(),
     date: z.string().optional(),
   })
   .loose();
@@ -43,6 +48,8 @@ export interface ModelBundle {
   readonly outputIndex: readonly number[];
   readonly aus: readonly AuKey[];
   readonly thresholds: Readonly<Partial<Record<AuKey, number>>>;
+  /** True when the graph outputs logits and the classifier must apply the sigmoid. */
+  readonly logits: boolean;
 }
 
 const fail = (dir: string, code: string, problem: string, cause?: unknown): never => {
@@ -79,8 +86,10 @@ export interface LoadBundleOptions {
 
 /** Reads and validates `model.json` (the ONNX graph itself is checked when the session opens). */
 export function loadBundle(dirIn: string, opts: LoadBundleOptions = {}): ModelBundle {
-  const dir = resolve(dirIn);
-  if (!existsSync(dir)) fail(dir, 'BUNDLE_NOT_FOUND', 'no such folder');
+  // a relative path is looked up from the working directory, then from the package (shipped bundles)
+  const tries = isAbsolute(dirIn) ? [dirIn] : [resolve(dirIn), join(PACKAGE_ROOT, dirIn)];
+  const dir = tries.find((d) => existsSync(d)) ?? tries[0]!;
+  if (!existsSync(dir)) fail(tries.join(' or '), 'BUNDLE_NOT_FOUND', 'no such folder');
   const cardPath = join(dir, 'model.json');
   const onnxPath = join(dir, 'model.onnx');
   if (!existsSync(cardPath)) fail(dir, 'BUNDLE_MISSING_FILE', 'missing model.json');
@@ -111,5 +120,6 @@ export function loadBundle(dirIn: string, opts: LoadBundleOptions = {}): ModelBu
     fail(dir, 'BUNDLE_UNKNOWN_ALIGNMENT', `unknown alignment template "${card.alignment}" (known: ${list})`);
   }
   const outputIndex = AU_KEYS.map((k) => aus.indexOf(k));
-  return { dir, card, onnxPath, outputIndex, aus, thresholds };
+  const logits = card.output?.activation === 'logits';
+  return { dir, card, onnxPath, outputIndex, aus, thresholds, logits };
 }

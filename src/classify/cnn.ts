@@ -85,7 +85,7 @@ export class CnnEstimator implements AuEstimator {
     if (!probs || probs.length !== b * width) {
       throw new ModelError('MODEL_OUTPUT', `model ${this.name}: expected ${b}x${width} outputs`);
     }
-    return toVectors(probs, b, width, this.bundle.outputIndex);
+    return toVectors(probs, b, width, this.bundle.outputIndex, this.bundle.logits);
   }
 
   async close(): Promise<void> {
@@ -94,19 +94,24 @@ export class CnnEstimator implements AuEstimator {
   }
 }
 
-/** Maps rows of model outputs to AU vectors in `AU_KEYS` order; AUs the model lacks read 0. */
+/**
+ * Maps rows of model outputs to AU vectors in `AU_KEYS` order (sigmoid first when the graph gives
+ * logits); AUs the model lacks read 0.
+ */
 export function toVectors(
   probs: ArrayLike<number>,
   b: number,
   width: number,
   index: readonly number[],
+  logits = false,
 ): AuVector[] {
   const out: AuVector[] = [];
   for (let r = 0; r < b; r++) {
     const v = {} as Record<AuKey, number>;
     AU_KEYS.forEach((k, i) => {
       const j = index[i]!;
-      v[k] = j < 0 ? 0 : Math.min(1, Math.max(0, probs[r * width + j]!));
+      const x = j < 0 ? 0 : probs[r * width + j]!;
+      v[k] = j < 0 ? 0 : logits ? 1 / (1 + Math.exp(-x)) : Math.min(1, Math.max(0, x));
     });
     out.push(v);
   }

@@ -166,3 +166,32 @@ describe('execution providers', () => {
     );
   });
 });
+
+describe('model outputs', () => {
+  it('maps rows to AU_KEYS order, fills absent AUs with 0 and applies the sigmoid to logits', async () => {
+    const { toVectors } = await import('../../src/classify/cnn.js');
+    // a model with AU12 then AU1: two rows
+    const index = new Array(12).fill(-1);
+    index[6] = 0; // AU12
+    index[0] = 1; // AU1
+    const [a, b] = toVectors([0.9, 0.1, 0.2, 0.8], 2, 2, index);
+    expect([a!.AU12, a!.AU1, a!.AU26, b!.AU12, b!.AU1]).toEqual([0.9, 0.1, 0, 0.2, 0.8]);
+    const [l] = toVectors([0, Math.log(3)], 1, 2, index, true);
+    expect(l!.AU12).toBeCloseTo(0.5);
+    expect(l!.AU1).toBeCloseTo(0.75);
+  });
+
+  it('finds a relative bundle path from the package root too, and names every path it tried', async () => {
+    const rel = 'test/fixtures/tiny-bundle';
+    const cwd = process.cwd();
+    process.chdir('/tmp');
+    try {
+      expect(loadBundle(rel, { knownTemplates: TEMPLATES }).card.name).toBe('tiny-au');
+      expect(() => loadBundle('models/none', { knownTemplates: TEMPLATES })).toThrow(
+        /\/tmp\/models\/none or .*\/models\/none: no such folder/,
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
