@@ -1,0 +1,169 @@
+/**
+ * Side by side with a peer on the same frames: @vladmandic/human (face detector + mesh + iris + its
+ * emotion model, its documented Node usage on tfjs-wasm, with its own frame caching left on) against
+ * our detect → track → classify (12 AUs) → emotion stages. Both get the same decoded RGB frames.
+ */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { from, lastValueFrom } from 'rxjs';
+import { classifyFaces } from '../src/classify/index.js';
+import { PACKAGE_ROOT } from '../src/config/index.js';
+import { detectAndTrack } from '../src/detect/index.js';
+import { LOCAL_SCHEME, registerLocalModelLoader } from '../src/detect/model-loader.js';
+import { emotionStage } from '../src/emotion/index.js';
+import { createPipelineDeps } from '../src/pipeline.js';
+import type { Frame } from '../src/types.js';
+import { benchConfig } from './e2e-lib.js';
+import type { BenchOptions, BenchResult } from './harness.js';
+
+const W = 640;
+const H = 480;
+
+/** Decodes `n` frames at `fps` into memory once, so both contenders see identical pixels. */
+function decodeFrames(file: string, fps: number, n: number): Uint8Array[] {
+  const raw = execFileSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-vf',
+      `fps=${fps},scale=${W}:${H}`,
+      '-frames:v',
+      String(n),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    { maxBuffer: 1 << 30 },
+  );
+  const size = W * H * 3;
+  return Array.from(
+    { length: Math.floor(raw.length / size) },
+    (_, i) => new Uint8Array(raw.buffer, raw.byteOffset + i * size, size),
+  );
+}
+
+interface PeerHuman {
+  tf: {
+    tensor(v: Uint8Array, s: number[], d: string): { dispose(): void };
+    io: { registerLoadRouter(r: unknown): void };
+  };
+  init(): Promise<void>;
+  load(): Promise<void>;
+  detect(t: unknown): Promise<{ face: { emotion?: { score: number; emotion: string }[] }[] }>;
+}
+
+async function peer(frames: readonly Uint8Array[]): Promise<{ faces: number; seconds: number }> {
+  const dir = path.join(PACKAGE_ROOT, 'node_modules', '@vladmandic', 'human');
+  const { Human } = createRequire(import.meta.url)(path.join(dir, 'dist', 'human.node-wasm.js')) as {
+    Human: new (c: unknown) => PeerHuman;
+  };
+  const off = { enabled: false };
+  const human = new Human({
+    backend: 'wasm',
+    wasmPath: `${path.join(PACKAGE_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')}/`,
+    wasmPlatformFetch: false,
+    modelBasePath: `${LOCAL_SCHEME}${path.join(dir, 'models')}/`,
+    debug: false,
+    body: off,
+    hand: off,
+    object: off,
+    gesture: off,
+    segmentation: off,
+    face: {
+      enabled: true,
+      detector: { maxDetected: 20 },
+      mesh: { enabled: true },
+      iris: { enabled: true },
+      emotion: { enabled: true },
+      description: off,
+      antispoof: off,
+      liveness: off,
+      attention: off,
+    },
+  });
+  registerLocalModelLoader(human.tf.io as Parameters<typeof registerLocalModelLoader>[0]);
+  await human.init();
+  await human.load();
+  let faces = 0;
+  const t0 = performance.now();
+  for (const rgb of frames) {
+    const t = human.tf.tensor(rgb, [1, H, W, 3], 'int32');
+    const res = await human.detect(t);
+    t.dispose();
+    faces += res.face.filter((f) => (f.emotion?.length ?? 0) > 0).length;
+  }
+  return { faces, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function ours(frames: readonly Uint8Array[], fps: number): Promise<{ faces: number; seconds: number }> {
+  const config = benchConfig({ ingest: { fps } });
+  const deps = await createPipelineDeps(config);
+  try {
+    let faces = 0;
+    const t0 = performance.now();
+    const input = frames.map(
+      (rgb, seq): Frame => ({
+        streamId: 'peer',
+        seq,
+        ptsMs: (seq * 1000) / fps,
+        width: W,
+        height: H,
+        rgb,
+        decodedAt: Date.now(),
+        release: () => {},
+      }),
+    );
+    await lastValueFrom(
+      from(input).pipe(detectAndTrack(deps.detector, config.detect), classifyFaces(deps.batcher), (s) => {
+        s.subscribe((f) => {
+          faces += f.samples.length;
+        });
+        return s.pipe(emotionStage(config.emotion, deps.rules));
+      }),
+      { defaultValue: null },
+    );
+    return { faces, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await deps.close();
+  }
+}
+
+export async function run(opts: BenchOptions): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const fps = 10;
+  for (const [label, file] of [
+    ['1face', 'assets/sample.mp4'],
+    ['4faces', 'assets/sample-4faces.mp4'],
+  ] as const) {
+    const frames = decodeFrames(file, fps, opts.quick ? 30 : 100);
+    // The peer loads first: a Human created after ours (which has no emotion model) fails to run emotion.
+    const them = await peer(frames);
+    const us = await ours(frames, fps);
+    const ourRate = us.faces / us.seconds;
+    const peerRate = them.faces / them.seconds;
+    results.push(
+      {
+        name: `peer.${label}.human_faces_per_s`,
+        value: peerRate,
+        unit: 'faces/s',
+        note: `human ${them.faces} faces (mesh+iris+emotion)`,
+      },
+      {
+        name: `peer.${label}.aupipe_faces_per_s`,
+        value: ourRate,
+        unit: 'faces/s',
+        baseline: peerRate,
+        ratio: ourRate / peerRate,
+        target: 'ratio >= 3',
+        note: `aupipe ${us.faces} faces (12 AUs + emotions), ${frames.length} frames`,
+      },
+    );
+  }
+  return results;
+}
