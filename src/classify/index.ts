@@ -13,4 +13,16 @@ export { type CreateEstimatorOptions, createEstimator } from './create.js';
 export type { AuEstimator, CropSpec } from './estimator.js';
 export { FusionEstimator, fuse } from './fusion.js';
 export { auc, type BinaryMetrics, binaryMetrics, meanFinite, prf, subjectFolds } from './metrics.js';
+export type { Provider } from './ort.js';
+export {
+  type AuReport,
+  type FoldReport,
+  formatTable,
+  type MeanReport,
+  type ReportOptions,
+  type ScoredRow,
+  type SetReport,
+  scoreFolds,
+  scoreSet,
+} from './report.js';
 export { classifyFaces } from './stage.js';
