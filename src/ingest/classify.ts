@@ -83,10 +83,14 @@ const RULES: readonly Rule[] = [
 
 /** ffmpeg prefixes lines with "[demuxer @ 0x…] "; the address is noise in a user-facing message. */
 function clean(line: string): string {
-  return line
-    .replace(/\[([^\]@]+?) @ 0x[0-9a-f]+\]\s*/g, '$1: ')
-    .replace(/ not on whitelist '[^']*'!?/, ' not on the allowed list')
-    .trim();
+  return (
+    line
+      .replace(/\[([^\]@]+?) @ 0x[0-9a-f]+\]\s*/g, '$1: ')
+      .replace(/ not on whitelist '[^']*'!?/, ' not on the allowed list')
+      // ffmpeg echoes the URL it was given, password included.
+      .replace(/([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/gi, '$1:***@')
+      .trim()
+  );
 }
 
 export interface Classified {

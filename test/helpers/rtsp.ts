@@ -28,10 +28,18 @@ export interface RtspServer {
   resume(): void;
 }
 
-/** Starts GStreamer's RTSP server (Debian's python3-gi) serving `file` at rtsp://127.0.0.1:port/stream. */
-export async function startRtspServer(file: string, port?: number): Promise<RtspServer> {
+/**
+ * Starts GStreamer's RTSP server (Debian's python3-gi) serving `file` at rtsp://127.0.0.1:port/stream;
+ * with `auth: 'user:password'` it demands basic authentication.
+ */
+export async function startRtspServer(
+  file: string,
+  port?: number,
+  opts: { auth?: string } = {},
+): Promise<RtspServer> {
   const p = port ?? (await freePort());
-  const child: ChildProcess = spawn('/usr/bin/python3', [SCRIPT, file, String(p)], {
+  const args = [SCRIPT, file, String(p), ...(opts.auth ? ['/stream', opts.auth] : [])];
+  const child: ChildProcess = spawn('/usr/bin/python3', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -68,6 +68,11 @@ describe('classifyStderr', () => {
     expect(c.line).toMatch(line);
   });
 
+  it('hides passwords that ffmpeg echoes back in URLs', () => {
+    const c = classifyStderr('rtsp://admin:s3cret@10.1.2.3/x: Invalid data found when processing input');
+    expect(c.line).toBe('rtsp://admin:***@10.1.2.3/x: Invalid data found when processing input');
+  });
+
   it('ignores "Last message repeated" noise when picking the last line', () => {
     expect(classifyStderr('weird failure\n    Last message repeated 3 times\n').line).toBe('weird failure');
   });

@@ -129,6 +129,22 @@ describe('RTSP source against a real GStreamer RTSP server', () => {
     expect(w.error).toBeUndefined();
   });
 
+  it('fails at once on a wrong password (no retries, password not shown), reads with the right one', async () => {
+    server = await startRtspServer(video, undefined, { auth: 'admin:s3cret' });
+    const bad = server.url.replace('rtsp://', 'rtsp://admin:wrong-pw@');
+    const denied = watch(bad);
+    await waitFor(() => denied.error !== undefined, 15_000, 'the auth error');
+    expect(denied.error).toMatchObject({ code: 'SOURCE_AUTH_FAILED' });
+    expect((denied.error as Error).message).toMatch(
+      /^rtsp:\/\/admin:\*\*\*@127\.0\.0\.1:\d+\/stream: authentication failed/,
+    );
+    expect(JSON.stringify(denied.statuses)).not.toContain('wrong-pw');
+    expect(denied.statuses.map((s) => s.state)).toEqual(['connecting', 'failed']);
+
+    const w = watch(server.url.replace('rtsp://', 'rtsp://admin:s3cret@'));
+    await waitFor(() => w.frames.length >= 3, 15_000, 'frames with the right password');
+  });
+
   it('reads over UDP transport too (whitelist allows exactly rtp/udp for it)', async () => {
     server = await startRtspServer(video);
     const w = watch(server.url, 'udp');
