@@ -15,10 +15,13 @@ export type EmotionConfig = Config['emotion'];
 
 interface StreamState {
   readonly tracks: Map<number, TrackAnalyzer>;
+  /** Ended tracks whose samples are still inside the engagement window (stream aggregate only). */
+  ended: TrackAnalyzer[];
   readonly frames: SlidingWindow<{ tMs: number; dtMs: number; face: boolean }>;
   readonly lastStart: Map<string, { ms: number; n: number }>;
   firstMs: number;
   lastFrameMs: number;
+  lastEngagementMs: number;
   nextSummaryMs: number;
   nextEngagementMs: number;
 }
@@ -70,10 +73,12 @@ export class EmotionEngine {
     if (!st) {
       st = {
         tracks: new Map(),
+        ended: [],
         frames: new SlidingWindow(),
         lastStart: new Map(),
         firstMs: f.ptsMs,
         lastFrameMs: f.ptsMs,
+        lastEngagementMs: f.ptsMs,
         nextSummaryMs: f.ptsMs + this.cfg.summaryIntervalMs,
         nextEngagementMs: f.ptsMs + this.cfg.engagementIntervalMs,
       };
@@ -122,10 +127,9 @@ export class EmotionEngine {
       if (e.phase !== 'end') continue;
       const a = st.tracks.get(e.trackId);
       if (a) {
-        out.push(...a.closeAll());
-        const s = a.takeSummary();
-        if (s && this.cfg.summaryIntervalMs > 0) out.push(s);
+        this.finish(a, out);
         st.tracks.delete(e.trackId);
+        st.ended.push(a);
       }
       pass(e);
     }
@@ -134,6 +138,7 @@ export class EmotionEngine {
     st.lastFrameMs = Math.max(st.lastFrameMs, f.ptsMs);
     if (f.ptsMs >= st.nextEngagementMs) {
       out.push(...this.engagement(f.streamId, st, f.ptsMs));
+      st.lastEngagementMs = f.ptsMs;
       st.nextEngagementMs = nextTick(st.nextEngagementMs, f.ptsMs, this.cfg.engagementIntervalMs);
     }
     return out;
@@ -157,6 +162,9 @@ export class EmotionEngine {
       const { faceMs: _f, ...components } = c;
       out.push(this.engagementMsg(streamId, trackId, now, windowMs, engagementScore(c, w), components));
     }
+    for (const a of st.ended) a.window.prune(from);
+    st.ended = st.ended.filter((a) => a.window.size > 0);
+    for (const a of st.ended) parts.push(trackComponents(a.window.entries(), windowMs, scale));
     st.frames.prune(from);
     const faceMs = st.frames.entries().reduce((s, e) => s + (e.face ? e.dtMs : 0), 0);
     const c = streamComponents(faceMs, windowMs, parts);
@@ -199,16 +207,21 @@ export class EmotionEngine {
     return out;
   }
 
-  /** Ends every open event of every stream (or of one stream) and emits the last partial summaries. */
+  /** Ends a track's open events and emits its last partial summary (taken first: closing resets AU presence). */
+  private finish(a: TrackAnalyzer, out: Message[]): void {
+    const s = this.cfg.summaryIntervalMs > 0 ? a.takeSummary() : null;
+    out.push(...a.closeAll());
+    if (s) out.push(s);
+  }
+
+  /** Ends every open event of every stream (or of one stream); emits the last summaries and engagement. */
   flush(streamId?: string): Message[] {
     const out: Message[] = [];
     for (const [id, st] of this.streams) {
       if (streamId !== undefined && id !== streamId) continue;
-      for (const a of [...st.tracks.values()].sort((x, y) => x.trackId - y.trackId)) {
-        out.push(...a.closeAll());
-        const s = a.takeSummary();
-        if (s && this.cfg.summaryIntervalMs > 0) out.push(s);
-      }
+      for (const a of [...st.tracks.values()].sort((x, y) => x.trackId - y.trackId)) this.finish(a, out);
+      // a last engagement covering the frames since the previous one
+      if (st.lastFrameMs > st.lastEngagementMs) out.push(...this.engagement(id, st, st.lastFrameMs));
       this.streams.delete(id);
     }
     return out;

@@ -84,6 +84,33 @@ describe('engagement messages', () => {
     expect(f.score).toBeLessThan(c.score);
   });
 
+  it('tracks that ended inside the window still count for the stream; flush publishes a last engagement', () => {
+    const input = frames(0, 3000, 10, () => auVec({ AU12: 0.5 }), 1);
+    const last = input.at(-1)!.ptsMs;
+    input.push(
+      frame(
+        900,
+        last + 100,
+        [],
+        [{ v: 1, type: 'track', phase: 'end', streamId: 's1', trackId: 1, ptsMs: last }],
+      ),
+    );
+    input.push(...frames(3200, 5001, 10, (t) => auVec({ AU12: t % 400 < 200 ? 0.1 : 0.9 }), 2));
+    const eng = new EmotionEngine(emotionCfg({ publishSamples: false, engagementIntervalMs: 5000 }), rules);
+    const out = input.flatMap((f) => eng.onFrame(f));
+    const at5 = out.filter((m): m is Engagement => m.type === 'engagement');
+    expect(at5.map((e) => e.trackId)).toEqual([2, null]); // no per-track message for the ended track
+    expect(at5[1]!.components.tracks).toBe(2);
+    expect(at5[1]!.components.presence).toBeGreaterThan(0.9);
+    const more = frames(5100, 6001, 10, () => auVec(), 2);
+    const tail = [...more.flatMap((f) => eng.onFrame(f)), ...eng.flush()];
+    const final = tail.filter((m): m is Engagement => m.type === 'engagement');
+    expect(final.map((e) => [e.trackId, e.ptsMs])).toEqual([
+      [2, more.at(-1)!.ptsMs],
+      [null, more.at(-1)!.ptsMs],
+    ]);
+  });
+
   it('the stream aggregate weights tracks by face time', () => {
     const input = frames(0, 5001, 10, () => auVec()).map((f, i) =>
       frame(i, f.ptsMs, [

@@ -126,7 +126,7 @@ describe('scripted AU sequences', () => {
     expect((out[endIdx] as EmotionEvent).endMs).toBe(last);
     // a partial AU summary closes the track's last period
     const summaries = out.filter((m) => m.type === 'au_summary');
-    expect(summaries.at(-1)).toMatchObject({ trackId: 1, toMs: last });
+    expect(summaries.at(-1)).toMatchObject({ trackId: 1, toMs: last, present: ['AU6', 'AU12'] });
   });
 
   it('events of an emotion the estimator only partly measures say which AUs are missing', () => {

@@ -1,4 +1,4 @@
-import { map } from 'rxjs';
+import { filter, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { emotionStage, loadRules } from '../../src/emotion/index.js';
@@ -19,13 +19,14 @@ const cfg = emotionCfg({
 const smile = (i: number) => frame(i, i * 100, [{ trackId: 1, au: auVec(SMILE) }]);
 /** Compact view of an emotion message: phase:startMs-endMs. */
 const brief = (m: Message) => (m.type === 'emotion' ? `${m.phase}:${m.startMs}-${m.endMs ?? ''}` : m.type);
+const isEmotion = (m: Message) => m.type === 'emotion';
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('emotionStage (marble tests, virtual time)', () => {
   it('emits the start with its frame and ends open events when the source completes, then completes', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const src = cold<FrameAus>('a b c |', { a: smile(0), b: smile(1), c: smile(2) });
-      const out = src.pipe(emotionStage(cfg, rules), map(brief));
+      const out = src.pipe(emotionStage(cfg, rules), filter(isEmotion), map(brief));
       expectObservable(out).toBe('s 2ms (e|)', { s: 'start:0-', e: 'end:0-200' });
     });
   });
@@ -33,7 +34,7 @@ describe('emotionStage (marble tests, virtual time)', () => {
   it('ends open events after idleCloseMs of wall time without frames; a later frame starts a new event', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const src = cold<FrameAus>('a b 6s c |', { a: smile(0), b: smile(1), c: smile(2) });
-      const out = src.pipe(emotionStage(cfg, rules), map(brief));
+      const out = src.pipe(emotionStage(cfg, rules), filter(isEmotion), map(brief));
       expectObservable(out).toBe('s 5000ms e 1000ms t (f|)', {
         s: 'start:0-',
         e: 'end:0-100',
@@ -50,7 +51,7 @@ describe('emotionStage (marble tests, virtual time)', () => {
         { a: smile(0), b: smile(1), c: smile(2) },
         new Error('boom'),
       );
-      const out = src.pipe(emotionStage(cfg, rules), map(brief));
+      const out = src.pipe(emotionStage(cfg, rules), filter(isEmotion), map(brief));
       expectObservable(out).toBe('s 8002ms (e#)', { s: 'start:0-', e: 'end:0-200' }, new Error('boom'));
     });
   });
@@ -58,7 +59,7 @@ describe('emotionStage (marble tests, virtual time)', () => {
   it('unsubscribing cancels the idle timer: nothing is emitted afterwards', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const src = cold<FrameAus>('a 10s |', { a: smile(0) });
-      const out = src.pipe(emotionStage(cfg, rules), map(brief));
+      const out = src.pipe(emotionStage(cfg, rules), filter(isEmotion), map(brief));
       expectObservable(out, '^ 100ms !').toBe('s', { s: 'start:0-' });
     });
   });
