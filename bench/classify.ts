@@ -21,7 +21,14 @@ import type { BenchResult } from './harness.js';
 const THREADS = 2;
 const BATCHES = [1, 8, 16, 32];
 
-function pickBundle(): { dir: string; known: readonly string[]; label: string } {
+function pickBundle(model?: string): { dir: string; known: readonly string[]; label: string } {
+  if (model) {
+    const card = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as {
+      alignment: string;
+      name: string;
+    };
+    return { dir: model, known: [card.alignment], label: card.name };
+  }
   const shipped = join(PACKAGE_ROOT, 'models', 'au-mobilenet');
   if (existsSync(join(shipped, 'model.onnx')))
     return { dir: shipped, known: knownAlignmentTemplates(), label: 'au-mobilenet' };
@@ -144,9 +151,10 @@ async function meshBench(ms: number): Promise<number | undefined> {
   return fps;
 }
 
-export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
+/** `model`: another bundle folder to measure (default: the shipped one, else the tiny test bundle). */
+export async function run(opts: { quick: boolean; model?: string }): Promise<BenchResult[]> {
   const ms = opts.quick ? 2000 : 8000;
-  const { dir, known, label } = pickBundle();
+  const { dir, known, label } = pickBundle(opts.model);
   const out: BenchResult[] = [];
   for (const batch of BATCHES) {
     const est = await CnnEstimator.open(dir, {
