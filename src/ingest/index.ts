@@ -4,5 +4,5 @@ export { liveChildPids } from './ffmpeg.js';
 export { decodeImage, encodePng } from './image.js';
 export type { IngestEvent } from './live.js';
 export { type ProbeOptions, type ProbeResult, probe } from './probe.js';
-export { type OpenSourceOptions, openSource } from './source.js';
+export { type FrameSource, type OpenSourceOptions, openSource } from './source.js';
 export { isLive, parseSource, type SourceSpec, sourceLabel } from './spec.js';

@@ -17,6 +17,14 @@ export interface OpenSourceOptions {
   readonly scheduler?: SchedulerLike;
 }
 
+/** The ingest interface other code depends on (openSource implements it; tests may pass their own). */
+export type FrameSource = (
+  streamId: string,
+  spec: SourceSpec,
+  cfg: IngestConfig,
+  opts?: OpenSourceOptions,
+) => Observable<IngestEvent>;
+
 /**
  * Decodes `spec` into RGB24 frames of `cfg.width x cfg.height` (letterboxed: aspect kept, black bars) at
  * `cfg.fps`, with status events around them. Frames use a pool of `cfg.poolSize` buffers: call
@@ -33,13 +41,8 @@ export interface OpenSourceOptions {
  *
  * Cold and lazy: each subscription starts its own ffmpeg; unsubscribing kills it.
  */
-export function openSource(
-  streamId: string,
-  spec: SourceSpec,
-  cfg: IngestConfig,
-  opts: OpenSourceOptions = {},
-): Observable<IngestEvent> {
-  return defer(() => {
+export const openSource: FrameSource = (streamId, spec, cfg, opts = {}) =>
+  defer(() => {
     const clock = opts.clock ?? Date.now;
     const pool = new FramePool(cfg.poolSize, cfg.width * cfg.height * 3);
     const interval = 1000 / cfg.fps;
@@ -96,7 +99,6 @@ export function openSource(
       ...(opts.random ? { random: opts.random } : {}),
     });
   });
-}
 
 /** One pass over a file: statuses around the frames, and `failed` before any error. */
 function fileEvents(
