@@ -1,5 +1,6 @@
 /** The dataset stage's public face: prepared-dataset format, pseudo-labelled real faces, DISFA, yardstick. */
 export { applyPhoto, cutPatch, drawPatchParams, drawPhotoParams, seededRandom } from './augment.js';
+export { photoDetectConfig, runDatasetPrepareDisfa, runDatasetPseudo } from './commands.js';
 export { type ContactSheetOptions, writeContactSheet } from './contact.js';
 export {
   DatasetError,

@@ -14,18 +14,18 @@ export interface AuCalibration {
 }
 
 export const MESH_CALIBRATION: Readonly<Record<AuKey, AuCalibration>> = {
-  AU1: { centre: 0.08, scale: 0.03, confidence: 'medium' },
-  AU2: { centre: 0.1, scale: 0.03, confidence: 'medium' },
+  AU1: { centre: 0.1, scale: 0.03, confidence: 'medium' },
+  AU2: { centre: 0.12, scale: 0.03, confidence: 'medium' },
   AU4: { centre: 0.08, scale: 0.03, confidence: 'medium' },
-  AU5: { centre: 0.05, scale: 0.015, confidence: 'medium' },
-  AU6: { centre: 0.1, scale: 0.03, confidence: 'low' },
-  AU9: { centre: 0.2, scale: 0.05, confidence: 'low' },
-  AU12: { centre: 0.1, scale: 0.04, confidence: 'high' },
+  AU5: { centre: 0.06, scale: 0.015, confidence: 'medium' },
+  AU6: { centre: 0.05, scale: 0.03, confidence: 'low' },
+  AU9: { centre: 0.12, scale: 0.03, confidence: 'low' },
+  AU12: { centre: 0.08, scale: 0.025, confidence: 'high' },
   AU15: { centre: 0.06, scale: 0.03, confidence: 'medium' },
-  AU17: { centre: 0.25, scale: 0.05, confidence: 'low' },
+  AU17: { centre: 0.22, scale: 0.04, confidence: 'low' },
   AU20: { centre: 0.1, scale: 0.03, confidence: 'medium' },
-  AU25: { centre: -0.03, scale: 0.025, confidence: 'high' },
-  AU26: { centre: 0.03, scale: 0.04, confidence: 'high' },
+  AU25: { centre: -0.02, scale: 0.02, confidence: 'high' },
+  AU26: { centre: 0.07, scale: 0.03, confidence: 'high' },
 };
 
 export function logistic(m: number, c: AuCalibration): number {

@@ -28,38 +28,27 @@ const CANON_IOD = interOcular(CANONICAL_VERTICES);
 export const CANONICAL_IOD: Float64Array = Float64Array.from(CANONICAL_VERTICES, (v) => v / CANON_IOD);
 
 /**
- * Depth gain applied to the detector's z before the fit. Human's facemesh z is flatter than MediaPipe's
- * canonical model: the weighted RMS residual of the rigid landmarks on the 23 face-api/astronaut faces is
- * 0.172 IOD at gain 1, 0.126 at 1.5, 0.122 at 2 and 0.155 at 2.5 (measured; see docs/au-evidence.md).
+ * The detector's z is not in image pixels: human's facemesh reports depth in the units of its own face crop,
+ * so depth over inter-ocular distance grows as faces get smaller (1.1 at 80 px IOD, 2.5–3.4 at 30 px).
+ * So the depth gain is fitted per face: the gain (0.2–5, golden-section search on its log) that minimises
+ * the rigid-landmark residual against the canonical face. It then also holds if a detector reports z in
+ * pixels. Measured best fixed gains were 1.5–2 on the face-api photos and 0.5 on the thumbnail grid.
  */
-export const Z_GAIN = 1.5;
-
-/** The canonical frame (y up, z toward viewer) from image coordinates (y down, z away): a 180° turn about x. */
-function toHeadAxes(mesh: ArrayLike<number>, count: number): Float64Array {
+function toHeadAxes(mesh: ArrayLike<number>, count: number, zGain: number): Float64Array {
   const out = new Float64Array(count * 3);
   for (let i = 0; i < count; i++) {
     out[i * 3] = mesh[i * 3] as number;
     out[i * 3 + 1] = -(mesh[i * 3 + 1] as number);
-    out[i * 3 + 2] = -Z_GAIN * (mesh[i * 3 + 2] as number);
+    out[i * 3 + 2] = -zGain * (mesh[i * 3 + 2] as number);
   }
   return out;
 }
 
-export interface NormalizedMesh {
-  /** Points (468, or 478 with iris) in the canonical head frame, inter-ocular units. */
-  readonly pts: Float64Array;
-  readonly count: number;
-  /** Weighted RMS residual of the rigid landmarks after the fit, inter-ocular units (fit quality). */
-  readonly residual: number;
-}
-
-/** Removes pose, position and scale from an image-space mesh (xyz interleaved, 468 or 478 points). */
-export function normalizeMesh(mesh: ArrayLike<number>): NormalizedMesh {
-  const count = Math.floor(mesh.length / 3);
-  if (count < MESH_POINTS) throw new RangeError(`mesh has ${count} points, need at least ${MESH_POINTS}`);
-  const head = toHeadAxes(mesh, count);
+/** Rigid-landmark fit of a mesh (first 468 points) with a given depth gain: the fit and its residual. */
+function fitWithGain(mesh: ArrayLike<number>, gain: number) {
+  const head = toHeadAxes(mesh, MESH_POINTS, gain);
   const sim = fitSimilarity(head, CANONICAL_IOD, IDX, W);
-  const pts = applySimilarity(sim, head, count);
+  const pts = applySimilarity(sim, head, MESH_POINTS);
   let se = 0;
   let sw = 0;
   for (let k = 0; k < IDX.length; k++) {
@@ -68,5 +57,53 @@ export function normalizeMesh(mesh: ArrayLike<number>): NormalizedMesh {
     for (let d = 0; d < 3; d++) se += w * ((pts[i + d] as number) - (CANONICAL_IOD[i + d] as number)) ** 2;
     sw += w;
   }
-  return { pts, count, residual: Math.sqrt(se / sw) };
+  return { sim, residual: Math.sqrt(se / sw) };
+}
+
+/** Depth gain that best fits the canonical face (golden-section search on log gain). */
+export function fitDepthGain(mesh: ArrayLike<number>): number {
+  const f = (lg: number): number => fitWithGain(mesh, Math.exp(lg)).residual;
+  const r = (Math.sqrt(5) - 1) / 2;
+  let a = Math.log(0.2);
+  let b = Math.log(5);
+  let c = b - r * (b - a);
+  let d = a + r * (b - a);
+  let fc = f(c);
+  let fd = f(d);
+  for (let i = 0; i < 24; i++) {
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - r * (b - a);
+      fc = f(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + r * (b - a);
+      fd = f(d);
+    }
+  }
+  return Math.exp((a + b) / 2);
+}
+
+export interface NormalizedMesh {
+  /** Points (468, or 478 with iris) in the canonical head frame, inter-ocular units. */
+  readonly pts: Float64Array;
+  readonly count: number;
+  /** Weighted RMS residual of the rigid landmarks after the fit, inter-ocular units (fit quality). */
+  readonly residual: number;
+  /** The fitted depth gain (see `fitDepthGain`). */
+  readonly zGain: number;
+}
+
+/** Removes pose, position and scale from an image-space mesh (xyz interleaved, 468 or 478 points). */
+export function normalizeMesh(mesh: ArrayLike<number>): NormalizedMesh {
+  const count = Math.floor(mesh.length / 3);
+  if (count < MESH_POINTS) throw new RangeError(`mesh has ${count} points, need at least ${MESH_POINTS}`);
+  const zGain = fitDepthGain(mesh);
+  const { sim, residual } = fitWithGain(mesh, zGain);
+  const pts = applySimilarity(sim, toHeadAxes(mesh, count, zGain), count);
+  return { pts, count, residual, zGain };
 }
