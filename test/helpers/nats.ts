@@ -65,7 +65,11 @@ export async function collect(
 ): Promise<{ msgs: unknown[]; nc: NatsConnection }> {
   const nc = await connect({ servers: url });
   const msgs: unknown[] = [];
-  nc.subscribe(subject, { callback: (_e, m) => msgs.push(m.json()) });
+  nc.subscribe(subject, {
+    callback: (_e, m) => {
+      msgs.push(m.json());
+    },
+  });
   await nc.flush();
   return { msgs, nc };
 }

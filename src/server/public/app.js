@@ -1,0 +1,303 @@
+// aupipe dashboard: streams (HTTP), live messages (WebSocket /ws), redrawn a few times a second.
+import { AU_LABELS, clock, EMOTION_COLORS, el, emotionColor, sparkline } from './charts.js';
+
+const $ = (id) => document.getElementById(id);
+const TOKEN = new URLSearchParams(location.search).get('token');
+const TIMELINE_MS = 120_000;
+const TREND_MS = 300_000;
+const state = { streams: new Map(), selected: null, per: new Map(), events: [], dirty: true, ws: null };
+
+function per(id) {
+  if (!state.per.has(id))
+    state.per.set(id, { faces: new Map(), engagement: [], segments: new Map(), maxPts: 0 });
+  return state.per.get(id);
+}
+
+function face(p, trackId) {
+  if (!p.faces.has(trackId)) p.faces.set(trackId, { au: null, emotion: null, engagement: null });
+  return p.faces.get(trackId);
+}
+
+function logEvent(text, streamId, kind) {
+  const at = new Date().toLocaleTimeString([], {
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  state.events.unshift({ at, text, streamId, kind });
+  state.events.length = Math.min(state.events.length, 200);
+}
+
+function onMessage(m) {
+  if (!m.streamId) return;
+  const p = per(m.streamId);
+  const pts = m.ptsMs ?? m.endMs ?? m.startMs ?? m.toMs;
+  if (typeof pts === 'number' && pts > p.maxPts) p.maxPts = pts;
+  switch (m.type) {
+    case 'au':
+      face(p, m.trackId).au = m.au;
+      break;
+    case 'track':
+      if (m.phase === 'start') {
+        face(p, m.trackId);
+        logEvent(`Face #${m.trackId} appeared`, m.streamId, 'track');
+      } else {
+        p.faces.delete(m.trackId);
+        logEvent(`Face #${m.trackId} left`, m.streamId, 'track');
+      }
+      break;
+    case 'emotion': {
+      const segs = p.segments.get(m.trackId) ?? [];
+      p.segments.set(m.trackId, segs);
+      let seg = segs.find((s) => s.id === m.id);
+      if (!seg) {
+        seg = { id: m.id, emotion: m.emotion, start: m.startMs, end: null };
+        segs.push(seg);
+        if (segs.length > 100) segs.shift();
+      }
+      if (m.phase === 'end') {
+        seg.end = m.endMs ?? p.maxPts;
+        if (p.faces.has(m.trackId)) face(p, m.trackId).emotion = null;
+        logEvent(
+          `Face #${m.trackId}: ${m.emotion} ended (${((seg.end - seg.start) / 1000).toFixed(1)} s)`,
+          m.streamId,
+          'emotion',
+        );
+      } else {
+        face(p, m.trackId).emotion = { name: m.emotion, confidence: m.confidence };
+        if (m.phase === 'start')
+          logEvent(
+            `Face #${m.trackId}: ${m.emotion} (${Math.round(m.confidence * 100)}%)`,
+            m.streamId,
+            'emotion',
+          );
+      }
+      break;
+    }
+    case 'engagement':
+      if (m.trackId === null) {
+        p.engagement.push({ t: m.ptsMs, v: m.score });
+        while (p.engagement.length && p.engagement[0].t < m.ptsMs - TREND_MS) p.engagement.shift();
+      } else if (p.faces.has(m.trackId)) face(p, m.trackId).engagement = m.score;
+      break;
+    case 'status': {
+      const s = state.streams.get(m.streamId);
+      if (s) s.state = m.state;
+      logEvent(`Stream ${m.state}${m.detail ? `: ${m.detail}` : ''}`, m.streamId, 'status');
+      if (m.state === 'ended' || m.state === 'failed') p.faces.clear();
+      break;
+    }
+  }
+  state.dirty = true;
+}
+
+// ---- WebSocket with automatic reconnect -------------------------------------------------------
+function connect(delay = 1000) {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${TOKEN ? `?token=${encodeURIComponent(TOKEN)}` : ''}`;
+  const ws = new WebSocket(url);
+  state.ws = ws;
+  ws.onopen = () => {
+    delay = 1000;
+    setConn(true);
+    ws.send(
+      JSON.stringify({
+        op: 'subscribe',
+        streams: ['*'],
+        channels: ['emotion', 'engagement', 'status', 'track', 'au'],
+      }),
+    );
+  };
+  ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
+  ws.onclose = (ev) => {
+    setConn(false, ev.code === 4401 ? 'token required: open the page with ?token=…' : null);
+    setTimeout(() => connect(Math.min(delay * 2, 10_000)), delay);
+  };
+}
+
+function setConn(ok, why) {
+  const c = $('conn');
+  c.className = `conn ${ok ? 'conn-ok' : 'conn-wait'}`;
+  c.textContent = ok ? 'live' : (why ?? 'reconnecting…');
+}
+
+async function pollStreams() {
+  try {
+    const r = await fetch('/api/streams');
+    const { streams } = await r.json();
+    state.streams = new Map(streams.map((s) => [s.id, s]));
+    if (!state.selected || !state.streams.has(state.selected)) state.selected = streams[0]?.id ?? null;
+    state.dirty = true;
+  } catch {
+    /* the server may be restarting; the next poll retries */
+  }
+  setTimeout(pollStreams, 2000);
+}
+
+// ---- rendering --------------------------------------------------------------------------------
+function renderStreams() {
+  const list = $('stream-list');
+  list.replaceChildren(
+    ...[...state.streams.values()].map((s) => {
+      const li = el(
+        'li',
+        {
+          class: `stream${s.id === state.selected ? ' selected' : ''}`,
+          'data-stream-id': s.id,
+          tabindex: '0',
+        },
+        el('div', { class: 'name', text: s.id, title: s.source }),
+        el(
+          'div',
+          { class: 'facts' },
+          el('span', { class: `pill st-${s.state}`, text: s.state }),
+          el('span', { text: `${s.fps.toFixed(1)} fps` }),
+          el('span', { text: `${s.activeTracks.length} face${s.activeTracks.length === 1 ? '' : 's'}` }),
+        ),
+      );
+      li.onclick = () => {
+        state.selected = s.id;
+        state.dirty = true;
+      };
+      return li;
+    }),
+  );
+  $('no-streams').hidden = state.streams.size > 0;
+}
+
+function renderFaces(p) {
+  const box = $('faces');
+  const ids = [...p.faces.keys()].sort((a, b) => a - b);
+  $('no-faces').hidden = ids.length > 0;
+  $('face-count').textContent = ids.length ? `(${ids.length} tracked)` : '';
+  for (const card of [...box.children]) if (!p.faces.has(Number(card.dataset.trackId))) card.remove();
+  for (const id of ids) {
+    const f = p.faces.get(id);
+    let card = box.querySelector(`[data-track-id="${id}"]`);
+    if (!card) {
+      const rows = Object.entries(AU_LABELS).flatMap(([k, label]) => [
+        el('span', { class: 'lbl', text: `${k} ${label}`, title: `${k} ${label}` }),
+        el('div', { class: 'bar', 'data-au': k }, el('span', { style: 'width:0%' })),
+        el('span', { class: 'val', 'data-val': k, text: '–' }),
+      ]);
+      card = el(
+        'div',
+        { class: 'face', 'data-track-id': String(id) },
+        el(
+          'div',
+          { class: 'face-head' },
+          el('span', { class: 'id', text: `Face #${id}` }),
+          el('span', { class: 'emo none', text: 'neutral' }),
+        ),
+        el('div', { class: 'aus' }, ...rows),
+      );
+      box.append(card);
+    }
+    const emo = card.querySelector('.emo');
+    emo.textContent = f.emotion
+      ? `${f.emotion.name} ${Math.round(f.emotion.confidence * 100)}%`
+      : 'no emotion';
+    emo.className = `emo${f.emotion ? '' : ' none'}`;
+    emo.style.background = f.emotion ? emotionColor(f.emotion.name) : '';
+    for (const k of Object.keys(AU_LABELS)) {
+      const v = f.au?.[k];
+      const bar = card.querySelector(`[data-au="${k}"]`);
+      bar.firstChild.style.width = `${Math.round((v ?? 0) * 100)}%`;
+      bar.classList.toggle('on', (v ?? 0) >= 0.5);
+      card.querySelector(`[data-val="${k}"]`).textContent = v === undefined ? '–' : v.toFixed(2);
+    }
+  }
+}
+
+function renderTimeline(p) {
+  // Zoom to the stream's length until it is longer than the window, so short clips stay readable.
+  const span = Math.min(TIMELINE_MS, Math.max(30_000, p.maxPts * 1.1));
+  const from = Math.max(0, p.maxPts - span);
+  const lanes = [...p.segments.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([trackId, segs]) =>
+      el(
+        'div',
+        { class: 'lane' },
+        el('span', { class: 'who', text: `Face #${trackId}` }),
+        el(
+          'div',
+          { class: 'track' },
+          ...segs
+            .filter((s) => (s.end ?? p.maxPts) > from)
+            .map((s) => {
+              const a = Math.max(s.start, from);
+              const b = s.end ?? p.maxPts;
+              return el('span', {
+                class: 'seg',
+                title: `${s.emotion} ${clock(s.start)}–${s.end ? clock(s.end) : 'now'}`,
+                style: `left:${((a - from) / span) * 100}%;width:${Math.max(0.6, ((b - a) / span) * 100)}%;background:${emotionColor(s.emotion)}`,
+              });
+            }),
+        ),
+      ),
+    );
+  const axis = el(
+    'div',
+    { class: 'axis' },
+    ...[0, 0.25, 0.5, 0.75, 1].map((f) => el('span', { text: clock(from + f * span) })),
+  );
+  $('timeline').replaceChildren(
+    ...(lanes.length ? lanes : [el('p', { class: 'hint', text: 'No emotion events yet.' })]),
+    axis,
+  );
+}
+
+function renderDetail() {
+  const s = state.streams.get(state.selected);
+  $('stream-title').textContent = s ? s.id : 'No stream selected';
+  const meta = $('stream-meta');
+  meta.textContent = s
+    ? `${s.kind} · ${s.source.split('/').pop()} · ${s.frames} frames · ${s.emotionEvents} emotion events`
+    : '';
+  meta.title = s?.source ?? '';
+  const p = per(state.selected ?? '');
+  const last = p.engagement.at(-1);
+  $('eng-now').textContent = last ? String(Math.round(last.v * 100)) : '–';
+  const trendFrom = Math.max(0, p.maxPts - TREND_MS);
+  sparkline($('eng-chart'), p.engagement, trendFrom, Math.max(p.maxPts, trendFrom + 60_000));
+  renderFaces(p);
+  renderTimeline(p);
+}
+
+function renderEvents() {
+  $('events').replaceChildren(
+    ...state.events
+      .slice(0, 80)
+      .map((e) =>
+        el(
+          'li',
+          { class: `ev ev-${e.kind}` },
+          el('time', { text: e.at }),
+          el(
+            'div',
+            { class: 'what' },
+            el('b', { text: e.text }),
+            el('div', { class: 'where', text: e.streamId }),
+          ),
+        ),
+      ),
+  );
+}
+
+function render() {
+  if (state.dirty) {
+    state.dirty = false;
+    renderStreams();
+    renderDetail();
+    renderEvents();
+  }
+  setTimeout(() => requestAnimationFrame(render), 250);
+}
+
+$('legend').replaceChildren(
+  ...Object.entries(EMOTION_COLORS).map(([k, c]) => el('span', {}, el('i', { style: `background:${c}` }), k)),
+);
+connect();
+pollStreams();
+render();
