@@ -1,10 +1,12 @@
 /**
  * Engagement: a heuristic, not a validated measure of attention. Per track over a sliding window W
- * (ending at the publish time t, shortened to the time since the stream started):
+ * (ending at the publish time t; per track it starts no earlier than the track's first sample in it,
+ * per stream no earlier than the stream's first frame):
  *   presence       = face time in the window / window length                     ∈ [0, 1]
  *   expressiveness = min(1, mean over AUs of the std dev of smoothed p / scale)   ∈ [0, 1]
  *   confusion      = share of face time with AU4 (brow lowerer) present ≥ sustainMs
- *   boredom        = share of face time with AU26 (jaw drop, yawning) present ≥ sustainMs
+ *   boredom        = share of face time with a yawn-like min(AU26, 1 − AU12) present ≥ sustainMs
+ *                    (jaw drop without a smile: a laugh drops the jaw too)
  *   score = clamp01( (wP·presence + wE·expressiveness) / (wP + wE) − wC·confusion − wB·boredom )
  * Face time credits each sample with the time since the previous one, capped at gapGraceMs.
  * Per stream: presence is the share of the window with at least one face; the other components are

@@ -157,10 +157,15 @@ export class EmotionEngine {
         if (a.lastSeenMs === null) st.tracks.delete(trackId); // gone and out of the window
         continue;
       }
-      const c = trackComponents(a.window.entries(), windowMs, scale);
+      // A track is judged over the part of the window since it first appeared; too new: no message yet.
+      const entries = a.window.entries();
+      const trackWindowMs = now - Math.max(from, entries[0]!.tMs - entries[0]!.dtMs);
+      const c = trackComponents(entries, trackWindowMs, scale);
       parts.push(c);
+      if (entries.length < 2 || trackWindowMs <= 0) continue;
       const { faceMs: _f, ...components } = c;
-      out.push(this.engagementMsg(streamId, trackId, now, windowMs, engagementScore(c, w), components));
+      const score = engagementScore(c, w);
+      out.push(this.engagementMsg(streamId, trackId, now, trackWindowMs, score, components));
     }
     for (const a of st.ended) a.window.prune(from);
     st.ended = st.ended.filter((a) => a.window.size > 0);

@@ -95,7 +95,9 @@ export class TrackAnalyzer {
       this.auPresence.set(k, stepPresence(this.auPresence.get(k) ?? OFF, p, t, this.cfg.auPresence).next);
     }
     this.confusion = stepPresence(this.confusion, sm.AU4 ?? 0, t, this.cfg.sustain).next;
-    this.boredom = stepPresence(this.boredom, sm.AU26 ?? 0, t, this.cfg.sustain).next;
+    // A yawn-like jaw drop: open jaw without a smile (a laugh also drops the jaw).
+    const yawn = Math.min(sm.AU26 ?? 0, 1 - (sm.AU12 ?? 0));
+    this.boredom = stepPresence(this.boredom, yawn, t, this.cfg.sustain).next;
     const dtMs = prevSeen === null ? 0 : Math.min(t - prevSeen, this.cfg.gapGraceMs);
     const au = new Float64Array(AU_KEYS.length);
     AU_KEYS.forEach((k, i) => {

@@ -72,13 +72,15 @@ ms); \`decodedAt\` and \`atMs\` are wall-clock ms since the epoch.
 ## Engagement (a heuristic)
 
 Not a validated measure of attention: a transparent score for online lessons, per track and per stream,
-published every \`engagementIntervalMs\` over the last \`engagementWindowMs\`:
+published every \`engagementIntervalMs\` (and once more at stream end) over the last \`engagementWindowMs\`
+(per track: since the track appeared, if later; \`windowMs\` says which length was used):
 
 - \`presence\`: face time in the window / window length (per stream: time with at least one face);
 - \`expressiveness\`: mean over AUs of the standard deviation of the smoothed probability, divided by
   \`engagementExpressivenessScale\`, capped at 1;
 - \`confusion\`: share of face time with AU4 (brow lowerer) present for at least \`engagementSustainMs\`;
-- \`boredom\`: share of face time with AU26 (jaw drop, as in yawning) present for at least \`engagementSustainMs\`;
+- \`boredom\`: share of face time with a yawn-like jaw drop, \`min(AU26, 1 − AU12)\` (a laugh drops the jaw
+  too), present for at least \`engagementSustainMs\`;
 - \`score = clamp01((wP·presence + wE·expressiveness) / (wP + wE) − wC·confusion − wB·boredom)\` with the
   weights in \`emotion.engagementWeights\` (defaults 0.6, 0.4, 0.3, 0.3).
 

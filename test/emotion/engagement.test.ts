@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { trackComponents } from '../../src/emotion/engagement.js';
 import { EmotionEngine, engagementScore, loadRules } from '../../src/emotion/index.js';
 import type { Engagement, FrameAus } from '../../src/types.js';
-import { auVec, emotionCfg, frame, frames } from './helpers.js';
+import { auVec, emotionCfg, frame, frames, SMILE } from './helpers.js';
 
 const rules = loadRules('config/emotions.yaml');
 const W = { presence: 0.6, expressiveness: 0.4, confusion: 0.3, boredom: 0.3 };
@@ -109,6 +109,41 @@ describe('engagement messages', () => {
       [2, more.at(-1)!.ptsMs],
       [null, more.at(-1)!.ptsMs],
     ]);
+  });
+
+  it('a yawn-like jaw drop counts as boredom, a laugh does not', () => {
+    const cfg = { engagementIntervalMs: 10_000 };
+    const yawn = engagements(
+      frames(0, 10_001, 10, () => auVec({ AU26: 0.9, AU25: 0.9 })),
+      cfg,
+    )[0]!;
+    const laugh = engagements(
+      frames(0, 10_001, 10, () => auVec({ AU26: 0.9, AU25: 0.9, ...SMILE })),
+      cfg,
+    )[0]!;
+    expect(yawn.components.boredom).toBeGreaterThan(0.7);
+    expect(laugh.components.boredom).toBe(0);
+    expect(laugh.score).toBeGreaterThan(yawn.score);
+  });
+
+  it('a track is judged from when it appeared; a brand-new track gets no message yet', () => {
+    const input = frames(0, 10_001, 10, () => auVec(), 1).map((f) =>
+      f.ptsMs >= 8000
+        ? frame(f.seq, f.ptsMs, [
+            { trackId: 1, au: auVec() },
+            { trackId: 2, au: auVec() },
+          ])
+        : f,
+    );
+    input[input.length - 1] = frame(999, 10_000, [
+      { trackId: 1, au: auVec() },
+      { trackId: 2, au: auVec() },
+      { trackId: 3, au: auVec() },
+    ]);
+    const out = engagements(input, { engagementIntervalMs: 10_000 });
+    expect(out.map((e) => e.trackId)).toEqual([1, 2, null]);
+    expect(out[1]!.windowMs).toBe(2000);
+    expect(out[1]!.components.presence).toBeGreaterThan(0.9);
   });
 
   it('the stream aggregate weights tracks by face time', () => {

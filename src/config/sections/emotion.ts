@@ -96,7 +96,9 @@ export const emotionSchema = z
       .min(0)
       .max(60_000)
       .default(2000)
-      .describe('How long AU4 (confusion) or AU26 (yawn, boredom) must stay present to count.'),
+      .describe(
+        'How long AU4 (confusion) or a jaw drop without a smile (yawn, boredom) must stay present to count.',
+      ),
     engagementExpressivenessScale: z
       .number()
       .min(0.01)
