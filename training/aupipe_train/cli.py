@@ -12,7 +12,10 @@ from . import AUS8, AUS12
 from .augment import AugConfig
 from .convert import CONVERTERS
 from .data import load_dataset
-from .experiment import run_kfold, run_split, score
+from .experiment import pooled, run_kfold, run_split, score
+from .metrics import tune_thresholds
+from .train import predict, train
+from .yardstick import load_hand_labels
 from .losses import LOSSES
 from .models import BACKBONES, AuNet
 from .train import TrainConfig
@@ -25,7 +28,9 @@ def _aus(value: str) -> list:
 def _train_args(p: argparse.ArgumentParser) -> None:
     d = TrainConfig()
     p.add_argument('--data', required=True, help='prepared dataset folder (meta.json, crops/, labels.csv)')
-    p.add_argument('--yardstick', help='prepared dataset of the hand-labelled real faces, scored after training')
+    p.add_argument('--hand-labels', default='test/fixtures/real-faces.json', help='hand-labelled real faces (scored out of fold)')
+    p.add_argument('--train-only', help='comma list of subjects kept out of the test folds (e.g. an unidentified group)')
+    p.add_argument('--final', action='store_true', help='train on all faces (minus a validation share) for shipping')
     p.add_argument('--aus', default='12', help="'12', '8' (DISFA subset) or a comma list")
     p.add_argument('--backbone', choices=BACKBONES, default=d.backbone)
     p.add_argument('--width', type=float, default=d.width, help='width multiplier (MobileNets)')
@@ -44,7 +49,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument('--no-augment', action='store_true')
     p.add_argument('--device', choices=['auto', 'cpu', 'cuda'], default='auto')
     p.add_argument('--folds', type=int, default=3, help='subject-independent folds')
-    p.add_argument('--fold', type=int, default=0, help='test fold; -1 runs every fold (k-fold protocol)')
+    p.add_argument('--fold', type=int, default=-1, help='test fold; -1 runs every fold (k-fold protocol)')
     p.add_argument('--out', required=True, help='run folder (checkpoints, run.json, metrics.json)')
     p.add_argument('--resume', action='store_true')
 
@@ -57,23 +62,51 @@ def _config(a) -> TrainConfig:
     )
 
 
+def _final_split(ds, train_only: list, seed: int) -> tuple:
+    """All faces train except a validation share (for early stopping and thresholds): 25% of the train-only
+    subjects' faces when there are any, else 20% of the subjects."""
+    import random
+
+    anchors = [i for i, s in enumerate(ds.subjects) if s in set(train_only)]
+    if anchors:
+        random.Random(seed).shuffle(anchors)
+        val = anchors[: max(1, len(anchors) // 4)]
+    else:
+        subjects = sorted(set(ds.subjects))
+        random.Random(seed).shuffle(subjects)
+        held = set(subjects[: max(1, len(subjects) // 5)])
+        val = [i for i, s in enumerate(ds.subjects) if s in held]
+    train = [i for i in range(len(ds)) if i not in set(val)]
+    return train, val
+
+
 def cmd_train(a) -> int:
     cfg = _config(a)
     aus = _aus(a.aus)
     ds = load_dataset(a.data, aus, a.size)
-    yard = load_dataset(a.yardstick, aus, a.size) if a.yardstick else None
-    if a.fold < 0:
-        res = run_kfold(cfg, ds, a.folds, yardstick=yard)
-        print(json.dumps({k: v for k, v in res.items() if k != 'folds'}, indent=1))
-        return 0
-    res, model = run_split(cfg, ds, a.fold, a.folds, yardstick=yard, resume=a.resume)
+    hand = load_hand_labels(a.hand_labels) if a.hand_labels and Path(a.hand_labels).exists() else None
+    train_only = a.train_only.split(',') if a.train_only else []
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    if a.final:
+        tr, va = _final_split(ds, train_only, a.seed)
+        model, log = train(cfg, ds.subset(tr), ds.subset(va), resume=a.resume)
+        val = ds.subset(va)
+        res = {'thresholds': tune_thresholds(predict(model, val, cfg), val.labels.numpy(), ds.aus), 'sizes': {'train': len(tr), 'val': len(va)},
+               'epochs': log['epochs'], 'final': True}
+    elif a.fold < 0:
+        res = run_kfold(cfg, ds, a.folds, hand=hand, train_only=train_only)
+    else:
+        r, _ = run_split(cfg, ds, a.fold, a.folds, resume=a.resume, train_only=train_only)
+        res = {**r, 'pooled': pooled(ds, [r], hand)}
     res['data'] = {'path': a.data, 'meta': ds.meta, 'size': len(ds)}
-    Path(a.out, 'metrics.json').write_text(json.dumps(res, indent=1))
-    brief = {'test_f1@0.5': res['test']['at_0.5']['mean_f1'], 'test_f1@tuned': res['test']['at_tuned']['mean_f1'],
-             'test_auc': res['test']['at_0.5']['mean_auc']}
-    if yard is not None:
-        brief.update({'yardstick_auc': res['yardstick']['at_0.5']['mean_auc'], 'yardstick_f1@tuned': res['yardstick']['at_tuned']['mean_f1']})
-    print(json.dumps(brief, indent=1))
+    Path(a.out, 'metrics.json').write_text(json.dumps(res, indent=1, default=str))
+    if 'pooled' in res:
+        p = res['pooled']
+        brief = {'test_f1@0.5': p['at_0.5']['mean_f1'], 'test_f1@tuned': p['at_tuned']['mean_f1'], 'test_auc': p['at_0.5']['mean_auc']}
+        if 'yardstick' in p:
+            brief.update({'yardstick_auc': p['yardstick_mean_auc'], 'teacher_auc': p['yardstick_teacher_mean_auc'],
+                          'yardstick': {au: round(v['auc'], 3) for au, v in p['yardstick'].items()}})
+        print(json.dumps(brief, indent=1))
     return 0
 
 
@@ -95,6 +128,20 @@ def cmd_eval(a) -> int:
     return 0
 
 
+def _card_metrics(metrics: dict) -> dict:
+    p = metrics.get('pooled')
+    if not p:
+        return {}
+    brief = lambda r: {'mean_f1': r['mean_f1'], 'mean_auc': r['mean_auc'],  # noqa: E731
+                       'per_au': {au: {k: v[k] for k in ('f1', 'auc', 'positives', 'n')} for au, v in r['per_au'].items()}}
+    out = {'protocol': f"{metrics.get('k', 1)}-fold subject-independent, pooled out-of-fold predictions (n={p['n']}) vs pseudo-labels",
+           'pseudoLabels_at_0.5': brief(p['at_0.5']), 'pseudoLabels_at_tuned': brief(p['at_tuned'])}
+    if 'yardstick' in p:
+        out['handLabelled'] = {'description': 'AUC on the hand-labelled real faces (out of fold), beside the mesh teacher',
+                               'mean_auc': p['yardstick_mean_auc'], 'teacher_mean_auc': p['yardstick_teacher_mean_auc'], 'per_au': p['yardstick']}
+    return out
+
+
 def cmd_export(a) -> int:
     from .export import write_bundle
 
@@ -102,16 +149,42 @@ def cmd_export(a) -> int:
     data_meta = metrics.get('data', {}).get('meta', {})
     fix = load_dataset(a.fixture_data or metrics['data']['path'], best['aus'], cfg.size)
     n = min(a.fixture_count, len(fix))
-    summary = {part: {at: {'mean_f1': metrics[part][at]['mean_f1'], 'mean_auc': metrics[part][at]['mean_auc'],
-                           'per_au': {au: {k: v[k] for k in ('f1', 'auc', 'positives', 'n')} for au, v in metrics[part][at]['per_au'].items()}}
-                      for at in ('at_0.5', 'at_tuned')} for part in ('test', 'yardstick') if part in metrics}
+    evald = json.loads(Path(a.metrics).read_text()) if a.metrics else metrics
     card = write_bundle(
         model, a.out, name=a.name, size=cfg.size, aus=best['aus'], thresholds=metrics.get('thresholds', {}),
         alignment=data_meta.get('templateId', 'unknown'), training_data=a.training_data or json.dumps(data_meta)[:500],
-        initial_weights=best.get('initialWeights', 'unknown'), loss=best['config']['loss'], metrics=summary,
+        initial_weights=best.get('initialWeights', 'unknown'), loss=a.loss_text or best['config']['loss'], metrics=_card_metrics(evald),
         fixture_crops=fix.images[:n], fixture_files=fix.files[:n], bench=a.bench,
+        extra={'training': {k: best['config'][k] for k in ('epochs_head', 'epochs_ft', 'unfreeze_blocks', 'lr_head', 'lr_backbone',
+                                                          'batch_size', 'bn', 'augment', 'seed', 'width')}},
     )
     print(json.dumps({k: card[k] for k in ('name', 'backbone', 'params', 'mflops', 'onnx', 'ortBench')}, indent=1))
+    return 0
+
+
+def cmd_probe(a) -> int:
+    from .probe import extract, mean_std, probe_kfold, summarise, write
+
+    aus = _aus(a.aus)
+    ds = load_dataset(a.data, aus, a.size)
+    hand = load_hand_labels(a.hand_labels) if Path(a.hand_labels).exists() else None
+    train_only = a.train_only.split(',') if a.train_only else []
+    rates = ds.base_rates()
+    rare = [aus[j] for j in np.argsort(rates.numpy())[:4]]
+    report = {'data': a.data, 'n': len(ds), 'k': a.folds, 'train_only': train_only, 'rare': rare, 'runs': []}
+    for spec in a.backbones.split(','):
+        backbone, _, weights = spec.partition(':')
+        feats, info = extract(backbone, weights or None, ds)
+        for loss in a.losses.split(','):
+            per_seed = [summarise(probe_kfold(feats, ds, loss, s, a.folds, train_only, hand), rare) for s in map(int, a.seeds.split(','))]
+            row = {**info, 'loss': loss, 'seeds': per_seed}
+            for key in ('f1@0.5', 'f1@tuned', 'auc', 'hand_auc'):
+                if key in per_seed[0]:
+                    row[key] = mean_std([r[key] for r in per_seed])
+            report['runs'].append(row)
+            print(f"{backbone:14s} {('pretrained' if weights else 'random'):10s} {loss:9s} F1@tuned {row['f1@tuned'][0]:.3f}+-{row['f1@tuned'][1]:.3f}"
+                  f" AUC {row['auc'][0]:.3f} hand AUC {row.get('hand_auc', (float('nan'),))[0]:.3f}", flush=True)
+    write(a.out, report)
     return 0
 
 
@@ -139,6 +212,8 @@ def main(argv=None) -> int:
     x.add_argument('--out', required=True)
     x.add_argument('--name', default='au-mobilenet')
     x.add_argument('--training-data', help='plain-words description for the card')
+    x.add_argument('--metrics', help='k-fold metrics.json whose pooled scores go into the card (default: the run\'s own)')
+    x.add_argument('--loss-text', help='plain-words loss description for the card')
     x.add_argument('--fixture-data', help='dataset whose first crops go into fixture.json (default: the training data)')
     x.add_argument('--fixture-count', type=int, default=4)
     x.add_argument('--bench', type=int, default=16, help='ORT faces/s at this batch size (0 = skip)')
@@ -146,8 +221,19 @@ def main(argv=None) -> int:
     c.add_argument('source', choices=sorted(CONVERTERS))
     c.add_argument('--out', required=True)
     c.add_argument('--model-dir', help='folder with the tfjs manifest (default: the npm package)')
+    q = sub.add_parser('probe', help='cheap grid on cached frozen-backbone features: backbones/initialisations x losses x seeds')
+    q.add_argument('--data', required=True)
+    q.add_argument('--aus', default='12')
+    q.add_argument('--size', type=int, default=112)
+    q.add_argument('--backbones', default='face_dense', help='comma list of backbone[:weights]')
+    q.add_argument('--losses', default='bce')
+    q.add_argument('--seeds', default='0,1,2')
+    q.add_argument('--folds', type=int, default=3)
+    q.add_argument('--train-only')
+    q.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
+    q.add_argument('--out', required=True)
     a = p.parse_args(argv)
-    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert}[a.cmd](a)
+    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe}[a.cmd](a)
 
 
 if __name__ == '__main__':

@@ -87,10 +87,25 @@ def subject_folds(subjects: list, k: int, seed: int = 0) -> list:
     return [sorted(f) for f in folds]
 
 
-def split_train_val_test(subjects: list, fold: int, k: int, seed: int = 0) -> tuple:
-    """Fold `fold` is the test set; the next fold is validation (early stopping, thresholds); the rest trains."""
-    folds = subject_folds(subjects, k, seed)
+def split_train_val_test(subjects: list, fold: int, k: int, seed: int = 0, train_only=(), anchor_val: float = 0.25) -> tuple:
+    """Fold `fold` is the test set; the next fold is validation (early stopping, thresholds); the rest trains.
+
+    `train_only` subjects (e.g. one 'subject' that groups a hundred unidentified thumbnails) never enter the test
+    folds, which are formed from the other subjects; a random `anchor_val` share of their faces joins validation.
+    """
+    train_only = set(train_only)
+    rest = [i for i, s in enumerate(subjects) if s not in train_only]
+    anchors = [i for i, s in enumerate(subjects) if s in train_only]
+    folds = [[rest[i] for i in f] for f in subject_folds([subjects[i] for i in rest], k, seed)]
     test = folds[fold]
-    val = folds[(fold + 1) % k]
+    val = list(folds[(fold + 1) % k]) if k > 2 else []
     train = [i for j, f in enumerate(folds) if j not in (fold, (fold + 1) % k) for i in f]
-    return train, val, test
+    if k == 2:
+        train = list(folds[(fold + 1) % k])
+    random.Random(seed + fold).shuffle(anchors)
+    n_val = int(round(anchor_val * len(anchors))) if anchors else 0
+    val += anchors[:n_val]
+    train += anchors[n_val:]
+    if not val:  # k == 2 without anchors: validate on a slice of train
+        val, train = train[: len(train) // 5], train[len(train) // 5 :]
+    return sorted(train), sorted(val), sorted(test)

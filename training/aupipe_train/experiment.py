@@ -1,4 +1,5 @@
-"""One experiment = train on a subject-independent split, tune thresholds on validation, score test + yardstick."""
+"""One experiment = train on a subject-independent split, tune thresholds on validation, score the test fold;
+k-fold pools the out-of-fold predictions and scores them against the pseudo-labels and the hand labels."""
 import json
 import time
 from dataclasses import replace
@@ -9,30 +10,13 @@ import numpy as np
 from .data import Dataset, split_train_val_test
 from .metrics import evaluate, tune_thresholds
 from .train import TrainConfig, predict, train
+from .yardstick import auc_table, hand_label_matrix
 
 
 def score(model, ds: Dataset, cfg: TrainConfig, thresholds: dict) -> dict:
     probs = predict(model, ds, cfg)
     labels = ds.labels.numpy()
     return {'at_0.5': evaluate(probs, labels, ds.aus), 'at_tuned': evaluate(probs, labels, ds.aus, thresholds)}
-
-
-def run_split(cfg: TrainConfig, ds: Dataset, fold: int, k: int, yardstick: Dataset | None = None, resume: bool = False) -> dict:
-    tr, va, te = split_train_val_test(ds.subjects, fold, k, seed=0)
-    t0 = time.time()
-    model, log = train(cfg, ds.subset(tr), ds.subset(va), resume=resume)
-    val = ds.subset(va)
-    thresholds = tune_thresholds(predict(model, val, cfg), val.labels.numpy(), ds.aus)
-    result = {
-        'fold': fold, 'k': k, 'train_seconds': time.time() - t0, 'thresholds': thresholds,
-        'sizes': {'train': len(tr), 'val': len(va), 'test': len(te)},
-        'test': score(model, ds.subset(te), cfg, thresholds),
-        'epochs': log['epochs'], 'initialWeights': log['initialWeights'],
-    }
-    if yardstick is not None:
-        result['yardstick'] = score(model, yardstick, cfg, thresholds)
-    result['steps_to_95'] = steps_to_fraction(log['epochs'], 0.95)
-    return result, model
 
 
 def steps_to_fraction(epochs: list, frac: float) -> int | None:
@@ -44,21 +28,62 @@ def steps_to_fraction(epochs: list, frac: float) -> int | None:
     return None
 
 
-def run_kfold(cfg: TrainConfig, ds: Dataset, k: int, folds: list | None = None, yardstick: Dataset | None = None) -> dict:
+def run_split(cfg: TrainConfig, ds: Dataset, fold: int, k: int, resume: bool = False, train_only=()) -> tuple:
+    tr, va, te = split_train_val_test(ds.subjects, fold, k, seed=0, train_only=train_only)
+    t0 = time.time()
+    model, log = train(cfg, ds.subset(tr), ds.subset(va), resume=resume)
+    val = ds.subset(va)
+    thresholds = tune_thresholds(predict(model, val, cfg), val.labels.numpy(), ds.aus)
+    test = ds.subset(te)
+    probs = predict(model, test, cfg)
+    result = {
+        'fold': fold, 'k': k, 'train_seconds': time.time() - t0, 'thresholds': thresholds,
+        'sizes': {'train': len(tr), 'val': len(va), 'test': len(te)},
+        'test': {'at_0.5': evaluate(probs, test.labels.numpy(), ds.aus),
+                 'at_tuned': evaluate(probs, test.labels.numpy(), ds.aus, thresholds)},
+        'epochs': log['epochs'], 'initialWeights': log['initialWeights'],
+        'steps_to_95': steps_to_fraction(log['epochs'], 0.95), 'test_index': te, 'test_probs': probs.tolist(),
+    }
+    return result, model
+
+
+def pooled(ds: Dataset, results: list, hand: dict | None) -> dict:
+    """Scores the pooled out-of-fold predictions: every test face is predicted by the model that never saw it."""
+    idx = [i for r in results for i in r['test_index']]
+    probs = np.array([p for r in results for p in r['test_probs']])
+    # per-fold thresholds: shift each fold's scores so that its tuned threshold sits at 0.5
+    shift = np.array([[0.5 - r['thresholds'][a] for a in ds.aus] for r in results for _ in r['test_index']])
+    labels = ds.labels.numpy()[idx]
+    out = {'n': len(idx), 'at_0.5': evaluate(probs, labels, ds.aus), 'at_tuned': evaluate(probs + shift, labels, ds.aus)}
+    for j, au in enumerate(ds.aus):  # AUC is threshold-free: report it from the raw scores
+        out['at_tuned']['per_au'][au]['auc'] = out['at_0.5']['per_au'][au]['auc']
+    out['at_tuned']['mean_auc'] = out['at_0.5']['mean_auc']
+    if hand is not None:
+        files = [ds.files[i] for i in idx]
+        h = hand_label_matrix(files, ds.aus, hand)
+        cnn, teacher = auc_table(probs, h, ds.aus), auc_table(labels, h, ds.aus)
+        out['yardstick'] = {au: {**cnn[au], 'teacher_auc': teacher[au]['auc'], 'delta': cnn[au]['auc'] - teacher[au]['auc']} for au in cnn}
+        out['yardstick_mean_auc'] = float(np.mean([v['auc'] for v in cnn.values()])) if cnn else float('nan')
+        out['yardstick_teacher_mean_auc'] = float(np.mean([v['auc'] for v in teacher.values()])) if teacher else float('nan')
+    return out
+
+
+def run_kfold(cfg: TrainConfig, ds: Dataset, k: int, hand: dict | None = None, train_only=(), folds=None) -> dict:
     results = []
     for f in folds if folds is not None else range(k):
         sub = replace(cfg, out=str(Path(cfg.out) / f'fold{f}') if cfg.out else None)
-        res, _ = run_split(sub, ds, f, k, yardstick)
+        res, _ = run_split(sub, ds, f, k, train_only=train_only)
         results.append(res)
-    summary = {'k': k, 'folds': results}
-    for part in ('test', 'yardstick'):
-        if all(part in r for r in results):
-            for at in ('at_0.5', 'at_tuned'):
-                f1s = [r[part][at]['mean_f1'] for r in results]
-                aucs = [r[part][at]['mean_auc'] for r in results]
-                summary[f'{part}_{at}_mean_f1'] = float(np.mean(f1s))
-                summary[f'{part}_mean_auc'] = float(np.nanmean(aucs))
+    summary = {
+        'k': k, 'config': {**cfg.__dict__, 'aug': cfg.aug.__dict__}, 'train_only': list(train_only),
+        'pooled': pooled(ds, results, hand),
+        'train_seconds': [r['train_seconds'] for r in results],
+        'seconds_per_epoch': float(np.mean([e['seconds'] for r in results for e in r['epochs']])),
+        'steps_to_95': [r['steps_to_95'] for r in results],
+        'best_step': [max(r['epochs'], key=lambda e: e['val_mean_f1'])['step'] for r in results],
+        'folds': [{k2: v for k2, v in r.items() if k2 not in ('test_probs',)} for r in results],
+    }
     if cfg.out:
         Path(cfg.out).mkdir(parents=True, exist_ok=True)
-        (Path(cfg.out) / 'kfold.json').write_text(json.dumps(summary, indent=1))
+        (Path(cfg.out) / 'kfold.json').write_text(json.dumps(summary, indent=1, default=str))
     return summary

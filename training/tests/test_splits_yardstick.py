@@ -1,0 +1,32 @@
+import numpy as np
+
+from training.aupipe_train.data import split_train_val_test
+from training.aupipe_train.yardstick import auc_table, face_id, hand_label_matrix
+
+
+def test_train_only_subjects_never_reach_test_folds():
+    subjects = ['big'] * 40 + [f's{i}' for i in range(12)]
+    seen_test = set()
+    for fold in range(3):
+        tr, va, te = split_train_val_test(subjects, fold, 3, train_only=['big'])
+        assert not {subjects[i] for i in te} & {'big'}
+        assert not set(tr) & set(va) and not set(tr) & set(te) and not set(va) & set(te)
+        assert len(tr) + len(va) + len(te) == len(subjects)
+        assert sum(subjects[i] == 'big' for i in va) == 10  # a quarter of the train-only faces validate
+        seen_test |= set(te)
+    assert seen_test == set(range(40, 52))  # every other face is tested exactly once over the folds
+
+
+def test_hand_labels_join_unwarped_crops_only():
+    hand = {'sample1-2': {'AU12': 1, 'AU25': 0}}
+    files = ['crops/sample1-2-a0.png', 'crops/sample1-2-a1.png', 'crops/other-a0.png']
+    assert face_id(files[1]) == ('sample1-2', 1)
+    m = hand_label_matrix(files, ['AU12', 'AU25', 'AU26'], hand)
+    assert m[0, 0] == 1 and m[0, 1] == 0 and np.isnan(m[0, 2]) and np.isnan(m[1]).all() and np.isnan(m[2]).all()
+
+
+def test_auc_table_needs_both_classes():
+    scores = np.array([[0.9, 0.1], [0.2, 0.3], [0.7, 0.2]])
+    hand = np.array([[1, 1], [0, 1], [1, np.nan]])
+    t = auc_table(scores, hand, ['AU12', 'AU25'])
+    assert t == {'AU12': {'auc': 1.0, 'positives': 2, 'negatives': 1}}
