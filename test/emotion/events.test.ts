@@ -112,6 +112,16 @@ describe('scripted AU sequences', () => {
     expect(ends[0]!.id).not.toBe(ends[1]!.id);
   });
 
+  it('a source restart that resets stream time ends the run and never repeats an event id', () => {
+    const input = [...frames(0, 2000, 30, () => auVec(SMILE)), ...frames(0, 2000, 30, () => auVec(SMILE))];
+    const ev = emotions(run({}, input));
+    const starts = ev.filter((e) => e.phase === 'start');
+    expect(starts).toHaveLength(2);
+    expect(starts[0]!.startMs).toBe(starts[1]!.startMs);
+    expect(starts[1]!.id).toBe(`${starts[0]!.id}.1`);
+    expect(ev.filter((e) => e.phase === 'end').map((e) => e.id)).toEqual(starts.map((e) => e.id));
+  });
+
   it('track end closes open events before the track end message, at the last time the face was seen', () => {
     const input = frames(0, 3000, 30, () => auVec(SMILE));
     const last = input.at(-1)!.ptsMs;
