@@ -7,13 +7,13 @@ import type { FaceDetection, RgbImage } from '../types.js';
  */
 export interface FaceDetector {
   /** Full detection: every face in the image, best first, filtered by the config's score/size/count. */
-  detect(img: RgbImage, session?: object): Promise<FaceDetection[]>;
+  detect(img: RgbImage): Promise<FaceDetection[]>;
   /**
-   * Cheaper pass between detections: landmarks only, around the faces that the last call with the same
-   * `session` token found (one token per stream). Falls back to a full detection when that state is gone
-   * (another session ran in between, or the picture changed completely). Optional.
+   * Cheaper pass between detections: landmarks only, around the faces found in the previous frame
+   * (`previous`, as returned by the last detect/follow for this stream). Faces it loses are left out;
+   * new faces wait for the next detect. Stateless, so streams can share a detector. Optional.
    */
-  follow?(img: RgbImage, session: object): Promise<FaceDetection[]>;
+  follow?(img: RgbImage, previous: readonly FaceDetection[]): Promise<FaceDetection[]>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import { PACKAGE_ROOT } from '../config/index.js';
 import { DetectError } from '../errors.js';
 import type { Box, FaceDetection, RgbImage } from '../types.js';
 import type { FaceDetector } from './detector.js';
+import { followFaces, type MeshModel, type MeshTf } from './mesh-follow.js';
 import { LOCAL_SCHEME, registerLocalModelLoader } from './model-loader.js';
 
 type DetectCfg = Config['detect'];
@@ -28,9 +29,8 @@ interface HumanInstance {
   tf: {
     io: { registerLoadRouter(r: (url: string | string[]) => unknown): void };
     tensor(values: Uint8Array | Int32Array, shape: number[], dtype: string): HumanTensor;
-    setBackend(name: string): Promise<boolean>;
-    engine(): { reset(): void };
-  };
+  } & MeshTf;
+  models: { models: { facemesh?: MeshModel | null } };
   load(): Promise<void>;
   init(): Promise<void>;
   detect(input: HumanTensor, cfg?: Record<string, unknown>): Promise<HumanResult>;
@@ -130,54 +130,57 @@ export function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
 
 /**
  * FaceDetector on @vladmandic/human (blazeface + facemesh, + iris for 478 points) on tfjs-wasm.
- * Calls are serialised (one wasm thread). `follow` runs only the mesh model on the boxes of the
- * previous call when that call was made for the same session; otherwise it runs the full detector.
+ * Calls are serialised (one wasm thread). `follow` runs only the mesh model around the given faces
+ * (mesh-follow.ts); with the iris model on it runs the full detector, since the follow pass has no iris.
  */
 export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector> {
   const human = await loadHuman(cfg);
   const base = humanConfig(cfg);
+  const meshModel = human.models.models.facemesh;
+  if (!meshModel) throw new DetectError('DETECTOR_LOAD_FAILED', 'face mesh model did not load');
   let queue: Promise<unknown> = Promise.resolve();
-  let owner: object | null = null;
   let closed = false;
 
-  const run = (img: RgbImage, session: object | null, full: boolean): Promise<FaceDetection[]> => {
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
-    const job = queue.then(async () => {
-      const reuse = !full && session !== null && owner === session;
-      owner = session;
+    const job = queue.then(task);
+    queue = job.catch(() => undefined);
+    return job;
+  };
+
+  const keep = (d: FaceDetection) =>
+    d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
+
+  const detect = (img: RgbImage) =>
+    serial(async () => {
       const t = human.tf.tensor(img.rgb, [1, img.height, img.width, 3], 'int32');
       try {
-        // human reuses its last face boxes (mesh model only) when the frame is "similar" and the skip
-        // counters allow; the stage decides that itself (every-k, cut detection), so force it either way.
-        const perCall = {
-          ...base,
-          cacheSensitivity: reuse ? Number.MAX_SAFE_INTEGER : 0,
-          face: {
-            ...(base.face as object),
-            detector: {
-              ...((base.face as { detector: object }).detector as object),
-              skipFrames: reuse ? Number.MAX_SAFE_INTEGER : 0,
-              skipTime: reuse ? Number.MAX_SAFE_INTEGER : 0,
-            },
-          },
-        };
-        const res = await human.detect(t, perCall);
+        const res = await human.detect(t, base);
         if (res.error) throw new DetectError('DETECT_FAILED', `face detection failed: ${res.error}`);
         return res.face
           .map((f) => toDetection(f, img))
-          .filter((d) => d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore)
+          .filter(keep)
           .slice(0, cfg.maxFaces);
       } finally {
         t.dispose();
       }
     });
-    queue = job.catch(() => undefined);
-    return job;
-  };
+
+  const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
+    cfg.iris
+      ? detect(img)
+      : serial(async () =>
+          (
+            await followFaces(human.tf, meshModel, img, previous, {
+              minScore: cfg.minScore,
+              rotation: cfg.rotation,
+            })
+          ).filter(keep),
+        );
 
   return {
-    detect: (img, session) => run(img, session ?? null, true),
-    follow: (img, session) => run(img, session, false),
+    detect,
+    follow,
     close: async () => {
       closed = true;
       await queue;

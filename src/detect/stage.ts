@@ -32,7 +32,6 @@ type DetectCfg = Config['detect'];
 export function detectAndTrack(detector: FaceDetector, cfg: DetectCfg): OperatorFunction<Frame, FrameFaces> {
   return (source) =>
     defer(() => {
-      const session = {}; // one per subscription: the detector keeps follow state per session
       const opts = { minIou: cfg.minIou, graceFrames: cfg.trackGraceFrames };
       let state: TrackerState = initialTrackerState;
       let sinceDetect = Number.POSITIVE_INFINITY;
@@ -60,8 +59,8 @@ export function detectAndTrack(detector: FaceDetector, cfg: DetectCfg): Operator
           }
           const full = cut || sinceDetect + 1 >= cfg.every;
           let dets: FaceDetection[];
-          if (full) dets = await detector.detect(frame, session);
-          else if (detector.follow) dets = await detector.follow(frame, session);
+          if (full) dets = await detector.detect(frame);
+          else if (detector.follow) dets = last.length ? await detector.follow(frame, last) : [];
           else dets = last;
           sinceDetect = full ? 0 : sinceDetect + 1;
           last = dets;
