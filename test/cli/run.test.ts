@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateMessage } from '../schemas/validate.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'aupipe-cli-'));
 
@@ -69,6 +70,9 @@ describe('aupipe run', () => {
       .map((l) => JSON.parse(l));
     expect(msgs.filter((m) => m.type === 'au')).toHaveLength(summary.auSamples);
     expect(msgs.filter((m) => m.type === 'track' && m.phase === 'start')).toHaveLength(summary.tracks);
+    // every published message is valid against the committed JSON Schema files
+    const invalid = msgs.map((m) => validateMessage(m)).filter((errs) => errs.length > 0);
+    expect(invalid).toEqual([]);
     expect(msgs[0]).toMatchObject({ type: 'status', state: 'connecting' });
     expect(msgs[msgs.length - 1]).toMatchObject({ type: 'status', state: 'ended' });
     // the smiling astronaut in the first shot gives a happiness event that starts and ends
