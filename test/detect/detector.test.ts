@@ -76,6 +76,7 @@ describe('face detector on real photos', () => {
     const faces = await big.detect(img);
     expect(faces.length).toBe(2); // only the two faces wider than 340 px in sample5
     for (const f of faces) expect(Math.min(f.box.w, f.box.h)).toBeGreaterThanOrEqual(340);
+    await Promise.all([two.close(), big.close()]);
   });
 });
 
