@@ -24,8 +24,8 @@ export interface PseudoOptions {
   readonly cropSize?: number;
   /**
    * Largest rigid-fit residual (inter-ocular units) at which the mesh is trusted; faces above it get empty
-   * (unknown) labels. Default 0.3: the detector's mesh distorts on small thumbnails (median 0.38 on the
-   * ~100 px faces of the facematch grid vs 0.13 on the face-api photos), and its AU measures drift with it.
+   * (unknown) labels. Default 0.3, about 3x the median residual of real faces (0.10 on the face-api photos,
+   * 0.11 on the facematch thumbnails): above it the mesh is broken (drawn text over the face, profiles).
    */
   readonly maxResidual?: number;
   readonly photos?: readonly PhotoSource[];

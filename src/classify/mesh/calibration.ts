@@ -23,7 +23,7 @@ export const MESH_CALIBRATION: Readonly<Record<AuKey, AuCalibration>> = {
   AU12: { centre: 0.08, scale: 0.025, confidence: 'high' },
   AU15: { centre: 0.06, scale: 0.03, confidence: 'medium' },
   AU17: { centre: 0.22, scale: 0.04, confidence: 'low' },
-  AU20: { centre: 0.1, scale: 0.03, confidence: 'medium' },
+  AU20: { centre: 0.15, scale: 0.03, confidence: 'low' },
   AU25: { centre: -0.02, scale: 0.02, confidence: 'high' },
   AU26: { centre: 0.07, scale: 0.03, confidence: 'high' },
 };

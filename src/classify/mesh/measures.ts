@@ -98,15 +98,14 @@ export const CANONICAL_MEASURES: AuMeasures = NEUTRAL;
 
 /**
  * Measures relative to a neutral reference (default: the canonical face). AU20 (lip stretch) is widening
- * that comes without lip-corner elevation: a smile widens the mouth too, so elevation is subtracted.
+ * that comes without lip-corner elevation: a smile widens the mouth too, so twice the rise of the corners
+ * against the lip mid-line (the AU12 curve term) is taken off.
  */
 export function auMeasures(p: ArrayLike<number>, count: number, neutral: AuMeasures = NEUTRAL): AuMeasures {
   const raw = rawMeasures(p, count);
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = raw[k] - neutral[k];
-  const y = (i: number): number => p[i * 3 + 1] as number;
-  const n = (i: number): number => CANONICAL_IOD[i * 3 + 1] as number;
-  const elevation = (y(61) + y(291) - n(61) - n(291)) / 2;
-  out.AU20 = out.AU20 - 2 * Math.max(0, elevation);
+  const curveRise = out.AU12 - 0.5 * out.AU20;
+  out.AU20 = out.AU20 - 2 * Math.max(0, curveRise);
   return out;
 }
