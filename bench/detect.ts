@@ -13,6 +13,7 @@ import path from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { configSchema, PACKAGE_ROOT } from '../src/config/index.js';
 import {
+  alignFace,
   alignmentPoints,
   createFaceDetector,
   detectAndTrack,
@@ -131,6 +132,18 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     results.push(
       await perCall('detect.follow_640x480_4faces', four, (f) => detector.follow!(f, prev4), reps),
     );
+
+    const n = opts.quick ? 500 : 3000;
+    const a = await measure(async () => {
+      for (let i = 0; i < n; i++) alignFace(one[0]!, prev1[0]!.mesh, cfg.cropSize);
+    });
+    results.push({
+      name: `detect.align_${cfg.cropSize}px`,
+      metric: 'latency',
+      value: (a.wallMs * 1000) / n,
+      unit: 'us/crop',
+      note: `${((a.cpuMs * 1000) / n).toFixed(0)} CPU us per crop (5-point fit + bilinear warp)`,
+    });
 
     const hold: FaceDetector = {
       detect: (img) => detector.detect(img),
