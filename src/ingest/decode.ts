@@ -1,11 +1,13 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
-import type { SourceError } from '../errors.js';
+import { SourceError } from '../errors.js';
 import { decodeArgs, type IngestConfig } from './args.js';
-import { FrameAssembler, type PoolPolicy } from './assembler.js';
+import { openReadChannel } from './channel.js';
 import { type Classified, classifyStderr, looksLikeIsoBmff, sourceError } from './classify.js';
-import { spawnFfmpeg } from './ffmpeg.js';
+import { type FfmpegExit, type FfmpegProcess, spawnFfmpeg } from './ffmpeg.js';
 import type { FramePool } from './pool.js';
+import { FrameReader, type PoolPolicy } from './reader.js';
 import { type SourceSpec, sourceLabel } from './spec.js';
 
 /** What one ffmpeg run yields: pooled RGB buffers, drops, and non-fatal trouble reported at a clean exit. */
@@ -27,45 +29,66 @@ export function decodeOnce(
   clock: () => number = Date.now,
 ): Observable<DecodeEvent> {
   return new Observable<DecodeEvent>((sub) => {
-    const proc = spawnFfmpeg(decodeArgs(spec, cfg));
     let frames = 0;
-    const asm = new FrameAssembler(proc.stdout, pool, policy, {
+    let proc: FfmpegProcess | undefined;
+    let socket: Socket | undefined;
+    const reader = new FrameReader(pool, policy, {
       frame: (rgb) => {
         frames++;
         sub.next({ kind: 'frame', rgb, decodedAt: clock() });
       },
       dropped: () => sub.next({ kind: 'dropped' }),
     });
-    proc.exited.then((exit) => {
-      const partial = asm.partialBytes;
-      asm.stop();
+    const finish = (exit: FfmpegExit) => {
+      const partial = reader.partialBytes;
+      reader.stop();
       if (exit.killed || sub.closed) return;
       if (exit.spawnError) return sub.error(exit.spawnError);
       const label = sourceLabel(spec);
-      if (exit.code !== 0) {
+      if (exit.code !== 0)
         return sub.error(sourceError(label, refineForFile(spec, classifyStderr(exit.stderr))));
-      }
       // Exit 0 can still hide damage: ffmpeg skips undecodable packets and says so on stderr.
-      const damage = exit.stderr.trim()
+      const damage: Classified | undefined = exit.stderr.trim()
         ? refineForFile(spec, classifyStderr(exit.stderr))
         : partial > 0
-          ? {
-              code: 'CORRUPT_INPUT' as const,
-              why: 'output ended mid-frame',
-              line: `${partial} bytes left over`,
-            }
+          ? { code: 'CORRUPT_INPUT', why: 'output ended mid-frame', line: `${partial} bytes left over` }
           : undefined;
       if (frames === 0 && spec.kind !== 'rtsp') {
-        const none = { code: 'NOT_A_VIDEO' as const, why: 'no frames decoded', line: 'empty video stream' };
+        const none: Classified = {
+          code: 'NOT_A_VIDEO',
+          why: 'no frames decoded',
+          line: 'empty video stream',
+        };
         return sub.error(sourceError(label, damage ?? none));
       }
       if (damage) sub.next({ kind: 'warning', error: sourceError(label, damage) });
       sub.complete();
-    });
+    };
+
+    openReadChannel(reader.onread).then(
+      (ch) => {
+        if (sub.closed) {
+          ch.socket.destroy();
+          ch.peer.destroy();
+          return;
+        }
+        socket = ch.socket;
+        socket.on('error', () => {}); // a reset ends the stream like EOF; ffmpeg's exit says why
+        reader.attach(socket);
+        const p = spawnFfmpeg(decodeArgs(spec, cfg), { stdout: ch.peer });
+        proc = p;
+        ch.peer.destroy(); // the child holds its own copy of that end
+        // Done when ffmpeg has exited and every byte it wrote has been read (the socket closes).
+        const drained = new Promise<void>((resolve) => ch.socket.once('close', () => resolve()));
+        Promise.all([p.exited, drained]).then(([exit]) => finish(exit));
+      },
+      (e: unknown) =>
+        sub.error(new SourceError('FFMPEG_FAILED', `cannot set up the decoder channel: ${e}`, { cause: e })),
+    );
     return () => {
-      asm.stop();
-      proc.kill();
-      proc.stdout.destroy();
+      reader.stop();
+      proc?.kill();
+      socket?.destroy();
     };
   });
 }

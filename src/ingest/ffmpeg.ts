@@ -1,4 +1,5 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { SourceError } from '../errors.js';
 
@@ -16,7 +17,8 @@ export interface FfmpegExit {
 /** One running ffmpeg/ffprobe child: stdout is the data, stderr is kept as a bounded tail. */
 export interface FfmpegProcess {
   readonly pid: number;
-  readonly stdout: Readable;
+  /** Null when stdout was handed a socket of ours (see openReadChannel). */
+  readonly stdout: Readable | null;
   /** Settles (never rejects) once the child has exited and its stdio is closed. */
   readonly exited: Promise<FfmpegExit>;
   /** SIGKILL: a decoder holds nothing worth flushing, and a hung RTSP client ignores gentler signals. */
@@ -44,15 +46,23 @@ function installExitHook(): void {
   process.once('exit', killAllChildren);
 }
 
+export interface SpawnOptions {
+  readonly bin?: 'ffmpeg' | 'ffprobe';
+  /** A socket to use as the child's stdout instead of a pipe. */
+  readonly stdout?: Socket;
+}
+
 /**
- * Spawns `bin` with `args` (no shell), stdin closed, stdout piped, stderr kept as a bounded tail.
- * A missing binary surfaces as `SourceError('FFMPEG_MISSING')` in `exited`'s `spawnError`.
+ * Spawns ffmpeg (or ffprobe) with `args` (no shell), stdin closed, stdout piped (or the given socket),
+ * stderr kept as a bounded tail. A missing binary surfaces as `SourceError('FFMPEG_MISSING')` in
+ * `exited`'s `spawnError`.
  */
-export function spawnFfmpeg(args: readonly string[], bin = 'ffmpeg'): FfmpegProcess {
+export function spawnFfmpeg(args: readonly string[], opts: SpawnOptions = {}): FfmpegProcess {
   installExitHook();
-  let child: ChildProcessByStdio<null, Readable, Readable>;
+  const bin = opts.bin ?? 'ffmpeg';
+  let child: ChildProcess;
   try {
-    child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(bin, args, { stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'] });
   } catch (e) {
     throw missing(bin, e);
   }
@@ -60,10 +70,10 @@ export function spawnFfmpeg(args: readonly string[], bin = 'ffmpeg'): FfmpegProc
   let killed = false;
   let spawnError: SourceError | undefined;
   // A stream error must not become an uncaught exception; the exit status tells what went wrong.
-  child.stdout.on('error', () => {});
-  child.stderr.on('error', () => {});
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => {
+  child.stdout?.on('error', () => {});
+  child.stderr?.on('error', () => {});
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
     tail += d;
     if (tail.length > STDERR_TAIL * 2) tail = tail.slice(-STDERR_TAIL);
   });
@@ -100,17 +110,4 @@ export function spawnFfmpeg(args: readonly string[], bin = 'ffmpeg'): FfmpegProc
 function missing(bin: string, e: unknown): SourceError {
   const msg = e instanceof Error ? e.message : String(e);
   return new SourceError('FFMPEG_MISSING', `cannot run ${bin} (${msg}); install ffmpeg`, { cause: e });
-}
-
-/** Runs a short ffmpeg/ffprobe command to completion and collects stdout (probe, single images). */
-export async function runFfmpeg(
-  args: readonly string[],
-  bin = 'ffmpeg',
-): Promise<{ out: Buffer; stderr: string; code: number | null }> {
-  const p = spawnFfmpeg(args, bin);
-  const chunks: Buffer[] = [];
-  p.stdout.on('data', (d: Buffer) => chunks.push(d));
-  const exit = await p.exited;
-  if (exit.spawnError) throw exit.spawnError;
-  return { out: Buffer.concat(chunks), stderr: exit.stderr, code: exit.code };
 }

@@ -6,6 +6,7 @@ export class FramePool {
   private readonly free: Uint8Array[] = [];
   private allocated = 0;
   private waiter: (() => void) | undefined;
+  private spareBuf: Uint8Array | undefined;
 
   constructor(
     readonly size: number,
@@ -29,6 +30,12 @@ export class FramePool {
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
+  }
+
+  /** A frame-sized buffer outside the pool, for bytes that have nowhere else to go (dropped frames). */
+  get spare(): Uint8Array {
+    this.spareBuf ??= new Uint8Array(this.frameBytes);
+    return this.spareBuf;
   }
 
   /** Calls `cb` once, at the next release (the reader waits here when the consumer is behind). */

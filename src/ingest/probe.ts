@@ -57,9 +57,9 @@ export async function probe(source: SourceSpec | string, opts: ProbeOptions = {}
     'stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,nb_read_frames,duration:format=duration',
   );
 
-  const proc = spawnFfmpeg(args, 'ffprobe');
+  const proc = spawnFfmpeg(args, { bin: 'ffprobe' });
   const chunks: Buffer[] = [];
-  proc.stdout.on('data', (d: Buffer) => chunks.push(d));
+  proc.stdout?.on('data', (d: Buffer) => chunks.push(d));
   const timer = setTimeout(() => proc.kill(), opts.timeoutMs ?? 15_000);
   const exit = await proc.exited.finally(() => clearTimeout(timer));
   if (exit.spawnError) throw exit.spawnError;
