@@ -37,7 +37,6 @@ export function natsConnectionOptions(cfg: NatsConfig, url: string): ConnectionO
     name: 'aupipe',
     reconnect: true,
     maxReconnectAttempts: -1,
-    waitOnFirstConnect: true,
     reconnectTimeWait: cfg.reconnectWaitMs,
     reconnectJitter: Math.round(cfg.reconnectWaitMs / 5),
     pingInterval: 10_000,
@@ -95,7 +94,7 @@ export class NatsPublisher implements Publisher {
     this.ready.catch((e) => this.log('error', 'NATS connect failed', { error: String(e) }));
   }
 
-  /** Resolves once the first connection is up and the JetStream stream exists. */
+  /** Resolves once the first connection is up and the JetStream stream exists (or the publisher closed). */
   whenReady(): Promise<void> {
     return this.ready;
   }
@@ -146,7 +145,21 @@ export class NatsPublisher implements Publisher {
   }
 
   private async start(): Promise<void> {
-    this.nc = await connect(natsConnectionOptions(this.cfg, this.url));
+    // The first connection is retried here (not with waitOnFirstConnect) so close() can end the retries.
+    for (let attempt = 1; !this.nc; attempt++) {
+      if (this.closing) return;
+      try {
+        this.nc = await connect(natsConnectionOptions(this.cfg, this.url));
+      } catch (e) {
+        if (attempt === 1)
+          this.log('warn', 'NATS broker unreachable; buffering and retrying', { error: String(e) });
+        await new Promise((r) => setTimeout(r, this.cfg.reconnectWaitMs));
+      }
+    }
+    if (this.closing) {
+      await this.nc.close();
+      return;
+    }
     this.js = jetstream(this.nc);
     await this.ensureStream();
     this.connected = true;

@@ -89,6 +89,8 @@ describe('live service end to end (real video, real nats-server, Chromium)', () 
     await nats.restart();
 
     await page.waitForSelector('.ev-emotion', { timeout: 30_000 });
+    // For the artefact, give the page a moment with several faces on screen if the video gets there.
+    await page.waitForSelector('.lane:nth-child(2)', { timeout: 30_000 }).catch(() => undefined);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png') });
 

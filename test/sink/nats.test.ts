@@ -88,3 +88,39 @@ describe('NatsPublisher (real nats-server)', () => {
     await pub.close();
   });
 });
+
+describe('NatsPublisher without a broker at start', () => {
+  it('buffers until the broker comes up, then delivers in order; close() ends the retries', async () => {
+    const { startNatsServer } = await import('../../src/sink/nats-server.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const net = await import('node:net');
+    const port = await new Promise<number>((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => r(p));
+      });
+    });
+    const pub = new NatsPublisher(natsCfg({ subjectPrefix: 'p4', stream: 'P4' }), `nats://127.0.0.1:${port}`);
+    for (let i = 0; i < 5; i++) pub.publish(emotionEvent('s', i));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pub.stats()).toMatchObject({ connected: false, buffered: 5 });
+    const dir = mkdtempSync(`${os.tmpdir()}/aupipe-nats-late-`);
+    const server = await startNatsServer({ storeDir: dir, port });
+    try {
+      await pub.whenReady();
+      await until(() => pub.stats().buffered === 0, 10_000, 'drained');
+      const replay = (await replayStream(server.url, 'P4', 'p4.*.emotion', { min: 5 })) as EmotionEvent[];
+      expect(replay.map((e) => e.id)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+      await pub.close();
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A publisher that never reaches a broker still closes.
+    const lost = new NatsPublisher(natsCfg(), 'nats://127.0.0.1:1');
+    lost.publish(emotionEvent('s', 0));
+    await lost.close();
+    await lost.whenReady();
+  });
+});
