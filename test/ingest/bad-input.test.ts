@@ -128,6 +128,19 @@ describe('bad inputs give one clear error and leave no ffmpeg behind', () => {
     }
   });
 
+  it('ffmpeg not installed: FFMPEG_MISSING saying what to install', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = tmp.dir; // no ffmpeg here
+    try {
+      const got = await collect(openSource('bad', parseSource(p('whole.mp4')), cfg));
+      expect(got.error?.code).toBe('FFMPEG_MISSING');
+      expect(got.error?.message).toMatch(/cannot run ffmpeg .*install ffmpeg/);
+      expect(got.statuses.at(-1)).toMatchObject({ state: 'failed', code: 'FFMPEG_MISSING' });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('a URL smuggled in as a file path is read as a local path, never fetched', async () => {
     await failsWith({ kind: 'upload', path: 'http://127.0.0.1:1/a.mp4' }, 'SOURCE_NOT_FOUND', /no such file/);
   });
