@@ -17,7 +17,7 @@ export const MESH_CALIBRATION: Readonly<Record<AuKey, AuCalibration>> = {
   AU1: { centre: 0.1, scale: 0.03, confidence: 'medium' },
   AU2: { centre: 0.12, scale: 0.03, confidence: 'medium' },
   AU4: { centre: 0.08, scale: 0.03, confidence: 'medium' },
-  AU5: { centre: 0.06, scale: 0.015, confidence: 'medium' },
+  AU5: { centre: 0.08, scale: 0.015, confidence: 'low' },
   AU6: { centre: 0.05, scale: 0.03, confidence: 'low' },
   AU9: { centre: 0.12, scale: 0.03, confidence: 'low' },
   AU12: { centre: 0.08, scale: 0.025, confidence: 'high' },
