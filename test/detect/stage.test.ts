@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, merge, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, PACKAGE_ROOT } from '../../src/config/index.js';
 import { createFaceDetector, detectAndTrack, type FaceDetector } from '../../src/detect/index.js';
@@ -28,6 +28,7 @@ function makeVideo(file: string): void {
 }
 
 let dir: string;
+let video: string;
 let detector: FaceDetector;
 let out: FrameFaces[];
 const stats: FrameStats = { released: 0, emitted: 0 };
@@ -35,7 +36,7 @@ const cfg = configSchema.parse({ detect: { every: 3 } }).detect;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'aupipe-detect-'));
-  const video = path.join(dir, 'pan.mp4');
+  video = path.join(dir, 'pan.mp4');
   makeVideo(video);
   detector = await createFaceDetector(cfg);
   out = await lastValueFrom(
@@ -119,5 +120,18 @@ describe('detectAndTrack on a panned, zoomed video with a cut', () => {
         expect(x.crop.templateId).toBe('aupipe-5pt-v1');
         expect(x.streamId).toBe('cam');
       }
+  });
+
+  it('gives the same result per stream when two streams share one detector', async () => {
+    const n = 20;
+    const run = (id: string) =>
+      videoFrames(video, 640, 480, id, undefined, n).pipe(detectAndTrack(detector, cfg));
+    const both = await lastValueFrom(merge(run('a'), run('b')).pipe(toArray()));
+    for (const id of ['a', 'b']) {
+      const mine = both.filter((f) => f.streamId === id).slice(0, n);
+      expect(mine.map((f) => f.faces.map((x) => [x.trackId, Math.round(x.box.x)]))).toEqual(
+        out.slice(0, n).map((f) => f.faces.map((x) => [x.trackId, Math.round(x.box.x)])),
+      );
+    }
   });
 });
