@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { meshAus } from '../classify/mesh/index.js';
 import { faceApiExpressions } from './peers.js';
-import { type AuScore, loadYardstick, scoreYardstick, yardstickTable } from './yardstick.js';
+import { type AuScore, type LabelledFace, loadYardstick, scoreYardstick } from './yardstick.js';
 
 export const MESH_FIXTURE = 'test/fixtures/meshes/real-faces.json';
 
@@ -26,36 +26,73 @@ function peerScores(e: Readonly<Record<string, number>> | undefined): Record<str
   return { AU12: happy, AU6: happy, 'AU1+AU2+AU26': surprise, AU26: surprise, AU25: surprise };
 }
 
+/** Yardstick subsets: full-resolution photo faces, the ~100 px thumbnail grid, and everything. */
+export const SUBSETS: Readonly<Record<string, (f: LabelledFace) => boolean>> = {
+  photos: (f) => !f.image.includes('screenshot-facematch'),
+  thumbnails: (f) => f.image.includes('screenshot-facematch'),
+  all: () => true,
+};
+
+export type SubsetScores = Readonly<Record<string, AuScore[]>>;
+
 export interface YardstickReport {
-  readonly mesh: AuScore[];
-  readonly faceApi?: AuScore[];
-  readonly human: AuScore[];
+  readonly mesh: SubsetScores;
+  readonly faceApi?: SubsetScores;
+  readonly human: SubsetScores;
   readonly markdown: string;
+}
+
+function bySubset(
+  faces: readonly LabelledFace[],
+  score: (f: LabelledFace) => Readonly<Record<string, number>> | null,
+  aus?: readonly string[],
+): SubsetScores {
+  const out: Record<string, AuScore[]> = {};
+  for (const [name, keep] of Object.entries(SUBSETS))
+    out[name] = scoreYardstick(faces.filter(keep), score, aus);
+  return out;
+}
+
+/** One markdown table: a row per AU with labels, AUC and F1 per subset (AUs without labels are left out). */
+export function subsetTable(title: string, s: SubsetScores): string {
+  const names = Object.keys(s);
+  const fmt = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(2));
+  const head = `| ${title} | ${names.map((n) => `${n}: pos/neg | AUC | F1`).join(' | ')} |`;
+  const sep = `|---|${names.map(() => '---|---|---').join('|')}|`;
+  const aus = (s[names[0] as string] ?? []).map((r) => r.au);
+  const rows = aus
+    .filter((au) => names.some((n) => (s[n]?.find((r) => r.au === au)?.positives ?? 0) > 0))
+    .map((au) => {
+      const cells = names.map((n) => {
+        const r = s[n]?.find((x) => x.au === au);
+        return r ? `${r.positives}/${r.negatives} | ${fmt(r.auc)} | ${fmt(r.f1)}` : '– | – | –';
+      });
+      return `| ${au} | ${cells.join(' | ')} |`;
+    });
+  return [head, sep, ...rows].join('\n');
 }
 
 export async function yardstickReport(opts: { readonly faceApi?: boolean } = {}): Promise<YardstickReport> {
   const y = await loadYardstick();
   const fx = JSON.parse(await readFile(MESH_FIXTURE, 'utf8')) as MeshFixture;
   const byId = new Map(fx.faces.map((f) => [f.id, f]));
-  const mesh = scoreYardstick(y.faces, (f) => {
+  const mesh = bySubset(y.faces, (f) => {
     const m = byId.get(f.id)?.mesh;
     return m ? meshAus(m) : null;
   });
   const peerAus = ['AU6', 'AU12', 'AU25', 'AU26', 'AU1+AU2+AU26'];
-  const human = scoreYardstick(y.faces, (f) => peerScores(byId.get(f.id)?.peers?.humanEmotion), peerAus);
-  let faceApi: AuScore[] | undefined;
+  const human = bySubset(y.faces, (f) => peerScores(byId.get(f.id)?.peers?.humanEmotion), peerAus);
+  let faceApi: SubsetScores | undefined;
   if (opts.faceApi !== false) {
     const score = await faceApiExpressions();
     const got = new Map<string, Record<string, number>>();
     for (const f of y.faces) got.set(f.id, peerScores(await score(f)));
-    faceApi = scoreYardstick(y.faces, (f) => got.get(f.id) ?? null, peerAus);
+    faceApi = bySubset(y.faces, (f) => got.get(f.id) ?? null, peerAus);
   }
   const parts = [
-    yardstickTable('mesh estimator', mesh),
-    ...(faceApi
-      ? [yardstickTable('face-api expressions (happy → AU12/AU6, surprised → AU1+2+26/AU25/AU26)', faceApi)]
-      : []),
-    yardstickTable('human emotion (happy → AU12/AU6, surprise → AU1+2+26/AU25/AU26)', human),
+    subsetTable('mesh estimator', mesh),
+    ...(faceApi ? [subsetTable('face-api expressions', faceApi)] : []),
+    subsetTable('human emotion', human),
   ];
   return { mesh, human, ...(faceApi ? { faceApi } : {}), markdown: parts.join('\n\n') };
 }
