@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type {} from '@fastify/multipart';
@@ -73,7 +74,10 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     '/api/streams/:id',
     { schema: { params: idParam } },
     async (req, reply) => {
-      if (!(await d.manager.remove(req.params.id))) return notFound(reply, req.params.id);
+      const info = d.manager.get(req.params.id);
+      if (!info || !(await d.manager.remove(req.params.id))) return notFound(reply, req.params.id);
+      // An uploaded file exists only to be analysed: it goes with its stream.
+      if (info.kind === 'upload') await rm(info.source, { force: true });
       return reply.code(204).send();
     },
   );

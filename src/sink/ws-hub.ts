@@ -103,8 +103,10 @@ export class WsHub implements Publisher {
 
   publish(msg: Message): void {
     const channel = msg.type as Channel;
+    const keep = REPLAYED.has(channel) && this.cfg.replay > 0;
+    if (!keep && this.clients.size === 0) return;
     const data = Buffer.from(JSON.stringify(msg));
-    if (REPLAYED.has(channel) && this.cfg.replay > 0) {
+    if (keep) {
       const ring = this.recent.get(msg.streamId) ?? [];
       ring.push({ channel, data });
       if (ring.length > this.cfg.replay) ring.shift();

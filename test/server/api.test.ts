@@ -41,7 +41,10 @@ describe('HTTP API (real ffmpeg/ffprobe, ingest-only streams)', () => {
     expect(['live', 'ended']).toContain(one.state);
     const list = (await (await fetch(`${base}/api/streams`)).json()) as { streams: { id: string }[] };
     expect(list.streams.map((s) => s.id)).toContain(info.id);
+    const stored = (srv.manager.get(info.id) as { source: string }).source;
+    expect(existsSync(stored)).toBe(true);
     expect((await fetch(`${base}/api/streams/${info.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(existsSync(stored)).toBe(false);
     expect((await fetch(`${base}/api/streams/${info.id}`)).status).toBe(404);
   });
 
