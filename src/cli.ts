@@ -99,6 +99,32 @@ withCommon(
   }),
 );
 
+withCommon(
+  program
+    .command('analyze')
+    .description('faces in still images (JPEG, PNG): box, score, landmarks, AU probabilities, emotion scores')
+    .argument('<images...>', 'image files')
+    .option('--json', 'print JSON (one entry per image)')
+    .option('--mesh', 'include the full face mesh in the JSON')
+    .addOption(
+      new Option('--estimator <name>', 'AU estimator (classify.estimator)').choices([
+        'mesh',
+        'cnn',
+        'fusion',
+      ]),
+    )
+    .option('--model <dir>', 'CNN model bundle folder (classify.model)'),
+).action(
+  action('analyze', async (images: string[], o) => {
+    const { analyzeCommand } = await import('./commands/analyze.js');
+    return analyzeCommand({
+      ...o,
+      images,
+      flags: { 'classify.estimator': o.estimator, 'classify.model': o.model },
+    });
+  }),
+);
+
 const dataset = program.command('dataset').description('build training and evaluation datasets');
 withCommon(
   dataset

@@ -1,0 +1,82 @@
+import { analyzeImages } from '../analyze.js';
+import { createEstimator } from '../classify/index.js';
+import { createFaceDetector, TEMPLATE_ID } from '../detect/index.js';
+import { loadRules, scoreRule } from '../emotion/index.js';
+import { configFrom } from './common.js';
+
+export interface AnalyzeCommandOptions {
+  readonly images: readonly string[];
+  readonly json?: boolean;
+  readonly mesh?: boolean;
+  readonly config?: string;
+  readonly logLevel?: string;
+  readonly flags: Record<string, unknown>;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/**
+ * `aupipe analyze`: faces in still images with box, score, landmarks, AU probabilities (`AU1` … `AU26`)
+ * and EMFACS emotion scores. Exit 0 when every file was read, 1 when any was not (the others are
+ * still analysed and reported).
+ */
+export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<number> {
+  const config = configFrom(o, o.flags);
+  const rules = loadRules(config.emotion.rules);
+  const detector = await createFaceDetector(config.detect);
+  const estimator = await createEstimator(config.classify, {
+    crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
+  });
+  try {
+    const results = await analyzeImages(
+      [...o.images],
+      {
+        detector,
+        estimate: async (faces) =>
+          (await estimator.estimate(faces)).map((au) =>
+            Object.fromEntries(Object.entries(au).map(([k, v]) => [k, round(v)])),
+          ),
+      },
+      { mesh: Boolean(o.mesh), cropSize: config.detect.cropSize },
+    );
+    const withEmotions = results.map((r) =>
+      'faces' in r
+        ? {
+            ...r,
+            faces: r.faces.map((f) => ({
+              ...f,
+              emotions: f.au
+                ? Object.fromEntries(
+                    rules.map((rule) => [rule.name, round(scoreRule(rule, f.au ?? {}).score)]),
+                  )
+                : undefined,
+            })),
+          }
+        : r,
+    );
+    if (o.json) process.stdout.write(`${JSON.stringify(withEmotions, null, 2)}\n`);
+    else {
+      for (const r of withEmotions) {
+        if ('error' in r) {
+          process.stdout.write(`${r.file}: error ${r.error.code}: ${r.error.message}\n`);
+          continue;
+        }
+        process.stdout.write(`${r.file}: ${r.faces.length} face(s)\n`);
+        for (const f of r.faces) {
+          const top = Object.entries(f.au ?? {})
+            .filter(([, p]) => p >= 0.5)
+            .map(([k]) => k)
+            .join(' ');
+          const emo = Object.entries(f.emotions ?? {}).sort((a, b) => b[1] - a[1])[0];
+          process.stdout.write(
+            `  box [${f.box.join(', ')}] score ${f.score.toFixed(2)}  AUs: ${top || '-'}  top emotion: ${emo ? `${emo[0]} ${emo[1]}` : '-'}\n`,
+          );
+        }
+      }
+    }
+    return results.some((r) => 'error' in r) ? 1 : 0;
+  } finally {
+    await estimator.close();
+    await detector.close();
+  }
+}
