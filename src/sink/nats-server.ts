@@ -11,6 +11,8 @@ export interface EmbeddedNatsOptions {
   /** nats-server binary; default: PATH, then /usr/sbin/nats-server. */
   readonly bin?: string;
   readonly startTimeoutMs?: number;
+  /** More nats-server flags, e.g. `['--auth', token]`. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface EmbeddedNats {
@@ -47,7 +49,16 @@ const LISTEN = /Listening for client connections on [^\s]*:(\d+)/;
 export function startNatsServer(opts: EmbeddedNatsOptions): Promise<EmbeddedNats> {
   const bin = findNatsServer(opts.bin);
   mkdirSync(opts.storeDir, { recursive: true });
-  const args = ['-a', '127.0.0.1', '-p', String(opts.port ?? -1), '-js', '-sd', opts.storeDir];
+  const args = [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(opts.port ?? -1),
+    '-js',
+    '-sd',
+    opts.storeDir,
+    ...(opts.extraArgs ?? []),
+  ];
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {

@@ -124,3 +124,30 @@ describe('NatsPublisher without a broker at start', () => {
     await lost.whenReady();
   });
 });
+
+describe('NatsPublisher credentials', () => {
+  it('passes the configured token through to a broker that requires one', async () => {
+    const { startNatsServer } = await import('../../src/sink/nats-server.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(`${os.tmpdir()}/aupipe-nats-auth-`);
+    const server = await startNatsServer({ storeDir: dir, extraArgs: ['--auth', 's3cret'] });
+    try {
+      const denied = new NatsPublisher(natsCfg({ subjectPrefix: 'p5', stream: 'P5' }), server.url);
+      const ok = new NatsPublisher(
+        natsCfg({ subjectPrefix: 'p5', stream: 'P5', token: 's3cret' }),
+        server.url,
+      );
+      await ok.whenReady();
+      ok.publish(emotionEvent('s', 0));
+      await ok.flush();
+      expect(ok.stats()).toMatchObject({ connected: true, published: 1 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(denied.stats().connected).toBe(false);
+      await Promise.all([ok.close(), denied.close()]);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
