@@ -39,3 +39,10 @@ export {
   type Yardstick,
   yardstickTable,
 } from './yardstick.js';
+export {
+  SUBSETS,
+  type SubsetScores,
+  subsetTable,
+  type YardstickReport,
+  yardstickReport,
+} from './yardstick-report.js';
