@@ -3,7 +3,7 @@
  * landmarks (optionally the full mesh) and, when an estimator is given, its AU/emotion scores.
  * A file that cannot be read as an image yields an error entry; the other files are still analysed.
  */
-import { alignFace, alignmentPoints, type FaceDetector } from './detect/index.js';
+import { alignFace, alignmentPoints, detectTiled, type FaceDetector } from './detect/index.js';
 import { AupipeError } from './errors.js';
 import { decodeImage } from './ingest/image.js';
 import type { FaceObservation } from './types.js';
@@ -57,7 +57,8 @@ export async function analyzeImages(
 
 async function analyzeOne(file: string, deps: AnalyzeDeps, opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const img = await decodeImage(file);
-  const dets = await deps.detector.detect(img);
+  // stills get tiled detection on large images: small faces in big photos are otherwise missed
+  const dets = await detectTiled(deps.detector, img);
   let scores: Record<string, number>[] | undefined;
   if (deps.estimate && dets.length > 0) {
     const size = opts.cropSize ?? 112;
