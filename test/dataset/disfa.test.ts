@@ -78,6 +78,25 @@ describe('dataset prepare --disfa', () => {
     expect(ds.rows[0]?.labels.AU26).toBe(intensity(1, 11, 1));
   }, 60_000);
 
+  it('frames without a face are counted and listed, not silently dropped', async () => {
+    const dark = await mkdtemp(path.join(tmpdir(), 'aupipe-disfa-dark-'));
+    try {
+      await mkdir(path.join(dark, 'Videos_LeftCamera'), { recursive: true });
+      execFileSync('ffmpeg', [
+        ...['-v', 'error', '-f', 'lavfi', '-i', 'color=c=gray:s=320x240:r=30', '-frames:v', '12'],
+        ...['-c:v', 'mjpeg', path.join(dark, 'Videos_LeftCamera', 'LeftVideoSN007_comp.avi')],
+      ]);
+      await writeLabels(dark, 'SN007', 7, 12);
+      const rep = await prepareDisfa({ disfa: dark, out: path.join(dark, 'o'), detector, stride: 4 });
+      expect(rep.frames).toBe(3);
+      expect(rep.noFace).toBe(3);
+      expect(rep.noFaceFrames).toEqual({ SN007: [1, 5, 9] });
+      expect((await readDataset(path.join(dark, 'o'))).rows).toHaveLength(0);
+    } finally {
+      await rm(dark, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('a missing label file is an error naming the file', async () => {
     const bad = await mkdtemp(path.join(tmpdir(), 'aupipe-disfa-bad-'));
     try {
