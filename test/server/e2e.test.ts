@@ -94,6 +94,17 @@ describe('live service end to end (real video, real nats-server, Chromium)', () 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png') });
 
+    // The page reconnects by itself when its WebSocket drops.
+    for (const c of service.server.hub.wss.clients) c.terminate();
+    await page.waitForSelector('#conn.conn-wait', { timeout: 10_000 });
+    await page.waitForSelector('#conn.conn-ok', { timeout: 20_000 });
+    // The replay after reconnecting is not logged twice: at most one log line per start/end produced.
+    await new Promise((r) => setTimeout(r, 500));
+    const logged = await page.$$eval('.ev-emotion', (els) => els.length);
+    const produced = seen.filter((r) => isEmotion(r) && (r.m as EmotionEvent).phase !== 'update').length;
+    expect(logged).toBeGreaterThan(0);
+    expect(logged).toBeLessThanOrEqual(produced);
+
     await until(() => service.server.manager.get(id)?.state === 'ended', 180_000, 'stream end');
     await until(() => service.nats!.stats().buffered === 0, 30_000, 'NATS outbox drained');
 

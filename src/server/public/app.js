@@ -29,8 +29,19 @@ function logEvent(text, streamId, kind) {
   state.events.length = Math.min(state.events.length, 200);
 }
 
+// A reconnect replays recent messages: remember what was handled so nothing is counted twice.
+const handled = new Set();
+function seenBefore(m) {
+  if (m.type === 'au' || m.type === 'au_summary' || m.type === 'engagement') return false;
+  const key = `${m.type}|${m.streamId}|${m.id ?? m.trackId}|${m.phase ?? m.state}|${m.ptsMs ?? m.atMs ?? m.endMs ?? m.confidence}`;
+  if (handled.has(key)) return true;
+  if (handled.size > 20_000) handled.clear();
+  handled.add(key);
+  return false;
+}
+
 function onMessage(m) {
-  if (!m.streamId) return;
+  if (!m.streamId || seenBefore(m)) return;
   const p = per(m.streamId);
   const pts = m.ptsMs ?? m.endMs ?? m.startMs ?? m.toMs;
   if (typeof pts === 'number' && pts > p.maxPts) p.maxPts = pts;
