@@ -106,7 +106,10 @@ export async function createPipelineDeps(
       log: (m) => log?.info(m),
     });
     const batcher = new AuBatcher(estimator, config.classify);
-    log?.info({ estimator: estimator.name, provider: config.classify.provider }, 'AU estimator ready');
+    log?.info(
+      { estimator: estimator.name, provider: (estimator as { provider?: string }).provider ?? 'n/a' },
+      'AU estimator ready',
+    );
     return {
       config,
       detector,
