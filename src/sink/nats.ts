@@ -136,12 +136,21 @@ export class NatsPublisher implements Publisher {
     await this.nc?.flush();
   }
 
-  async close(): Promise<void> {
-    if (this.connected) await this.flush().catch(() => {});
+  /** Delivers what is buffered (for at most `timeoutMs` while connected), then disconnects. */
+  async close(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => {
+      timer = setTimeout(r, timeoutMs);
+    });
+    if (this.connected) await Promise.race([this.flush().catch(() => {}), limit]);
+    clearTimeout(timer);
     this.closing = true;
     this.kick();
     await this.draining;
-    await this.nc?.drain().catch(() => this.nc?.close());
+    const nc = this.nc;
+    if (!nc || nc.isClosed()) return;
+    if (this.connected) await nc.drain().catch(() => nc.close());
+    else await nc.close();
   }
 
   private async start(): Promise<void> {
@@ -246,7 +255,10 @@ export class NatsPublisher implements Publisher {
       const done = await this.send(batch.map((e) => e.item));
       this.outbox.remove(done);
       this.published += done;
-      if (done < batch.length) await new Promise((r) => setTimeout(r, this.cfg.reconnectWaitMs));
+      if (done < batch.length) {
+        if (this.closing) break;
+        await new Promise((r) => setTimeout(r, this.cfg.reconnectWaitMs));
+      }
     }
     if (this.outbox.size > 0)
       this.log('warn', 'NATS publisher closed with undelivered messages', { buffered: this.outbox.size });
