@@ -150,4 +150,34 @@ describe('WsHub (real ws over loopback)', () => {
     expect(hub!.stats().clients).toBe(1);
     fast.ws.close();
   });
+
+  it('tells a client that fell behind how many AU samples it missed (gap), then resumes', async () => {
+    const max = 128 * 1024;
+    const url = await startHub(wsCfg({ maxBufferedBytes: max, pingIntervalMs: 60_000, stallMs: 60_000 }));
+    const c = await client(url);
+    let au = 0;
+    c.ws.on('message', (d) => {
+      if (JSON.parse(d.toString()).type === 'au') au++;
+    });
+    c.ws.send(JSON.stringify({ op: 'subscribe', streams: ['*'], channels: ['au'] }));
+    await until(() => c.got.some((m) => m.type === 'subscribed'), 2000, 'subscribed');
+    const sock = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    sock.pause();
+    let sent = 0;
+    for (let round = 0; round < 2000 && hub!.stats().droppedAu === 0; round++) {
+      for (let i = 0; i < 100; i++, sent++) hub!.publish(auSample('s', i));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const dropped = hub!.stats().droppedAu;
+    expect(dropped).toBeGreaterThan(0);
+    sock.resume();
+    await until(() => au >= sent - dropped, 10_000, 'backlog read');
+    hub!.publish(auSample('s', 0)); // the next sample goes out after the gap notice
+    await until(() => c.got.some((m) => m.type === 'gap'), 5000, 'gap notice');
+    const gap = c.got.find((m) => m.type === 'gap') as unknown as { channel: string; dropped: number };
+    expect(gap).toMatchObject({ channel: 'au', dropped });
+    await until(() => au === sent - dropped + 1, 5000, 'delivery resumed');
+    expect(hub!.stats().slowDisconnects).toBe(0);
+    c.ws.close();
+  });
 });
