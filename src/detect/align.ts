@@ -160,33 +160,55 @@ export function warpAffine(src: RgbImage, toSource: readonly number[], size: num
     for (let u = 0; u < size; u++, x += a, y += c, o += 3) {
       const x0 = Math.floor(x);
       const y0 = Math.floor(y);
-      if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
       const fx = x - x0;
       const fy = y - y0;
-      const w00 = (1 - fx) * (1 - fy);
-      const w10 = fx * (1 - fy);
-      const w01 = (1 - fx) * fy;
-      const w11 = fx * fy;
-      const inX0 = x0 >= 0;
-      const inX1 = x0 + 1 < w;
-      const inY0 = y0 >= 0;
-      const inY1 = y0 + 1 < h;
-      const i00 = y0 * stride + x0 * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        let s = 0;
-        if (inY0) {
-          if (inX0) s += w00 * px[i00 + ch]!;
-          if (inX1) s += w10 * px[i00 + 3 + ch]!;
+      if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
+        // fast path: all four neighbours inside (almost every pixel of a face crop)
+        const i = y0 * stride + x0 * 3;
+        const j = i + stride;
+        for (let ch = 0; ch < 3; ch++) {
+          const top = px[i + ch]! + fx * (px[i + 3 + ch]! - px[i + ch]!);
+          const bot = px[j + ch]! + fx * (px[j + 3 + ch]! - px[j + ch]!);
+          out[o + ch] = top + fy * (bot - top) + 0.5; // truncation after +0.5 rounds; stays in [0, 255]
         }
-        if (inY1) {
-          if (inX0) s += w01 * px[i00 + stride + ch]!;
-          if (inX1) s += w11 * px[i00 + stride + 3 + ch]!;
-        }
-        out[o + ch] = s + 0.5; // Uint8Array assignment truncates; values stay within [0, 255]
+      } else if (x0 >= -1 && y0 >= -1 && x0 < w && y0 < h) {
+        edgeSample(px, w, h, x0, y0, fx, fy, out, o);
       }
     }
   }
   return out;
+}
+
+/** Bilinear sample at the border: neighbours outside the image count as black. */
+function edgeSample(
+  px: Uint8Array,
+  w: number,
+  h: number,
+  x0: number,
+  y0: number,
+  fx: number,
+  fy: number,
+  out: Uint8Array,
+  o: number,
+): void {
+  const stride = w * 3;
+  const inX0 = x0 >= 0;
+  const inX1 = x0 + 1 < w;
+  const inY0 = y0 >= 0;
+  const inY1 = y0 + 1 < h;
+  const i00 = y0 * stride + x0 * 3;
+  for (let ch = 0; ch < 3; ch++) {
+    let s = 0;
+    if (inY0) {
+      if (inX0) s += (1 - fx) * (1 - fy) * px[i00 + ch]!;
+      if (inX1) s += fx * (1 - fy) * px[i00 + 3 + ch]!;
+    }
+    if (inY1) {
+      if (inX0) s += (1 - fx) * fy * px[i00 + stride + ch]!;
+      if (inX1) s += fx * fy * px[i00 + stride + 3 + ch]!;
+    }
+    out[o + ch] = s + 0.5;
+  }
 }
 
 /** Aligns one face: 5 points from its mesh → weighted similarity onto the template → warped crop. */
