@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
-import { buildPseudoDataset, type PhotoSource, readDataset, subjectFolds } from '../../src/dataset/index.js';
+import {
+  buildPseudoDataset,
+  findFaces,
+  type PhotoSource,
+  readDataset,
+  subjectFolds,
+} from '../../src/dataset/index.js';
 import { createFaceDetector, type FaceDetector } from '../../src/detect/index.js';
+import { decodeImage } from '../../src/ingest/image.js';
 
 const PHOTOS: PhotoSource[] = [
   { path: 'node_modules/@vladmandic/face-api/demo/sample3.jpg', tile: 0, identity: 'face' },
@@ -71,4 +78,12 @@ describe('dataset pseudo', () => {
     for (const s of bySubject.values()) expect(s.size).toBe(1);
     for (const r of ds.rows) expect(r.source.startsWith(`${PHOTOS[0]?.path}#`)).toBe(true);
   });
+
+  it('tiles find the small faces of a photo grid that the whole-image pass misses', async () => {
+    const img = await decodeImage('node_modules/@vladmandic/human/assets/screenshot-facematch.jpg');
+    const whole = await findFaces(detector, img);
+    const tiled = await findFaces(detector, img, 480);
+    expect(tiled.length).toBeGreaterThan(whole.length + 20);
+    for (const f of tiled) expect(f.box.w).toBeGreaterThan(16);
+  }, 120_000);
 });
