@@ -40,7 +40,7 @@ const require = createRequire(import.meta.url);
 const HUMAN_DIR = path.join(PACKAGE_ROOT, 'node_modules', '@vladmandic', 'human');
 const WASM_DIR = path.join(PACKAGE_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
-export function humanConfig(cfg: DetectCfg): Record<string, unknown> {
+function humanConfig(cfg: DetectCfg): Record<string, unknown> {
   const off = { enabled: false };
   return {
     backend: 'wasm',
@@ -107,7 +107,7 @@ function clampBox(b: Box, width: number, height: number): Box {
 let loading: Promise<HumanInstance> | null = null;
 
 /** One Human per process: its face cache is module-global, so more instances would share it anyway. */
-export function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
+function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
   if (!loading) {
     loading = (async () => {
       const { Human } = require(path.join(HUMAN_DIR, 'dist', 'human.node-wasm.js')) as {
