@@ -132,11 +132,31 @@ withCommon(
     .description('real faces from the offline photos, aligned, labelled by the mesh estimator, augmented')
     .requiredOption('-o, --out <dir>', 'output dataset folder')
     .option('--seed <n>', 'random seed (same seed, same bytes)', num, 1)
-    .option('--augment <n>', 'augmented variants per face (0: the base set only)', num, 4),
+    .option('--augment <n>', 'augmented variants per face (0: the base set only)', num, 4)
+    .option('--contact-sheet <png>', 'also write a contact sheet of crops with their labels'),
 ).action(
   action('dataset pseudo', async (o) => {
     const { pseudoCommand } = await import('./commands/dataset.js');
     return pseudoCommand(o);
+  }),
+);
+
+withCommon(
+  dataset
+    .command('prepare')
+    .description("DISFA's videos and FACS labels → a prepared dataset (production detect + align)")
+    .requiredOption('--disfa <dir>', 'DISFA folder (LeftVideoSN001_comp.avi …, SN001_au1.txt …)')
+    .requiredOption('-o, --out <dir>', 'output dataset folder')
+    .addOption(new Option('--aus <n>', 'the 8-AU benchmark set or all 12').choices(['8', '12']).default('12'))
+    .option('--stride <n>', 'every n-th labelled frame', num, 1)
+    .option('--threshold <n>', 'intensity counted as present (standard protocol: 2)', num, 2)
+    .addOption(
+      new Option('--camera <side>', 'which DISFA camera').choices(['Left', 'Right']).default('Left'),
+    ),
+).action(
+  action('dataset prepare', async (o) => {
+    const { prepareCommand } = await import('./commands/dataset.js');
+    return prepareCommand({ ...o, aus: o.aus === '8' ? 8 : 12 });
   }),
 );
 

@@ -48,7 +48,17 @@ export interface DisfaReport {
 async function findVideos(dir: string, camera: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const re = new RegExp(`^${camera}Video(SN\\d+)_comp\\.avi$`, 'i');
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new DatasetError(
+        'DISFA_NOT_FOUND',
+        `DISFA folder ${dir} cannot be read (${err.code ?? err.message})`,
+        {
+          cause: err,
+        },
+      );
+    },
+  );
   for (const e of entries) {
     const m = re.exec(e.name);
     if (e.isFile() && m) out.set((m[1] as string).toUpperCase(), path.join(e.parentPath, e.name));
