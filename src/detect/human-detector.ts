@@ -115,8 +115,16 @@ function loadHuman(cfg: DetectCfg): Promise<HumanInstance> {
       };
       const human = new Human(humanConfig(cfg));
       registerLocalModelLoader(human.tf.io);
+      const events = ['uncaughtException', 'unhandledRejection'];
+      const before = events.map((e) => new Set<unknown>(process.listeners(e as 'uncaughtException')));
       await human.init();
       await human.load();
+      // The emscripten glue of tfjs-backend-wasm installs process handlers that rethrow every error from
+      // its own minified line, so any later crash anywhere prints ~30 kB of wasm glue: take them off.
+      events.forEach((e, i) => {
+        const ev = e as 'uncaughtException';
+        for (const l of process.listeners(ev)) if (!before[i]!.has(l)) process.removeListener(ev, l);
+      });
       return human;
     })().catch((e: unknown) => {
       loading = null;

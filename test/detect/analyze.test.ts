@@ -10,7 +10,11 @@ const MESSI = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
 const NOT_IMAGE = path.join(PACKAGE_ROOT, 'package.json');
 
 let detector: FaceDetector;
+const handlers = () =>
+  process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
+let handlersBefore = 0;
 beforeAll(async () => {
+  handlersBefore = handlers();
   detector = await createFaceDetector(configSchema.parse({}).detect);
 });
 afterAll(async () => {
@@ -65,5 +69,9 @@ describe('analyzeImages', () => {
     expect(face.mesh).toBeUndefined();
     expect(face.au).toBeUndefined();
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  it('leaves no process-wide error handlers behind (the wasm glue installs some)', () => {
+    expect(handlers()).toBe(handlersBefore);
   });
 });
