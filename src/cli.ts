@@ -125,6 +125,38 @@ withCommon(
   }),
 );
 
+function serveCommandOf(name: string, description: string, demo: boolean) {
+  return withCommon(
+    program
+      .command(name)
+      .description(description)
+      .option('--host <addr>', 'HTTP listen address (server.host)')
+      .option('--port <n>', 'HTTP port, 0 for any free one (server.port)', num)
+      .option('--nats <url>', 'use this NATS server instead of an embedded one (sink.nats.url)')
+      .option('--fps <n>', 'analysis frames per second (ingest.fps)', num)
+      .option('--jsonl <file>', 'also write every published message to FILE'),
+  ).action(
+    action(name, async (o) => {
+      const { serveCommand } = await import('./commands/serve.js');
+      return serveCommand({
+        ...o,
+        demo,
+        flags: { 'server.host': o.host, 'server.port': o.port, 'sink.nats.url': o.nats, 'ingest.fps': o.fps },
+      });
+    }),
+  );
+}
+serveCommandOf(
+  'serve',
+  'the live service: HTTP API, WebSocket channels, NATS, dashboard; streams from config',
+  false,
+);
+serveCommandOf(
+  'demo',
+  'serve with the bundled real-face sample video as a looping live stream and an embedded NATS',
+  true,
+);
+
 const dataset = program.command('dataset').description('build training and evaluation datasets');
 withCommon(
   dataset
