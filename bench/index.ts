@@ -8,6 +8,13 @@ import { type BenchModule, type BenchResult, machineInfo, printTable, writeResul
 /** Static list: a stage's bench module is added here when it lands. */
 const STAGES: Record<string, () => Promise<BenchModule>> = {
   ingest: () => import('./ingest.js'),
+  detect: () => import('./detect.js'),
+  mesh: () => import('./mesh.js'),
+  classify: () => import('./classify.js'),
+  sink: () => import('./sink.js'),
+  dataset: () => import('./dataset.js'),
+  e2e: () => import('./e2e.js'),
+  peer: () => import('./peer.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
