@@ -124,7 +124,14 @@ def cmd_eval(a) -> int:
     model, cfg, best, metrics = _load_run(a.run)
     ds = load_dataset(a.data, best['aus'], cfg.size)
     res = score(model, ds, cfg, metrics.get('thresholds', {}))
-    print(json.dumps(res if a.per_au else {k: {m: v[m] for m in ('mean_f1', 'mean_auc')} for k, v in res.items()}, indent=1))
+    out = res if a.per_au else {k: {m: v[m] for m in ('mean_f1', 'mean_auc')} for k, v in res.items()}
+    if a.hand_labels and Path(a.hand_labels).exists():
+        from .yardstick import auc_table, hand_label_matrix
+
+        h = hand_label_matrix(ds.files, ds.aus, load_hand_labels(a.hand_labels))
+        out['hand_labelled_auc'] = auc_table(predict(model, ds, cfg), h, ds.aus)
+        out['note'] = 'faces seen in training (even with pseudo-labels) inflate these; use train --fold -1 for out-of-fold scores'
+    print(json.dumps(out, indent=1))
     return 0
 
 
@@ -152,10 +159,13 @@ def cmd_export(a) -> int:
     evald = json.loads(Path(a.metrics).read_text()) if a.metrics else metrics
     card = write_bundle(
         model, a.out, name=a.name, size=cfg.size, aus=best['aus'], thresholds=metrics.get('thresholds', {}),
-        alignment=data_meta.get('templateId', 'unknown'), training_data=a.training_data or json.dumps(data_meta)[:500],
+        alignment=data_meta.get('templateId', 'unknown'),
+        training_data={'description': a.training_data or '', 'dataset': metrics.get('data', {}).get('path'),
+                       'faces': metrics.get('data', {}).get('size'), 'split': metrics.get('sizes'), 'labels': data_meta.get('source'),
+                       'createdWith': data_meta.get('createdWith')},
         initial_weights=best.get('initialWeights', 'unknown'), loss=a.loss_text or best['config']['loss'], metrics=_card_metrics(evald),
         fixture_crops=fix.images[:n], fixture_files=fix.files[:n], bench=a.bench,
-        extra={'training': {k: best['config'][k] for k in ('epochs_head', 'epochs_ft', 'unfreeze_blocks', 'lr_head', 'lr_backbone',
+        extra={'limitations': a.limitations or '', 'training': {k: best['config'][k] for k in ('epochs_head', 'epochs_ft', 'unfreeze_blocks', 'lr_head', 'lr_backbone',
                                                           'batch_size', 'bn', 'augment', 'seed', 'width')}},
     )
     print(json.dumps({k: card[k] for k in ('name', 'backbone', 'params', 'mflops', 'onnx', 'ortBench')}, indent=1))
@@ -188,6 +198,42 @@ def cmd_probe(a) -> int:
     return 0
 
 
+def cmd_bench(a) -> int:
+    """Per backbone: params, MFLOPs, ONNX Runtime faces/s (onnxruntime-node, CPU) and one training step's time."""
+    import tempfile
+    import time
+
+    from .export import export_onnx
+    from .models import count_mflops, count_params
+    from .ort import run_ort
+
+    rows = []
+    for b in a.backbones.split(','):
+        model = AuNet(b, 12).eval()
+        x = torch.rand(a.batch, 3, a.size, a.size)
+        with tempfile.TemporaryDirectory() as tmp:
+            export_onnx(model, a.size, Path(tmp) / 'm.onnx')
+            rep = run_ort(str(Path(tmp) / 'm.onnx'), x[:4].numpy(), bench=a.batch, threads=a.threads)
+        model.train()
+        opt = torch.optim.AdamW(model.parameters())
+        times = []
+        for _ in range(3):
+            t0 = time.time()
+            loss = model(x).sigmoid().mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            times.append(time.time() - t0)
+        row = {'backbone': b, 'size': a.size, 'params': count_params(model), 'mflops': round(count_mflops(model, a.size), 1),
+               'ort_faces_per_s': round(rep['bench']['facesPerSecond'], 1), 'ort_batch': a.batch, 'ort_threads': a.threads,
+               'train_step_s': round(min(times), 3), 'train_batch': a.batch}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if a.out:
+        Path(a.out).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
 def cmd_convert(a) -> int:
     blob = CONVERTERS[a.source](Path(a.model_dir)) if a.model_dir else CONVERTERS[a.source]()
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
@@ -207,6 +253,7 @@ def main(argv=None) -> int:
     e.add_argument('--run', required=True)
     e.add_argument('--data', required=True)
     e.add_argument('--per-au', action='store_true')
+    e.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
     x = sub.add_parser('export', help='ONNX + model.json + fixture.json, checked in ONNX Runtime')
     x.add_argument('--run', required=True)
     x.add_argument('--out', required=True)
@@ -214,6 +261,7 @@ def main(argv=None) -> int:
     x.add_argument('--training-data', help='plain-words description for the card')
     x.add_argument('--metrics', help='k-fold metrics.json whose pooled scores go into the card (default: the run\'s own)')
     x.add_argument('--loss-text', help='plain-words loss description for the card')
+    x.add_argument('--limitations', help='plain-words limitations for the card')
     x.add_argument('--fixture-data', help='dataset whose first crops go into fixture.json (default: the training data)')
     x.add_argument('--fixture-count', type=int, default=4)
     x.add_argument('--bench', type=int, default=16, help='ORT faces/s at this batch size (0 = skip)')
@@ -232,8 +280,14 @@ def main(argv=None) -> int:
     q.add_argument('--train-only')
     q.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
     q.add_argument('--out', required=True)
+    bn = sub.add_parser('bench', help='params, MFLOPs, ORT faces/s and training-step time per backbone')
+    bn.add_argument('--backbones', default='face_dense,mobilenet_v1,mobilenet_v2,densenet121')
+    bn.add_argument('--size', type=int, default=112)
+    bn.add_argument('--batch', type=int, default=16)
+    bn.add_argument('--threads', type=int, default=2)
+    bn.add_argument('--out')
     a = p.parse_args(argv)
-    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe}[a.cmd](a)
+    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench}[a.cmd](a)
 
 
 if __name__ == '__main__':

@@ -15,6 +15,17 @@ OPSET = 13
 TOLERANCE = 1e-4
 
 
+def json_safe(obj):
+    """NaN/inf (e.g. AUC of an AU with no positives) become null: JSON.parse rejects NaN."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
 def export_onnx(model: AuNet, size: int, path: Path) -> None:
     wrapped = Probabilities(model).eval()
     dummy = torch.zeros(2, 3, size, size)
@@ -38,7 +49,7 @@ def check_ort(model: AuNet, onnx_path: Path, crops: torch.Tensor, bench: int = 0
 
 
 def write_bundle(model: AuNet, out_dir: str, *, name: str, size: int, aus: list, thresholds: dict, alignment: str,
-                 training_data: str, initial_weights: str, loss: str, metrics: dict, fixture_crops: torch.Tensor,
+                 training_data, initial_weights: str, loss: str, metrics: dict, fixture_crops: torch.Tensor,
                  fixture_files: list, version: str = '1.0.0', bench: int = 16, extra: dict | None = None) -> dict:
     """Writes model.onnx, model.json (card) and fixture.json (crops + expected outputs) into out_dir."""
     out = Path(out_dir)
@@ -56,7 +67,7 @@ def write_bundle(model: AuNet, out_dir: str, *, name: str, size: int, aus: list,
                   'std': [s / 255 for s in norm['std']], 'colorOrder': 'RGB', 'range': 255},
         'output': {'name': 'probabilities', 'activation': 'sigmoid', 'shape': ['batch', len(aus)]},
         'aus': aus,
-        'thresholds': {a: float(thresholds.get(a, 0.5)) for a in aus},
+        'thresholds': {a: round(float(thresholds.get(a, 0.5)), 4) for a in aus},
         'alignment': alignment,
         'trainingData': training_data,
         'initialWeights': initial_weights,
@@ -69,7 +80,8 @@ def write_bundle(model: AuNet, out_dir: str, *, name: str, size: int, aus: list,
         'ortBench': check['bench'],
         **(extra or {}),
     }
-    (out / 'model.json').write_text(json.dumps(card, indent=2) + '\n')
+    card = json_safe(card)
+    (out / 'model.json').write_text(json.dumps(card, indent=2, allow_nan=False) + '\n')
     crops = fixture_crops.numpy().astype(np.uint8)
     fixture = {
         'description': 'Aligned crops (RGB uint8, HWC, base64) and the probabilities PyTorch computes for them; the TypeScript '
