@@ -7,6 +7,8 @@ import { type BenchModule, type BenchResult, machineInfo, printTable, writeResul
 
 /** Static list: a stage's bench module is added here when it lands. */
 const STAGES: Record<string, () => Promise<BenchModule>> = {
+  // The peer goes first: a second @vladmandic/human created after ours (no emotion model) cannot run emotion.
+  peer: () => import('./peer.js'),
   ingest: () => import('./ingest.js'),
   detect: () => import('./detect.js'),
   mesh: () => import('./mesh.js'),
@@ -14,7 +16,6 @@ const STAGES: Record<string, () => Promise<BenchModule>> = {
   sink: () => import('./sink.js'),
   dataset: () => import('./dataset.js'),
   e2e: () => import('./e2e.js'),
-  peer: () => import('./peer.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
