@@ -2,11 +2,16 @@
  * Yardstick report: per-AU AUC/F1 of the mesh estimator (on the detector meshes stored with the yardstick)
  * and of the peers' expression outputs (face-api live; human's emotion model as recorded when the meshes
  * were dumped). `npx tsx src/dataset/yardstick-report.ts` prints the tables of docs/au-evidence.md.
+ * The mesh estimator is scored as production runs it: `MeshAuEstimator.estimate` on observations carrying
+ * the stored mesh and the aligned crop cut from the source photo with the production alignment.
  */
 import { readFile } from 'node:fs/promises';
-import { meshAus } from '../classify/mesh/index.js';
+import { MeshAuEstimator, meshAus } from '../classify/mesh/index.js';
+import { alignFace } from '../detect/align.js';
+import { decodeImage } from '../ingest/image.js';
+import type { AuVector, FaceObservation, RgbImage } from '../types.js';
 import { faceApiExpressions } from './peers.js';
-import { type AuScore, type LabelledFace, loadYardstick, scoreYardstick } from './yardstick.js';
+import { type AuScore, type LabelledFace, loadYardstick, resolveImage, scoreYardstick } from './yardstick.js';
 
 export const MESH_FIXTURE = 'test/fixtures/meshes/real-faces.json';
 
@@ -35,8 +40,63 @@ export const SUBSETS: Readonly<Record<string, (f: LabelledFace) => boolean>> = {
 
 export type SubsetScores = Readonly<Record<string, AuScore[]>>;
 
+/**
+ * One observation per yardstick face that has a stored mesh, as the classify stage receives it: the
+ * detector mesh from the fixture and the aligned crop (`cropSize`, production alignment) cut from the
+ * decoded source photo. Keyed by face id.
+ */
+export async function yardstickObservations(
+  faces: readonly LabelledFace[],
+  cropSize = 112,
+  fixture = MESH_FIXTURE,
+): Promise<Map<string, FaceObservation>> {
+  const fx = JSON.parse(await readFile(fixture, 'utf8')) as MeshFixture;
+  const meshes = new Map(fx.faces.map((f) => [f.id, f.mesh]));
+  const images = new Map<string, RgbImage>();
+  const out = new Map<string, FaceObservation>();
+  let seq = 0;
+  for (const f of faces) {
+    const m = meshes.get(f.id);
+    if (!m) continue;
+    let img = images.get(f.image);
+    if (!img) {
+      img = await decodeImage(resolveImage(f.image));
+      images.set(f.image, img);
+    }
+    const mesh = Float32Array.from(m);
+    const [x, y, w, h] = f.box;
+    out.set(f.id, {
+      streamId: 'yardstick',
+      seq,
+      ptsMs: 0,
+      decodedAt: 0,
+      trackId: seq++,
+      box: { x, y, w, h },
+      score: 1,
+      mesh,
+      detected: true,
+      crop: alignFace(img, mesh, cropSize),
+    });
+  }
+  return out;
+}
+
+/** Per-face AU vectors of the production mesh estimator (mesh + crop) on the yardstick observations. */
+export async function meshEstimatorScores(
+  obs: ReadonlyMap<string, FaceObservation>,
+): Promise<Map<string, AuVector>> {
+  const est = new MeshAuEstimator();
+  const ids = [...obs.keys()];
+  const aus = await est.estimate(ids.map((id) => obs.get(id) as FaceObservation));
+  await est.close();
+  return new Map(ids.map((id, i) => [id, aus[i] as AuVector]));
+}
+
 export interface YardstickReport {
+  /** The production estimator: mesh geometry plus the crop's mouth appearance. */
   readonly mesh: SubsetScores;
+  /** Mesh geometry only (`meshAus(mesh)`, as the pseudo-label builder calls it). */
+  readonly meshGeometry: SubsetScores;
   readonly faceApi?: SubsetScores;
   readonly human: SubsetScores;
   readonly markdown: string;
@@ -76,7 +136,9 @@ export async function yardstickReport(opts: { readonly faceApi?: boolean } = {})
   const y = await loadYardstick();
   const fx = JSON.parse(await readFile(MESH_FIXTURE, 'utf8')) as MeshFixture;
   const byId = new Map(fx.faces.map((f) => [f.id, f]));
-  const mesh = bySubset(y.faces, (f) => {
+  const prod = await meshEstimatorScores(await yardstickObservations(y.faces));
+  const mesh = bySubset(y.faces, (f) => prod.get(f.id) ?? null);
+  const meshGeometry = bySubset(y.faces, (f) => {
     const m = byId.get(f.id)?.mesh;
     return m ? meshAus(m) : null;
   });
@@ -90,11 +152,12 @@ export async function yardstickReport(opts: { readonly faceApi?: boolean } = {})
     faceApi = bySubset(y.faces, (f) => got.get(f.id) ?? null, peerAus);
   }
   const parts = [
-    subsetTable('mesh estimator', mesh),
+    subsetTable('mesh estimator (mesh + crop)', mesh),
+    subsetTable('mesh geometry only', meshGeometry),
     ...(faceApi ? [subsetTable('face-api expressions', faceApi)] : []),
     subsetTable('human emotion', human),
   ];
-  return { mesh, human, ...(faceApi ? { faceApi } : {}), markdown: parts.join('\n\n') };
+  return { mesh, meshGeometry, human, ...(faceApi ? { faceApi } : {}), markdown: parts.join('\n\n') };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

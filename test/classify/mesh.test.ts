@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MeshAuEstimator, meshAus, meshMeasures, normalizeMesh } from '../../src/classify/mesh/index.js';
 import { type LabelledFace, loadYardstick, scoreYardstick } from '../../src/dataset/yardstick.js';
-import { SUBSETS } from '../../src/dataset/yardstick-report.js';
+import { meshEstimatorScores, SUBSETS, yardstickObservations } from '../../src/dataset/yardstick-report.js';
 import { AU_KEYS, type AuKey, type FaceObservation } from '../../src/types.js';
 
 interface MeshFixture {
@@ -115,21 +115,32 @@ describe('mesh estimator: direction', () => {
 describe('mesh estimator: the hand-labelled real faces', () => {
   it('ranks clear AU12/AU25/AU26 above clear absences (measured floors; see docs/au-evidence.md)', async () => {
     const y = await loadYardstick();
-    const score = (keep: (f: LabelledFace) => boolean) =>
-      Object.fromEntries(
-        scoreYardstick(y.faces.filter(keep), (f) => meshAus(meshOf(f.id))).map((r) => [r.au, r]),
-      );
-    const photos = score(SUBSETS.photos as (f: LabelledFace) => boolean);
-    const all = score(() => true);
+    // As production runs it: MeshAuEstimator.estimate on the stored mesh plus the aligned crop.
+    const prod = await meshEstimatorScores(await yardstickObservations(y.faces));
+    const score = (
+      keep: (f: LabelledFace) => boolean,
+      by: (f: LabelledFace) => Record<string, number> | null,
+    ) => Object.fromEntries(scoreYardstick(y.faces.filter(keep), by).map((r) => [r.au, r]));
+    const production = (f: LabelledFace) => prod.get(f.id) ?? null;
+    const geometry = (f: LabelledFace) => meshAus(meshOf(f.id));
+    const photos = score(SUBSETS.photos as (f: LabelledFace) => boolean, production);
+    const thumbs = score(SUBSETS.thumbnails as (f: LabelledFace) => boolean, production);
+    const all = score(() => true, production);
+    const photosGeometry = score(SUBSETS.photos as (f: LabelledFace) => boolean, geometry);
     // Issue #4 targets AUC ≥ 0.95 for all three: AU12 meets it on the photo faces; the rest are held at the
-    // measured floors (inner lips follow the teeth on open smiles; thumbnails are ~100 px).
+    // measured levels less a small margin (measured: photos AU25 0.92, AU26 0.88; thumbnails AU25 0.82;
+    // all AU12 0.90, AU25 0.84).
     expect(photos.AU12?.auc).toBeGreaterThanOrEqual(0.95);
-    expect(photos.AU25?.auc).toBeGreaterThanOrEqual(0.83);
+    expect(photos.AU25?.auc).toBeGreaterThanOrEqual(0.9);
     expect(photos.AU26?.auc).toBeGreaterThanOrEqual(0.85);
+    expect(thumbs.AU25?.auc).toBeGreaterThanOrEqual(0.8);
     expect(all.AU12?.auc).toBeGreaterThanOrEqual(0.87);
-    expect(all.AU25?.auc).toBeGreaterThanOrEqual(0.77);
+    expect(all.AU25?.auc).toBeGreaterThanOrEqual(0.82);
     expect(all.AU12?.positives).toBeGreaterThanOrEqual(60);
-  });
+    // The crop's teeth/cavity evidence is what lifts AU25 above the geometry alone (0.86 on the photos).
+    expect(photos.AU25?.auc).toBeGreaterThan((photosGeometry.AU25?.auc ?? 1) + 0.03);
+    expect(photosGeometry.AU25?.auc).toBeGreaterThanOrEqual(0.83);
+  }, 60_000); // decodes the yardstick photos with ffmpeg
 
   it('the estimator class gives the pure function result and keeps per-track baselines apart', async () => {
     const mesh = meshOf('sample3-3');
