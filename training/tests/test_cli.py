@@ -1,0 +1,34 @@
+import json
+
+import pytest
+import torch
+
+from training.aupipe_train.cli import main
+
+
+def test_convert_writes_loadable_weights(tmp_path, capsys):
+    out = tmp_path / 'w' / 'fe.pt'
+    assert main(['convert', 'face-expression', '--out', str(out)]) == 0
+    blob = torch.load(out)
+    assert blob['backbone_name'] == 'face_dense' and 'face_expression' in blob['source']
+    assert 'face_dense' in capsys.readouterr().out
+
+
+def test_train_export_eval_from_the_command_line(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / 'run'
+    args = ['train', '--data', str(tiny_dataset), '--backbone', 'mobilenet_v1', '--width', '0.25', '--size', '48', '--epochs-head', '1',
+            '--epochs-ft', '1', '--batch-size', '32', '--fold', '0', '--device', 'cpu', '--out', str(run)]
+    assert main(args) == 0
+    assert {'test_f1@0.5', 'test_auc'} <= set(json.loads(capsys.readouterr().out))
+    assert (run / 'best.pt').exists() and (run / 'run.json').exists() and (run / 'checkpoint.pt').exists()
+    assert main(['export', '--run', str(run), '--out', str(tmp_path / 'bundle'), '--bench', '0', '--fixture-count', '2']) == 0
+    card = json.loads((tmp_path / 'bundle' / 'model.json').read_text())
+    assert card['backbone'] == 'mobilenet_v1' and card['alignment'] == 'test-template' and len(card['aus']) == 12
+    capsys.readouterr()
+    assert main(['eval', '--run', str(run), '--data', str(tiny_dataset)]) == 0
+    assert 'at_tuned' in json.loads(capsys.readouterr().out)
+
+
+def test_unknown_backbone_is_rejected():
+    with pytest.raises(SystemExit):
+        main(['train', '--data', 'x', '--backbone', 'resnet', '--out', 'y'])
