@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MeshAuEstimator, meshAus, mouthAppearance } from '../../src/classify/mesh/index.js';
+import { polygonMask } from '../../src/classify/mesh/mouth.js';
 import type { FaceObservation } from '../../src/types.js';
 
 interface MeshFixture {
@@ -66,6 +67,27 @@ function iodOf(mesh: Float32Array): number {
     ((mesh[a * 3 + d] as number) + (mesh[b * 3 + d] as number)) / 2;
   return Math.hypot(c(33, 133, 0) - c(362, 263, 0), c(33, 133, 1) - c(362, 263, 1));
 }
+
+describe('polygonMask', () => {
+  it('fills exactly the pixels the even-odd point test puts inside (concave, partly off the image)', () => {
+    const poly: [number, number][] = [
+      [-3.2, 4.5],
+      [20.7, 1.1],
+      [12.3, 9.6],
+      [25.4, 18.2],
+      [6.6, 14.9],
+      [2.1, 22.3],
+    ];
+    const mask = polygonMask(poly, 24, 20);
+    let n = 0;
+    for (let v = 0; v < 20; v++)
+      for (let u = 0; u < 24; u++) {
+        expect(mask[v * 24 + u], `${u},${v}`).toBe(inside(u, v, poly) ? 1 : 0);
+        n += mask[v * 24 + u] as number;
+      }
+    expect(n).toBeGreaterThan(100);
+  });
+});
 
 describe('mouth appearance (pure pixel statistic)', () => {
   // A closed mouth (outer lips ~9 px tall, 32 px wide here); painted openings stay a minority of the lips.
