@@ -62,7 +62,9 @@ export function spawnFfmpeg(args: readonly string[], opts: SpawnOptions = {}): F
   const bin = opts.bin ?? 'ffmpeg';
   let child: ChildProcess;
   try {
-    child = spawn(bin, args, { stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'] });
+    // Own process group: a terminal's Ctrl-C reaches only us, and we stop ffmpeg after the pipeline
+    // has ended its events (the exit hook above kills any child still running).
+    child = spawn(bin, args, { stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'], detached: true });
   } catch (e) {
     throw missing(bin, e);
   }

@@ -53,6 +53,8 @@ const TYPES: Record<string, string> = {
 };
 
 /** Builds the service: HTTP API, dashboard, WebSocket hub on /ws, stream manager, metrics. */
+const FLUSH_LIMIT_MS = 5000;
+
 export function createServer(o: CreateServerOptions): AupipeServer {
   const { config } = o;
   const metrics = o.metrics ?? new Metrics();
@@ -113,7 +115,11 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       await manager.close();
       await hub.close();
       await app.close();
-      await sinks.flush().catch(() => {});
+      // a broker that is gone cannot be flushed: wait a bounded time, then close (each sink bounds its own close)
+      await Promise.race([
+        sinks.flush().catch(() => {}),
+        new Promise((r) => setTimeout(r, FLUSH_LIMIT_MS).unref()),
+      ]);
       await Promise.all((o.publishers ?? []).map((p) => p.close().catch(() => {})));
     },
   };

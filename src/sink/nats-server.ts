@@ -59,8 +59,17 @@ export function startNatsServer(opts: EmbeddedNatsOptions): Promise<EmbeddedNats
     opts.storeDir,
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Own process group, so a terminal's Ctrl-C does not take the broker down before the service has
+  // flushed its events into it; killed on our exit instead.
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      resolve();
+    }),
+  );
   return new Promise((resolve, reject) => {
     let log = '';
     let port = 0;

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 describe('aupipe demo (the README first command)', () => {
-  it('serves the bundled sample as a live stream with an embedded NATS, then stops cleanly on SIGINT', async () => {
+  it('serves the bundled sample as a live stream with an embedded NATS, then stops cleanly on a terminal Ctrl-C', async () => {
     const child = spawn(process.execPath, ['bin/aupipe.mjs', 'demo', '--port', '0', '--log-level', 'warn'], {
       env: { ...process.env, AUPIPE_SERVER_DATA_DIR: `/tmp/aupipe-demo-test-${process.pid}` },
+      detached: true, // its own process group, so the Ctrl-C below reaches the group like a terminal's
     });
     let stdout = '';
     let stderr = '';
@@ -33,7 +34,9 @@ describe('aupipe demo (the README first command)', () => {
     expect(stream?.activeTracks.length).toBeGreaterThan(0);
     const page = await (await fetch(`${url}/`)).text();
     expect(page).toContain('aupipe');
-    child.kill('SIGINT');
+    // Ctrl-C in a terminal signals the whole process group (ffmpeg and nats-server included)
+    process.kill(-child.pid!, 'SIGINT');
     expect(await exited, stderr).toBe(0);
+    expect(stderr).not.toMatch(/NATS disconnected/);
   });
 });

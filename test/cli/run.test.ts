@@ -18,6 +18,7 @@ function cli(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signa
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/aupipe.mjs', ...args], {
       env: { ...process.env, AUPIPE_LOG_LEVEL: 'warn' },
+      detached: true, // own process group: a signal below reaches it the way a terminal's Ctrl-C does
     });
     let stdout = '';
     let stderr = '';
@@ -27,7 +28,8 @@ function cli(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signa
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    if (opts.killAfterMs) setTimeout(() => child.kill(opts.signal ?? 'SIGINT'), opts.killAfterMs);
+    if (opts.killAfterMs)
+      setTimeout(() => process.kill(-child.pid!, opts.signal ?? 'SIGINT'), opts.killAfterMs);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -111,7 +113,7 @@ describe('aupipe run', () => {
     expect(r.stderr).toMatch(/config key "ingest\.fps": value 500 is not allowed: .*60/);
   });
 
-  it('SIGINT during a run stops cleanly: exit 0, summary printed, every started event ended', async () => {
+  it('Ctrl-C (SIGINT to the process group) during a run stops cleanly: exit 0, summary printed, every started event ended', async () => {
     const jsonl = path.join(tmp, 'stopped.jsonl');
     const r = await cli(['run', '--source', 'assets/sample.mp4', '--fps', '10', '--jsonl', jsonl], {
       killAfterMs: 9000,
