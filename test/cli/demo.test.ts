@@ -1,27 +1,18 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli.js';
 
 describe('aupipe demo (the README first command)', () => {
   it('serves the bundled sample as a live stream with an embedded NATS, then stops cleanly on a terminal Ctrl-C', async () => {
-    const child = spawn(process.execPath, ['bin/aupipe.mjs', 'demo', '--port', '0', '--log-level', 'warn'], {
-      env: { ...process.env, AUPIPE_SERVER_DATA_DIR: `/tmp/aupipe-demo-test-${process.pid}` },
-      detached: true, // its own process group, so the Ctrl-C below reaches the group like a terminal's
+    const cli = startCli(['demo', '--port', '0'], {
+      AUPIPE_SERVER_DATA_DIR: `/tmp/aupipe-demo-test-${process.pid}`,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const { out } = cli;
     const deadline = Date.now() + 45_000;
-    while (!/dashboard\s+(http:\S+)/.test(stdout) && Date.now() < deadline)
+    while (!/dashboard\s+(http:\S+)/.test(out.stdout) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
-    const url = /dashboard\s+(http:\S+?)\/?\n/.exec(stdout)?.[1];
-    expect(url, stderr).toBeDefined();
-    expect(stdout).toMatch(/NATS\s+nats:\/\/127\.0\.0\.1:\d+ \(embedded\)/);
+    const url = /dashboard\s+(http:\S+?)\/?\n/.exec(out.stdout)?.[1];
+    expect(url, out.stderr).toBeDefined();
+    expect(out.stdout).toMatch(/NATS\s+nats:\/\/127\.0\.0\.1:\d+ \(embedded\)/);
     // wait until the sample stream has analysed frames and found a face
     let stream: { id: string; state: string; frames: number; activeTracks: number[] } | undefined;
     while (Date.now() < deadline) {
@@ -35,8 +26,8 @@ describe('aupipe demo (the README first command)', () => {
     const page = await (await fetch(`${url}/`)).text();
     expect(page).toContain('aupipe');
     // Ctrl-C in a terminal signals the whole process group (ffmpeg and nats-server included)
-    process.kill(-child.pid!, 'SIGINT');
-    expect(await exited, stderr).toBe(0);
-    expect(stderr).not.toMatch(/NATS disconnected/);
+    cli.signalGroup('SIGINT');
+    expect(await cli.exited, out.stderr).toBe(0);
+    expect(out.stderr).not.toMatch(/NATS disconnected/);
   });
 });

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EmbeddedNats, startNatsServer } from '../../src/sink/nats-server.js';
+import { lastJsonLine, runCli } from '../helpers/cli.js';
 
 let server: EmbeddedNats | undefined;
 afterAll(async () => {
@@ -21,35 +21,21 @@ describe('aupipe run --nats', () => {
       for await (const m of sub) received.push({ subject: m.subject, msg: m.json() });
     })();
     await nc.flush();
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/aupipe.mjs',
-        'run',
-        '--source',
-        'assets/sample.mp4',
-        '--fps',
-        '2',
-        '--nats',
-        server.url,
-        '--stream-id',
-        'lecture-7',
-      ],
-      { env: { ...process.env, AUPIPE_LOG_LEVEL: 'warn' } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(code, stderr).toBe(0);
+    const r = await runCli([
+      'run',
+      '--source',
+      'assets/sample.mp4',
+      '--fps',
+      '2',
+      '--nats',
+      server.url,
+      '--stream-id',
+      'lecture-7',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
     await nc.flush();
     await new Promise((r) => setTimeout(r, 300));
-    const summary = JSON.parse(stdout.trim().split('\n').pop()!);
+    const summary = lastJsonLine(r.stdout);
     const au = received.filter((r) => r.msg.type === 'au');
     expect(summary.auSamples).toBeGreaterThan(0);
     expect(au).toHaveLength(summary.auSamples);

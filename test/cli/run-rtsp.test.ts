@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lastJsonLine, startCli } from '../helpers/cli.js';
 import { type RtspServer, startRtspServer } from '../helpers/rtsp.js';
 import { loopVideo, tempDir } from '../helpers/videos.js';
 
@@ -18,21 +18,7 @@ describe('aupipe run on a live RTSP camera', () => {
     const long = loopVideo('assets/sample.mp4', 3, path.join(dir, 'long.mp4'));
     server = await startRtspServer(long);
     const jsonl = path.join(dir, 'rtsp.jsonl');
-    const child = spawn(
-      process.execPath,
-      ['bin/aupipe.mjs', 'run', '--source', server.url, '--fps', '5', '--jsonl', jsonl],
-      {
-        env: { ...process.env, AUPIPE_LOG_LEVEL: 'warn' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
+    const cli = startCli(['run', '--source', server.url, '--fps', '5', '--jsonl', jsonl]);
     // Stop once a few seconds of live frames have been analysed (polling the JSONL the run writes).
     const deadline = Date.now() + 40_000;
     for (;;) {
@@ -45,10 +31,9 @@ describe('aupipe run on a live RTSP camera', () => {
       } catch {}
       if (aus >= 10 || Date.now() > deadline) break;
     }
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(code, stderr).toBe(0);
-    const summary = JSON.parse(stdout.trim().split('\n').pop()!);
+    cli.signalGroup('SIGTERM');
+    expect(await cli.exited, cli.out.stderr).toBe(0);
+    const summary = lastJsonLine(cli.out.stdout);
     expect(summary.frames).toBeGreaterThan(5);
     expect(summary.faces).toBeGreaterThanOrEqual(10);
     const msgs = readFileSync(jsonl, 'utf8')

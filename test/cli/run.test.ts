@@ -1,38 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lastJsonLine, runCli } from '../helpers/cli.js';
 import { validateMessage } from '../schemas/validate.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'aupipe-cli-'));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI binary (tsx loader) as a user would. */
-function cli(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/aupipe.mjs', ...args], {
-      env: { ...process.env, AUPIPE_LOG_LEVEL: 'warn' },
-      detached: true, // own process group: a signal below reaches it the way a terminal's Ctrl-C does
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    if (opts.killAfterMs)
-      setTimeout(() => process.kill(-child.pid!, opts.signal ?? 'SIGINT'), opts.killAfterMs);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], opts: { killAfterMs?: number } = {}) =>
+  runCli(args, opts.killAfterMs ? { signalAfterMs: opts.killAfterMs } : {});
 
 const ffmpegChildren = async (): Promise<number> => {
   const { execFileSync } = await import('node:child_process');
@@ -52,7 +28,7 @@ describe('aupipe run', () => {
     const jsonl = path.join(tmp, 'run.jsonl');
     const r = await cli(['run', '--source', 'assets/sample.mp4', '--fps', '4', '--jsonl', jsonl]);
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const summary = lastJsonLine(r.stdout);
     expect(Object.keys(summary).sort()).toEqual([
       'auSamples',
       'events',
@@ -119,7 +95,7 @@ describe('aupipe run', () => {
       killAfterMs: 9000,
     });
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const summary = lastJsonLine(r.stdout);
     expect(summary.frames).toBeGreaterThan(0);
     expect(summary.frames).toBeLessThan(150);
     const msgs = readFileSync(jsonl, 'utf8')
