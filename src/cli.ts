@@ -12,6 +12,14 @@ const program = new Command('aupipe')
   .version('0.1.0')
   .showHelpAfterError();
 
+/** The estimator choice, shared by every command that measures AUs. */
+const ESTIMATOR = new Option('--estimator <name>', 'AU estimator (classify.estimator)').choices([
+  'mesh',
+  'cnn',
+  'fusion',
+]);
+const MODEL = new Option('--model <dir>', 'CNN model bundle folder (classify.model)');
+
 /** Runs a command body and exits with its status; errors are printed once, with their code. */
 function action<A extends unknown[]>(name: string, body: (...args: A) => Promise<number | undefined>) {
   return async (...args: A) => {
@@ -34,14 +42,8 @@ withCommon(
     .option('--fps <n>', 'analysis frames per second (ingest.fps)', num)
     .option('--every <k>', 'run the face detector every k-th frame (detect.every)', num)
     .option('--stream-id <id>', 'stream id carried by every message', 'main')
-    .addOption(
-      new Option('--estimator <name>', 'AU estimator (classify.estimator)').choices([
-        'mesh',
-        'cnn',
-        'fusion',
-      ]),
-    )
-    .option('--model <dir>', 'CNN model bundle folder (classify.model)')
+    .addOption(ESTIMATOR)
+    .addOption(MODEL)
     .option('--nats <url>', 'also publish on this NATS server (sink.nats.url)'),
 ).action(
   action('run', async (o) => {
@@ -72,14 +74,8 @@ withCommon(
     .command('eval')
     .description('score an AU estimator on a prepared dataset: per-AU precision, recall, F1, AUC and means')
     .requiredOption('--data <dir>', 'prepared dataset folder (meta.json, crops/, labels.csv)')
-    .addOption(
-      new Option('--estimator <name>', 'AU estimator (classify.estimator)').choices([
-        'mesh',
-        'cnn',
-        'fusion',
-      ]),
-    )
-    .option('--model <dir>', 'CNN model bundle folder (classify.model)')
+    .addOption(ESTIMATOR)
+    .addOption(MODEL)
     .option('--folds <k>', 'also report k subject-independent folds', num)
     .addOption(
       new Option('--thresholds <kind>', "card: the bundle's per-AU thresholds; fixed: 0.5").choices([
@@ -106,14 +102,8 @@ withCommon(
     .argument('<images...>', 'image files')
     .option('--json', 'print JSON (one entry per image)')
     .option('--mesh', 'include the full face mesh in the JSON')
-    .addOption(
-      new Option('--estimator <name>', 'AU estimator (classify.estimator)').choices([
-        'mesh',
-        'cnn',
-        'fusion',
-      ]),
-    )
-    .option('--model <dir>', 'CNN model bundle folder (classify.model)'),
+    .addOption(ESTIMATOR)
+    .addOption(MODEL),
 ).action(
   action('analyze', async (images: string[], o) => {
     const { analyzeCommand } = await import('./commands/analyze.js');
