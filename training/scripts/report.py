@@ -30,7 +30,11 @@ print('### Two-stage runs (pooled out-of-fold, n=29 test faces)\n')
 print(HEAD)
 for name, label in [('fd-proposed-s0', 'face_dense, face-api init, proposed, aug'), ('fd-noaug-s0', 'same, augmentation off'),
                     ('fd-scratch-s0', 'face_dense, random init, proposed, aug'), ('mv1-proposed-s0', 'mobilenet_v1, face-api SSD init, proposed'),
-                    ('mv2-scratch-s0', 'mobilenet_v2, random init, proposed')]:
+                    ('mv2-scratch-s0', 'mobilenet_v2, random init, proposed'),
+                    ('fd-top1-s0', 'face_dense, stage 2 unfreezes only the top unit (--unfreeze 1)'),
+                    ('fd-onestage-s0', 'face_dense, one stage: all layers from the start (--epochs-head 0 --epochs-ft 7)'),
+                    ('fd-bntrain-s0', 'face_dense, --bn train (no BN layers in this net: identical by construction)'),
+                    ('mv1-bntrain-s0', 'mobilenet_v1, face-api SSD init, --bn train')]:
     print(row(name, label))
 teacher = load('fd-proposed-s0')
 if teacher:
