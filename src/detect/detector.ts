@@ -17,8 +17,15 @@ export interface FaceDetector {
   close(): Promise<void>;
 }
 
-/** Creates the default detector (blazeface + facemesh + iris on tfjs-wasm, 478-point mesh). */
+/**
+ * Creates the default detector (blazeface + facemesh, optional iris, on tfjs-wasm), in-process or as a
+ * pool of `cfg.workers` worker threads.
+ */
 export async function createFaceDetector(cfg: Config['detect']): Promise<FaceDetector> {
+  if (cfg.workers > 0) {
+    const { createWorkerDetector } = await import('./worker-pool.js');
+    return createWorkerDetector(cfg, cfg.workers);
+  }
   const { createHumanDetector } = await import('./human-detector.js');
   return createHumanDetector(cfg);
 }

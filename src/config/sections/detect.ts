@@ -9,6 +9,15 @@ export const detectSchema = z
       .max(60)
       .default(3)
       .describe('Run the face detector on every k-th frame; the tracker follows faces in between.'),
+    workers: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(0)
+      .describe(
+        'Detector worker threads shared by all streams (0: detect on the main thread). tfjs-wasm uses one core per detector, so with several streams 2 workers use both cores of a 2-core machine.',
+      ),
     minScore: z.number().min(0).max(1).default(0.5).describe('Minimum detector confidence for a face.'),
     minFaceSize: z.number().int().min(8).max(2000).default(24).describe('Minimum face box side in pixels.'),
     maxFaces: z.number().int().min(1).max(100).default(20).describe('Most faces per frame.'),

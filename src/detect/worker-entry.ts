@@ -1,0 +1,52 @@
+/**
+ * Worker side of the detector pool: one human/tfjs-wasm detector per worker thread, answering
+ * detect/follow requests from the main thread (see worker-pool.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config/index.js';
+import type { FaceDetection } from '../types.js';
+import { createHumanDetector } from './human-detector.js';
+
+export interface DetectRequest {
+  readonly id: number;
+  readonly op: 'detect' | 'follow';
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: Uint8Array;
+  readonly previous?: readonly FaceDetection[];
+}
+
+export type DetectReply =
+  | { readonly id: number; readonly faces: FaceDetection[] }
+  | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
+
+const port = parentPort;
+if (!port) throw new Error('worker-entry.ts runs only as a worker thread');
+const detector = await createHumanDetector(workerData as Config['detect']);
+// The first calls compile wasm kernels (hundreds of ms): pay that before the first frame arrives.
+await detector.detect({ width: 320, height: 240, rgb: new Uint8Array(320 * 240 * 3).fill(128) });
+port.on('message', async (req: DetectRequest | 'close') => {
+  if (req === 'close') {
+    await detector.close();
+    port.close();
+    return;
+  }
+  const img = { width: req.width, height: req.height, rgb: req.rgb };
+  try {
+    const faces =
+      req.op === 'follow' && detector.follow
+        ? await detector.follow(img, req.previous ?? [])
+        : await detector.detect(img);
+    port.postMessage(
+      { id: req.id, faces } satisfies DetectReply,
+      faces.map((f) => f.mesh.buffer as ArrayBuffer),
+    );
+  } catch (e) {
+    const err = e as { message?: string; code?: string };
+    port.postMessage({
+      id: req.id,
+      error: { message: String(err.message ?? e), ...(err.code ? { code: err.code } : {}) },
+    });
+  }
+});
+port.postMessage('ready');

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { createFaceDetector, type FaceDetector, iou } from '../../src/detect/index.js';
+import { decodeImage } from '../../src/ingest/index.js';
+import type { FaceDetection, RgbImage } from '../../src/types.js';
+
+const cfg = loadConfig({ env: {} }).detect;
+let pool: FaceDetector;
+let local: FaceDetector;
+let group: RgbImage;
+let single: RgbImage;
+
+beforeAll(async () => {
+  [pool, local, group, single] = await Promise.all([
+    createFaceDetector({ ...cfg, workers: 2 }),
+    createFaceDetector(cfg),
+    decodeImage('node_modules/@vladmandic/face-api/demo/sample4.jpg'),
+    decodeImage('/usr/lib/python3/dist-packages/skimage/data/astronaut.png'),
+  ]);
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+const sameFaces = (a: readonly FaceDetection[], b: readonly FaceDetection[], minIou = 0.95) => {
+  expect(a).toHaveLength(b.length);
+  for (const f of a) expect(Math.max(...b.map((g) => iou(f.box, g.box)))).toBeGreaterThan(minIou);
+};
+
+describe('detector worker pool (detect.workers > 0)', () => {
+  it('finds the same faces and meshes as the in-process detector', async () => {
+    const [p, l] = await Promise.all([pool.detect(group), local.detect(group)]);
+    expect(p).toHaveLength(4);
+    sameFaces(p, l);
+    expect(p[0]!.mesh).toBeInstanceOf(Float32Array);
+    expect(p[0]!.mesh.length).toBe(l[0]!.mesh.length);
+  });
+
+  it('serves concurrent detect and follow calls from several streams, each with its own answer', async () => {
+    const g = await pool.detect(group);
+    const s = await pool.detect(single);
+    const results = await Promise.all([
+      pool.follow!(group, g),
+      pool.follow!(single, s),
+      pool.detect(group),
+      pool.detect(single),
+    ]);
+    expect(results.map((r) => r.length)).toEqual([4, 1, 4, 1]);
+    // follow boxes come from the refined mesh, so they sit a little off the detector's boxes
+    sameFaces(results[0]!, g, 0.8);
+    sameFaces(results[1]!, s, 0.8);
+    sameFaces(results[2]!, g);
+    sameFaces(results[3]!, s);
+  });
+
+  it('refuses calls after close with DETECTOR_CLOSED', async () => {
+    await pool.close();
+    await expect(pool.detect(single)).rejects.toMatchObject({ code: 'DETECTOR_CLOSED' });
+  });
+});
