@@ -1,14 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastJsonLine, runCli } from '../helpers/cli.js';
+import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
 import { validateMessage } from '../schemas/validate.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'aupipe-cli-'));
 
-const cli = (args: string[], opts: { killAfterMs?: number } = {}) =>
-  runCli(args, opts.killAfterMs ? { signalAfterMs: opts.killAfterMs } : {});
+const cli = (args: string[]) => runCli(args);
 
 const ffmpegChildren = async (): Promise<number> => {
   const { execFileSync } = await import('node:child_process');
@@ -91,9 +90,18 @@ describe('aupipe run', () => {
 
   it('Ctrl-C (SIGINT to the process group) during a run stops cleanly: exit 0, summary printed, every started event ended', async () => {
     const jsonl = path.join(tmp, 'stopped.jsonl');
-    const r = await cli(['run', '--source', 'assets/sample.mp4', '--fps', '10', '--jsonl', jsonl], {
-      killAfterMs: 9000,
+    // Paced like a camera (15 s of video), so the stop lands mid-stream whatever the machine's speed:
+    // signal once the smiling astronaut's happiness event has started (an event is open at the stop).
+    const p = startCli(['run', '--source', 'assets/sample.mp4', '--fps', '10', '--jsonl', jsonl], {
+      AUPIPE_INGEST_REALTIME: 'true',
     });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 200));
+      if (existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"phase":"start"')) break;
+    }
+    p.signalGroup('SIGINT');
+    const r = { code: await p.exited, ...p.out };
     expect(r.code, r.stderr).toBe(0);
     const summary = lastJsonLine(r.stdout);
     expect(summary.frames).toBeGreaterThan(0);
@@ -104,6 +112,7 @@ describe('aupipe run', () => {
       .map((l) => JSON.parse(l));
     const started = new Set(msgs.filter((m) => m.type === 'emotion' && m.phase === 'start').map((m) => m.id));
     const ended = new Set(msgs.filter((m) => m.type === 'emotion' && m.phase === 'end').map((m) => m.id));
+    expect(started.size).toBeGreaterThan(0);
     expect([...started].filter((id) => !ended.has(id))).toEqual([]);
     expect(await ffmpegChildren()).toBe(0);
   });

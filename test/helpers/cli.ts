@@ -36,14 +36,10 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
 /** Runs the CLI to its end: exit code and output. */
 export async function runCli(
   args: readonly string[],
-  opts: { env?: Record<string, string>; signalAfterMs?: number; signal?: NodeJS.Signals } = {},
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = startCli(args, opts.env);
-  const timer = opts.signalAfterMs
-    ? setTimeout(() => p.signalGroup(opts.signal ?? 'SIGINT'), opts.signalAfterMs)
-    : undefined;
+  const p = startCli(args, env);
   const code = await p.exited;
-  clearTimeout(timer);
   return { code, ...p.out };
 }
 
