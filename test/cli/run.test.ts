@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,13 +92,16 @@ describe('aupipe run', () => {
     const jsonl = path.join(tmp, 'stopped.jsonl');
     // Paced like a camera (15 s of video), so the stop lands mid-stream whatever the machine's speed:
     // signal once the smiling astronaut's happiness event has started (an event is open at the stop).
-    const p = startCli(['run', '--source', 'assets/sample.mp4', '--fps', '10', '--jsonl', jsonl], {
+    // a private copy of the video, so the no-ffmpeg-left check below matches this run's decoder only
+    const video = path.join(tmp, 'stop-test.mp4');
+    copyFileSync('assets/sample.mp4', video);
+    const p = startCli(['run', '--source', video, '--fps', '10', '--jsonl', jsonl], {
       AUPIPE_INGEST_REALTIME: 'true',
     });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       await new Promise((res) => setTimeout(res, 200));
-      if (existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"phase":"start"')) break;
+      if (existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"type":"emotion"')) break;
     }
     p.signalGroup('SIGINT');
     const r = { code: await p.exited, ...p.out };
