@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { prf, auc as rankAuc } from '../classify/metrics.js';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { AU_KEYS, type AuKey, type Box } from '../types.js';
@@ -44,37 +45,21 @@ export function boxOf(face: LabelledFace): Box {
   return { x, y, w, h };
 }
 
-/** Area under the ROC curve (probability a random positive outscores a random negative; ties count half). */
+/** Area under the ROC curve (ties count half): the classify stage's rank AUC on 0/1 labels. */
 export function auc(scores: readonly number[], labels: readonly (0 | 1)[]): number {
-  let pos = 0;
-  let neg = 0;
-  let wins = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (labels[i] !== 1) continue;
-    pos++;
-    for (let j = 0; j < scores.length; j++) {
-      if (labels[j] !== 0) continue;
-      const a = scores[i] as number;
-      const b = scores[j] as number;
-      wins += a > b ? 1 : a === b ? 0.5 : 0;
-    }
-  }
-  for (const l of labels) if (l === 0) neg++;
-  return pos && neg ? wins / (pos * neg) : Number.NaN;
+  return rankAuc(
+    labels.map((l) => l === 1),
+    scores,
+  );
 }
 
 /** F1 of the positive class at a decision threshold (score ≥ threshold means present). */
 export function f1(scores: readonly number[], labels: readonly (0 | 1)[], threshold = 0.5): number {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  scores.forEach((s, i) => {
-    const p = s >= threshold;
-    if (p && labels[i] === 1) tp++;
-    else if (p) fp++;
-    else if (labels[i] === 1) fn++;
-  });
-  return tp + fp + fn === 0 ? Number.NaN : (2 * tp) / (2 * tp + fp + fn);
+  return prf(
+    labels.map((l) => l === 1),
+    scores,
+    threshold,
+  ).f1;
 }
 
 export interface AuScore {
