@@ -53,13 +53,14 @@ export function auc(scores: readonly number[], labels: readonly (0 | 1)[]): numb
   );
 }
 
-/** F1 of the positive class at a decision threshold (score ≥ threshold means present). */
+/** F1 of the positive class at a decision threshold (score ≥ threshold means present); NaN when nothing is positive. */
 export function f1(scores: readonly number[], labels: readonly (0 | 1)[], threshold = 0.5): number {
-  return prf(
+  const r = prf(
     labels.map((l) => l === 1),
     scores,
     threshold,
-  ).f1;
+  );
+  return r.tp + r.fp + r.fn === 0 ? Number.NaN : r.f1;
 }
 
 export interface AuScore {
