@@ -55,12 +55,13 @@ export function auc(scores: readonly number[], labels: readonly (0 | 1)[]): numb
 
 /** F1 of the positive class at a decision threshold (score ≥ threshold means present); NaN when nothing is positive. */
 export function f1(scores: readonly number[], labels: readonly (0 | 1)[], threshold = 0.5): number {
-  const r = prf(
+  const somethingPositive = labels.includes(1) || scores.some((s) => s >= threshold);
+  if (!somethingPositive) return Number.NaN;
+  return prf(
     labels.map((l) => l === 1),
     scores,
     threshold,
-  );
-  return r.tp + r.fp + r.fn === 0 ? Number.NaN : r.f1;
+  ).f1;
 }
 
 export interface AuScore {
