@@ -18,12 +18,18 @@ const STAGES: Record<string, () => Promise<BenchModule>> = {
   e2e: () => import('./e2e.js'),
 };
 
+/** Long runs, only when named: `npm run bench -- soak`. */
+const EXTRA: Record<string, () => Promise<BenchModule>> = {
+  soak: () => import('./soak.js'),
+};
+
 async function main(argv: readonly string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const wanted = argv.filter((a) => !a.startsWith('--'));
-  const unknown = wanted.filter((w) => !(w in STAGES));
+  const known = { ...STAGES, ...EXTRA };
+  const unknown = wanted.filter((w) => !(w in known));
   if (unknown.length > 0) {
-    console.error(`bench: unknown stage(s) ${unknown.join(', ')}; known: ${Object.keys(STAGES).join(', ')}`);
+    console.error(`bench: unknown stage(s) ${unknown.join(', ')}; known: ${Object.keys(known).join(', ')}`);
     return 2;
   }
   const names = wanted.length > 0 ? wanted : Object.keys(STAGES);
@@ -36,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const name of names) {
     console.error(`bench: ${name}${quick ? ' (quick)' : ''} …`);
     try {
-      const mod = await STAGES[name]!();
+      const mod = await known[name as keyof typeof known]!();
       results.push(...(await mod.run({ quick })));
     } catch (e) {
       failed++;
