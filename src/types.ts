@@ -69,7 +69,10 @@ export interface AlignedCrop extends RgbImage {
 export interface FaceDetection {
   readonly box: Box;
   readonly score: number;
-  /** Dense mesh in frame pixels, xyz interleaved (468 or 478 points); z in the same pixel scale. */
+  /**
+   * Dense mesh, xyz interleaved (468, or 478 with iris): x and y in frame pixels; z is relative depth in
+   * the detector's own units (not pixels: its scale varies with face size), so depth-aware code fits its own gain.
+   */
   readonly mesh: Float32Array;
 }
 
