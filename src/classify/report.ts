@@ -1,5 +1,5 @@
 import { AU_KEYS, type AuKey, type AuVector, DISFA8 } from '../types.js';
-import { binaryMetrics, meanFinite, subjectFolds } from './metrics.js';
+import { type BinaryMetrics, binaryMetrics, meanFinite, subjectFolds } from './metrics.js';
 
 /** One evaluated face: its subject, its labels (unknown AUs absent) and the estimator's probabilities. */
 export interface ScoredRow {
@@ -8,22 +8,12 @@ export interface ScoredRow {
   readonly scores: AuVector;
 }
 
-export interface AuReport {
-  readonly precision: number;
-  readonly recall: number;
-  readonly f1: number;
-  readonly auc: number;
-  readonly n: number;
-  readonly positives: number;
+/** One AU's metrics and the threshold they were taken at. */
+export interface AuReport extends BinaryMetrics {
   readonly threshold: number;
 }
 
-export interface MeanReport {
-  readonly precision: number;
-  readonly recall: number;
-  readonly f1: number;
-  readonly auc: number;
-}
+export type MeanReport = Pick<BinaryMetrics, 'precision' | 'recall' | 'f1' | 'auc'>;
 
 export interface SetReport {
   readonly n: number;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuBatcher } from '../../src/classify/batcher.js';
-import { CnnEstimator } from '../../src/classify/cnn.js';
+import type { CnnEstimator } from '../../src/classify/cnn.js';
 import type { AuEstimator } from '../../src/classify/estimator.js';
 import { type AlignedCrop, AU_KEYS, type AuVector, type FaceObservation } from '../../src/types.js';
-import { face, fixtureCrops, flush, ManualClock, TEMPLATES, TINY } from './helpers.js';
+import { face, fixtureCrops, flush, ManualClock, openTinyEstimator } from './helpers.js';
 
 /**
  * An estimator whose inference the test finishes by hand, so virtual time can pass while a batch is "in
@@ -34,12 +34,7 @@ describe('cross-stream micro-batcher on the real tiny CNN', () => {
   let est: CnnEstimator;
   let crops: AlignedCrop[];
   beforeAll(async () => {
-    est = await CnnEstimator.open(TINY, {
-      provider: 'cpu',
-      intraOpThreads: 1,
-      maxBatch: 8,
-      knownTemplates: TEMPLATES,
-    });
+    est = await openTinyEstimator();
     crops = await fixtureCrops();
   });
   afterAll(() => est?.close());

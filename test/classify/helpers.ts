@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../src/classify/batcher.js';
+import { CnnEstimator } from '../../src/classify/cnn.js';
 import { decodeImage } from '../../src/ingest/image.js';
 import type { AlignedCrop, FaceObservation } from '../../src/types.js';
 
@@ -108,4 +109,14 @@ export async function agreementFixture(
   }
   const exp = readExpected(dir);
   return { crops: await fixtureCrops(dir, templateId), aus: exp.aus, probs: exp.probs };
+}
+
+/** The tiny CNN fixture on ORT (1 CPU thread, batches up to 8), as the batcher and stage tests use it. */
+export function openTinyEstimator(): Promise<CnnEstimator> {
+  return CnnEstimator.open(TINY, {
+    provider: 'cpu',
+    intraOpThreads: 1,
+    maxBatch: 8,
+    knownTemplates: TEMPLATES,
+  });
 }

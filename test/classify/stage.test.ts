@@ -1,21 +1,16 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuBatcher } from '../../src/classify/batcher.js';
-import { CnnEstimator } from '../../src/classify/cnn.js';
+import type { CnnEstimator } from '../../src/classify/cnn.js';
 import { classifyFaces } from '../../src/classify/stage.js';
 import { type AlignedCrop, AU_KEYS, type AuVector, type FrameFaces } from '../../src/types.js';
-import { face, fixtureCrops, TEMPLATES, TINY } from './helpers.js';
+import { face, fixtureCrops, openTinyEstimator } from './helpers.js';
 
 describe('classifyFaces stage', () => {
   let est: CnnEstimator;
   let crops: AlignedCrop[];
   beforeAll(async () => {
-    est = await CnnEstimator.open(TINY, {
-      provider: 'cpu',
-      intraOpThreads: 1,
-      maxBatch: 8,
-      knownTemplates: TEMPLATES,
-    });
+    est = await openTinyEstimator();
     crops = await fixtureCrops();
   });
   afterAll(() => est?.close());
