@@ -3,27 +3,8 @@
  * photos of many small faces (thumbnail grids) that the detector's low input resolution would miss.
  */
 import type { FaceDetector } from '../detect/index.js';
-import { iou } from '../detect/index.js';
+import { cropRegion, iou, shiftDetection } from '../detect/index.js';
 import type { Box, FaceDetection, RgbImage } from '../types.js';
-
-export function cropImage(img: RgbImage, x: number, y: number, w: number, h: number): RgbImage {
-  const rgb = new Uint8Array(w * h * 3);
-  for (let r = 0; r < h; r++) {
-    const from = ((y + r) * img.width + x) * 3;
-    rgb.set(img.rgb.subarray(from, from + w * 3), r * w * 3);
-  }
-  return { width: w, height: h, rgb };
-}
-
-function shift(d: FaceDetection, dx: number, dy: number): FaceDetection {
-  const mesh = Float32Array.from(d.mesh);
-  for (let i = 0; i < mesh.length; i += 3) {
-    mesh[i] = (mesh[i] as number) + dx;
-    mesh[i + 1] = (mesh[i + 1] as number) + dy;
-  }
-  const box: Box = { x: d.box.x + dx, y: d.box.y + dy, w: d.box.w, h: d.box.h };
-  return { box, score: d.score, mesh };
-}
 
 /**
  * Detects faces in the whole image and, when `tile` is set, in square tiles of that side (75 % stride);
@@ -38,7 +19,8 @@ export async function findFaces(detector: FaceDetector, img: RgbImage, tile = 0)
         const w = Math.min(tile, img.width - x);
         const h = Math.min(tile, img.height - y);
         if (w < 64 || h < 64) continue;
-        for (const d of await detector.detect(cropImage(img, x, y, w, h))) found.push(shift(d, x, y));
+        for (const d of await detector.detect(cropRegion(img, x, y, w, h)))
+          found.push(shiftDetection(d, x, y));
       }
     }
   }

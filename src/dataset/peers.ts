@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../config/index.js';
+import { cropRegion } from '../detect/index.js';
 import { decodeImage } from '../ingest/image.js';
-import { cropImage } from './faces.js';
 import { type LabelledFace, resolveImage } from './yardstick.js';
 
 export type Expressions = Readonly<Record<string, number>>;
@@ -56,7 +56,7 @@ export async function faceApiExpressions(): Promise<(face: LabelledFace) => Prom
     const y = Math.max(0, Math.round(by + bh / 2 - side / 2));
     const w = Math.min(img.width - x, Math.round(side));
     const h = Math.min(img.height - y, Math.round(side));
-    const crop = cropImage(img, x, y, w, h);
+    const crop = cropRegion(img, x, y, w, h);
     const t = tf.tensor3d(Int32Array.from(crop.rgb), [h, w, 3], 'int32');
     try {
       return await api.nets.faceExpressionNet.predictExpressions(t);

@@ -15,7 +15,7 @@ export {
 } from './align.js';
 export { createFaceDetector, type FaceDetector } from './detector.js';
 export { detectAndTrack } from './stage.js';
-export { detectTiled, type TileOptions } from './tiles.js';
+export { cropRegion, detectTiled, shiftDetection, type TileOptions } from './tiles.js';
 export {
   endAllTracks,
   initialTrackerState,

@@ -16,7 +16,8 @@ export interface TileOptions {
 
 const DEFAULTS: TileOptions = { minSide: 1000, frac: 0.6 };
 
-function cut(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbImage {
+/** Copies the w×h region at (x0, y0) out of an RGB image. */
+export function cropRegion(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbImage {
   const rgb = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) {
     const s = ((y0 + y) * img.width + x0) * 3;
@@ -25,7 +26,8 @@ function cut(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbIm
   return { width: w, height: h, rgb };
 }
 
-function shift(d: FaceDetection, dx: number, dy: number): FaceDetection {
+/** A detection made on a crop, moved back into the coordinates of the image it was cut from. */
+export function shiftDetection(d: FaceDetection, dx: number, dy: number): FaceDetection {
   const mesh = new Float32Array(d.mesh);
   for (let i = 0; i < mesh.length; i += 3) {
     mesh[i] = mesh[i]! + dx;
@@ -58,7 +60,8 @@ export async function detectTiled(
     [0, img.height - th],
     [img.width - tw, img.height - th],
   ] as const) {
-    for (const d of await detector.detect(cut(img, x0, y0, tw, th))) found.push(shift(d, x0, y0));
+    for (const d of await detector.detect(cropRegion(img, x0, y0, tw, th)))
+      found.push(shiftDetection(d, x0, y0));
   }
   // A face cut by a tile border shows up smaller and inside the whole face: keep the larger box.
   found.sort((a, b) => b.box.w * b.box.h - a.box.w * a.box.h);
