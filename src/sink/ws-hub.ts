@@ -39,6 +39,8 @@ interface Client {
   overSince: number;
 }
 
+/** Largest WebSocket frame header for a server frame (no mask): 2 + 8 bytes of extended length. */
+const FRAME_HEADER_MAX = 10;
 /** Messages kept per stream so a client that subscribes late sees recent history at once. */
 const REPLAYED: ReadonlySet<Channel> = new Set(['emotion', 'status', 'engagement', 'track']);
 
@@ -195,12 +197,19 @@ export class WsHub implements Publisher {
       this.droppedAu++;
       return;
     }
-    if (buffered + data.length > max) {
+    // A pending gap notice goes out first; every frame also carries a header of up to 10 bytes, which
+    // bufferedAmount counts, so both are part of what this send adds to the buffer.
+    const gapNotice =
+      c.gap > 0 && buffered < max / 4
+        ? Buffer.from(JSON.stringify({ type: 'gap', channel: 'au', dropped: c.gap }))
+        : undefined;
+    const adds = data.length + FRAME_HEADER_MAX + (gapNotice ? gapNotice.length + FRAME_HEADER_MAX : 0);
+    if (buffered + adds > max) {
       this.cutOff(c, buffered);
       return;
     }
-    if (c.gap > 0 && buffered < max / 4) {
-      c.ws.send(JSON.stringify({ type: 'gap', channel: 'au', dropped: c.gap }));
+    if (gapNotice) {
+      c.ws.send(gapNotice, { binary: false });
       c.gap = 0;
     }
     c.ws.send(data, { binary: false });
