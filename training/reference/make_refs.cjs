@@ -1,5 +1,6 @@
-// Runs face-api's own models (tfjs, wasm backend) on a fixed 112x112 face crop and saves their outputs,
-// so the Python converters can be tested against the source models without Node at test time.
+// Runs face-api's and nsfwjs's own models (tfjs, wasm backend) on a fixed 112x112 face crop and saves their
+// outputs, so the Python converters can be tested against the source models without Node at test time.
+// Writes tests/fixtures/faceapi-reference.json and tests/fixtures/nsfwjs-reference.json.
 // Usage (repo root): node training/reference/make_refs.cjs
 const fs = require('node:fs');
 const path = require('node:path');
@@ -25,6 +26,31 @@ function ssdBackbone(x, p) {
   return out;
 }
 
+// nsfwjs's MobileNetV2, loaded by nsfwjs itself from its bundled model (no network), fed through nsfwjs.infer:
+// pixels / 255, then resizeBilinear to 224x224 with alignCorners=true (nsfwjs's own preprocessing for a 112 input).
+async function nsfwjsRef(rgb) {
+  const nsfwjs = require('nsfwjs');
+  const { MobileNetV2Model } = require('nsfwjs/models/mobilenet_v2');
+  const net = await nsfwjs.load('MobileNetV2', { modelDefinitions: [MobileNetV2Model] });
+  const img = tf.tensor3d(Int32Array.from(rgb), [112, 112, 3], 'int32');
+  const fmap = net.infer(img, 'out_relu'); // [1, 7, 7, 1280]: Conv_1 -> Conv_1_bn -> ReLU6, before the classifier
+  const pooled = net.infer(img, 'flatten_1'); // the model's own 7x7 average pool of out_relu
+  const probs = net.infer(img, 'dense_3');
+  const at = (y, x) => Array.from(fmap.slice([0, y, x, 0], [1, 1, 1, 32]).dataSync());
+  const ref = {
+    source: `nsfwjs ${JSON.parse(fs.readFileSync('node_modules/nsfwjs/package.json', 'utf8')).version} MobileNetV2 (bundled model.min.js), tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}`,
+    input: 'face112.rgb (112x112 RGB uint8, HWC) -> nsfwjs.infer: /255, resizeBilinear to 224x224 (alignCorners=true)',
+    shape: fmap.shape,
+    pooled: Array.from(pooled.dataSync()),
+    corner00: at(0, 0),
+    corner66: at(6, 6),
+    classes: ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'],
+    probabilities: Array.from(probs.dataSync()),
+  };
+  fs.writeFileSync(path.join(FIX, 'nsfwjs-reference.json'), `${JSON.stringify(ref)}\n`);
+  console.log('nsfwjs', ref.shape, 'probabilities', ref.probabilities.map((v) => v.toFixed(4)).join(' '));
+}
+
 (async () => {
   wasm.setWasmPaths(`${path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
   await tf.setBackend('wasm');
@@ -48,6 +74,7 @@ function ssdBackbone(x, p) {
   fs.writeFileSync(path.join(FIX, 'faceapi-reference.json'), `${JSON.stringify(ref)}\n`);
   console.log('expression probabilities', ref.faceExpression.probabilities.map((v) => v.toFixed(4)).join(' '));
   console.log('ssd backbone', ssd.shape);
+  await nsfwjsRef(rgb);
 })().catch((e) => {
   console.error(e);
   process.exit(1);
