@@ -3,15 +3,17 @@
 Each returns {'backbone': state_dict, 'extra': {...}, 'source': str, 'backbone_name': str} to save with
 torch.save and load with `--pretrained`.
 """
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .mobilenet_v1 import BN_EPS
-from .tfjs_weights import conv_hwio, depthwise_hwcm, load_tfjs_weights
+from .tfjs_weights import conv_hwio, depthwise_hwcm, load_tfjs_js_bundle, load_tfjs_weights
 
 FACE_API = Path('node_modules/@vladmandic/face-api/model')
+NSFWJS_MOBILENETV2 = Path('node_modules/nsfwjs/dist/models/mobilenet_v2')
 
 
 def _t(a: np.ndarray) -> torch.Tensor:
@@ -74,21 +76,95 @@ def convert_ssd_mobilenetv1(model_dir: Path = FACE_API) -> dict:
     }
 
 
-CONVERTERS = {'face-expression': convert_face_expression, 'ssd-mobilenetv1': convert_ssd_mobilenetv1}
+def _keras_bn(prefix: str, w: dict, name: str, sd: dict) -> None:
+    sd[f'{prefix}.weight'] = _t(w.pop(f'{name}/gamma'))
+    sd[f'{prefix}.bias'] = _t(w.pop(f'{name}/beta'))
+    sd[f'{prefix}.running_mean'] = _t(w.pop(f'{name}/moving_mean'))
+    sd[f'{prefix}.running_var'] = _t(w.pop(f'{name}/moving_variance'))
+    sd[f'{prefix}.num_batches_tracked'] = torch.tensor(0)
+
+
+def convert_nsfwjs_mobilenetv2(model_dir: Path = NSFWJS_MOBILENETV2) -> dict:
+    """nsfwjs's Keras MobileNetV2 (alpha 1.0, 224x224) -> torchvision mobilenet_v2 `features` (as our `blocks`).
+
+    Keras: Conv1/bn_Conv1, expanded_conv_{depthwise,project}(_BN), block_1..16_{expand,depthwise,project}(_BN),
+    Conv_1/Conv_1_bn; torchvision: features.0, features.1 (no expansion), features.2..17, features.18.
+    BatchNorm statistics are stored as Keras has them (eps 1e-3, `bn_eps` in the blob): exact in `mobilenet_v2_tf`;
+    `load_pretrained` shifts running_var by the eps difference when the target BN uses another eps (torchvision 1e-5).
+    The 5-class head (dense_1 256 relu -> dense_2 128 relu -> dense_3 5 softmax, on the pooled 1280 features) goes
+    to 'extra'.
+    """
+    model_dir = Path(model_dir)
+    if not (model_dir / 'model.min.js').exists():
+        raise FileNotFoundError(f'{model_dir}/model.min.js not found: run `npm ci` (nsfwjs is a devDependency)')
+    model, w = load_tfjs_js_bundle(str(model_dir))
+    eps = {layer['name']: layer['config']['epsilon'] for layer in model['modelTopology']['model_config']['config']['layers']
+           if layer['class_name'] == 'BatchNormalization'}
+    if set(eps.values()) != {1e-3}:
+        raise ValueError(f'expected Keras BatchNorm eps 1e-3 throughout, got {sorted(set(eps.values()))}')
+    sd = {'blocks.0.0.weight': _t(conv_hwio(w.pop('Conv1/kernel')))}
+    _keras_bn('blocks.0.1', w, 'bn_Conv1', sd)
+    sd['blocks.1.conv.0.0.weight'] = _t(depthwise_hwcm(w.pop('expanded_conv_depthwise/depthwise_kernel')))
+    _keras_bn('blocks.1.conv.0.1', w, 'expanded_conv_depthwise_BN', sd)
+    sd['blocks.1.conv.1.weight'] = _t(conv_hwio(w.pop('expanded_conv_project/kernel')))
+    _keras_bn('blocks.1.conv.2', w, 'expanded_conv_project_BN', sd)
+    for i in range(1, 17):
+        q, k = f'blocks.{i + 1}.conv', f'block_{i}'
+        sd[f'{q}.0.0.weight'] = _t(conv_hwio(w.pop(f'{k}_expand/kernel')))
+        _keras_bn(f'{q}.0.1', w, f'{k}_expand_BN', sd)
+        sd[f'{q}.1.0.weight'] = _t(depthwise_hwcm(w.pop(f'{k}_depthwise/depthwise_kernel')))
+        _keras_bn(f'{q}.1.1', w, f'{k}_depthwise_BN', sd)
+        sd[f'{q}.2.weight'] = _t(conv_hwio(w.pop(f'{k}_project/kernel')))
+        _keras_bn(f'{q}.3', w, f'{k}_project_BN', sd)
+    sd['blocks.18.0.weight'] = _t(conv_hwio(w.pop('Conv_1/kernel')))
+    _keras_bn('blocks.18.1', w, 'Conv_1_bn', sd)
+    extra = {}
+    for d in ('dense_1', 'dense_2', 'dense_3'):
+        extra[f'{d}.weight'] = _t(w.pop(f'{d}/kernel').T)
+        extra[f'{d}.bias'] = _t(w.pop(f'{d}/bias'))
+    if w:
+        raise ValueError(f'unconverted nsfwjs weights: {sorted(w)[:5]}')
+    return {
+        'backbone_name': 'mobilenet_v2_tf',
+        'backbone': sd,
+        'bn_eps': 1e-3,
+        'extra': extra,
+        'source': 'nsfwjs 4.4 MobileNetV2 (Keras, alpha 1.0, 224x224 input in [0,1]): ImageNet-initialised, then fine-tuned '
+                  'by nsfwjs for 5-class content classification (Drawing/Hentai/Neutral/Porn/Sexy); weights uint8-quantised '
+                  '(dequantised q*scale+min)',
+    }
+
+
+CONVERTERS = {
+    'face-expression': convert_face_expression,
+    'ssd-mobilenetv1': convert_ssd_mobilenetv1,
+    'nsfwjs-mobilenetv2': convert_nsfwjs_mobilenetv2,
+}
 
 
 def load_pretrained(model: torch.nn.Module, path: str) -> str:
     """Loads a converted file or a plain torchvision-style state dict into `model.backbone`; returns its source."""
     blob = torch.load(path, map_location='cpu')
+    bn_eps = made_for = None
     if isinstance(blob, dict) and 'backbone' in blob and isinstance(blob['backbone'], dict):
-        sd, source = blob['backbone'], blob.get('source', path)
+        sd, source, bn_eps = dict(blob['backbone']), blob.get('source', path), blob.get('bn_eps')
+        made_for = blob.get('backbone_name')
     else:  # a torchvision state dict: keep the `features.` part
         sd = {k[len('features.'):]: v for k, v in blob.items() if k.startswith('features.')}
         sd, source = sd, f'torchvision-style state dict {path}'
     target = model.backbone
     if hasattr(target, 'final_relu') or not any(k.startswith('blocks.') for k in sd):
         sd = {k if k.startswith('blocks.') else f'blocks.{k}': v for k, v in sd.items()}
+    if bn_eps is not None:  # BN(x) depends on var + eps: keep var + eps when the target BN uses another eps
+        for name, mod in target.named_modules():
+            key = f'{name}.running_var'
+            if isinstance(mod, torch.nn.BatchNorm2d) and key in sd and mod.eps != bn_eps:
+                sd[key] = sd[key] + (bn_eps - mod.eps)
     missing, unexpected = target.load_state_dict(sd, strict=False)
     if missing or unexpected:
         raise ValueError(f'pretrained weights do not fit {model.backbone_name}: missing {missing[:5]}, unexpected {unexpected[:5]}')
+    if made_for and made_for != model.backbone_name:
+        warnings.warn(f'{path} was converted for backbone {made_for}; {model.backbone_name} takes the tensors but its '
+                      f'padding and input normalisation can differ, so it does not reproduce the source network')
+        source = f'{source} [converted for {made_for}, loaded into {model.backbone_name}]'
     return source

@@ -14,6 +14,16 @@ def test_convert_writes_loadable_weights(tmp_path, capsys):
     assert 'face_dense' in capsys.readouterr().out
 
 
+def test_nsfwjs_mobilenetv2_converts_and_starts_a_training_run(tiny_dataset, tmp_path, capsys):
+    weights, run = tmp_path / 'nsfw.pt', tmp_path / 'run'
+    assert main(['convert', 'nsfwjs-mobilenetv2', '--out', str(weights)]) == 0
+    assert 'backbone mobilenet_v2_tf' in capsys.readouterr().out
+    args = ['train', '--data', str(tiny_dataset), '--backbone', 'mobilenet_v2_tf', '--pretrained', str(weights), '--size', '48',
+            '--epochs-head', '1', '--epochs-ft', '0', '--batch-size', '32', '--fold', '0', '--device', 'cpu', '--out', str(run)]
+    assert main(args) == 0
+    assert json.loads((run / 'run.json').read_text())['initialWeights'].startswith('nsfwjs 4.4 MobileNetV2')
+
+
 def test_train_export_eval_from_the_command_line(tiny_dataset, tmp_path, capsys):
     run = tmp_path / 'run'
     args = ['train', '--data', str(tiny_dataset), '--backbone', 'mobilenet_v1', '--width', '0.25', '--size', '48', '--epochs-head', '1',

@@ -3,11 +3,17 @@ import json
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
-from training.aupipe_train.convert import convert_face_expression, convert_ssd_mobilenetv1, load_pretrained
+from training.aupipe_train.convert import (
+    convert_face_expression,
+    convert_nsfwjs_mobilenetv2,
+    convert_ssd_mobilenetv1,
+    load_pretrained,
+)
 from training.aupipe_train.layers import tf_same_pads
 from training.aupipe_train.models import BACKBONES, NORMS, AuNet
-from training.aupipe_train.tfjs_weights import load_tfjs_weights
+from training.aupipe_train.tfjs_weights import load_tfjs_weights, parse_js_literal
 
 FIX = 'training/tests/fixtures'
 
@@ -60,6 +66,61 @@ def test_ssd_mobilenetv1_converter_reproduces_face_api_backbone(ref):
     assert list(out.permute(0, 2, 3, 1).shape) == ref['ssdMobilenetv1']['shape']
     assert np.abs(out.mean((2, 3))[0].numpy() - np.array(ref['ssdMobilenetv1']['pooled'])).max() < 1e-4
     assert np.abs(out[0, :32, 0, 0].numpy() - np.array(ref['ssdMobilenetv1']['corner'])).max() < 1e-4
+
+
+def test_js_literal_parser_reads_minified_objects():
+    text = 'a.exports={k:[1,-.5,2e-3,!0,!1,null],"s t":"x\\"y",n:{}}'
+    assert parse_js_literal(text, len('a.exports=')) == {'k': [1, -0.5, 0.002, True, False, None], 's t': 'x"y', 'n': {}}
+
+
+@pytest.fixture(scope='module')
+def nsfwjs():
+    # No skip when nsfwjs is missing: convert raises FileNotFoundError telling to run `npm ci` (a devDependency).
+    return convert_nsfwjs_mobilenetv2(), json.load(open(f'{FIX}/nsfwjs-reference.json'))
+
+
+def _nsfwjs_input(backbone):
+    """nsfwjs.infer on the 112 crop: pixels / 255, then resizeBilinear to 224 with alignCorners=true."""
+    return F.interpolate(_face(backbone), size=(224, 224), mode='bilinear', align_corners=True)
+
+
+def test_nsfwjs_mobilenetv2_converter_reproduces_nsfwjs(nsfwjs):
+    blob, ref = nsfwjs
+    assert blob['backbone_name'] == 'mobilenet_v2_tf' and 'uint8' in blob['source'] and 'ImageNet' in blob['source']
+    model = AuNet('mobilenet_v2_tf', 12).eval()
+    model.backbone.load_state_dict(blob['backbone'])  # strict: every torchvision features.* tensor is converted
+    with torch.no_grad():
+        fmap = model.backbone(_nsfwjs_input('mobilenet_v2_tf'))  # out_relu: Conv_1 -> BN -> ReLU6, before the classifier
+        pooled = model.features(_nsfwjs_input('mobilenet_v2_tf'))
+        e = blob['extra']
+        h = torch.relu(pooled @ e['dense_1.weight'].T + e['dense_1.bias'])
+        h = torch.relu(h @ e['dense_2.weight'].T + e['dense_2.bias'])
+        probs = torch.softmax(h @ e['dense_3.weight'].T + e['dense_3.bias'], 1)
+    assert list(fmap.permute(0, 2, 3, 1).shape) == ref['shape'] == [1, 7, 7, 1280]
+    # Same dequantised uint8 weights on both sides; measured 2.6e-5 (pooled values up to 3.7), corners 1.6e-5.
+    assert np.abs(pooled[0].numpy() - np.array(ref['pooled'])).max() < 1e-4
+    assert np.abs(fmap[0, :32, 0, 0].numpy() - np.array(ref['corner00'])).max() < 1e-4
+    assert np.abs(fmap[0, :32, 6, 6].numpy() - np.array(ref['corner66'])).max() < 1e-4  # the side Keras pads
+    assert np.abs(probs[0].numpy() - np.array(ref['probabilities'])).max() < 1e-5
+    assert ref['classes'][int(probs.argmax())] == 'Neutral'
+
+
+def test_nsfwjs_weights_load_into_torchvision_mobilenet_v2_with_bn_eps_folded(nsfwjs, tmp_path):
+    blob, _ = nsfwjs
+    torch.save(blob, tmp_path / 'nsfw.pt')
+    tf_net, tv_net = AuNet('mobilenet_v2_tf', 12).eval(), AuNet('mobilenet_v2', 12).eval()
+    load_pretrained(tf_net, str(tmp_path / 'nsfw.pt'))
+    with pytest.warns(UserWarning, match='converted for backbone mobilenet_v2_tf'):
+        source = load_pretrained(tv_net, str(tmp_path / 'nsfw.pt'))
+    assert 'loaded into mobilenet_v2' in source
+    # torchvision BN eps 1e-5 vs Keras 1e-3: running_var + 1e-3 - 1e-5 gives the same BatchNorm outputs.
+    bn_tf, bn_tv = tf_net.backbone.blocks[18][1], tv_net.backbone.blocks[18][1]
+    assert (bn_tf.eps, bn_tv.eps) == (1e-3, 1e-5)
+    x = torch.randn(2, 1280, 3, 3)
+    with torch.no_grad():
+        assert torch.allclose(bn_tf(x), bn_tv(x), atol=1e-5)
+    # torchvision's symmetric padding is not Keras's (0, 1) before stride-2 convs: the outputs differ
+    # (pooled cosine 0.73 vs nsfwjs on the fixture face), so mobilenet_v2_tf is the backbone that reproduces nsfwjs.
 
 
 def test_load_pretrained_from_a_converted_file(tmp_path):
