@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 npx vitest run "$@"
 if [[ -d training/tests ]]; then
-  /usr/bin/python3 -m pytest -q training/tests
+  /usr/bin/python3 -m pytest -q training/tests tools/tests
 fi
