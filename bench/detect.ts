@@ -4,7 +4,8 @@
  * three ways of filling the frames between detections (follow = mesh model on the tracked faces, hold =
  * reuse the last mesh, every frame = detector on every frame), with each option's landmark error against
  * the every-frame run. Frames are decoded up front so only the stage is timed. CPU ms are reported too:
- * tfjs-wasm runs on one thread, so CPU time per frame is the cost on a dedicated core even on a busy host.
+ * each detector runs on one thread, so CPU time per frame is the cost on a dedicated core even on a busy
+ * host. Per-call rates are measured for both detector runtimes (onnx, tfjs) in the same run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -118,21 +119,43 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const nFrames = opts.quick ? 45 : 150;
   const reps = opts.quick ? 10 : 40;
   const cfg = configSchema.parse({}).detect;
-  const detector = await createFaceDetector(cfg);
   const results: BenchResult[] = [];
-  try {
-    // assets/sample.mp4 starts with 5 s of one face; sample-4faces.mp4 holds four.
-    const one = await decode('assets/sample.mp4', nFrames);
-    const four = await decode('assets/sample-4faces.mp4', nFrames);
-    results.push(await perCall('detect.detect_640x480_1face', one, (f) => detector.detect(f), reps));
-    results.push(await perCall('detect.detect_640x480_4faces', four, (f) => detector.detect(f), reps));
-    const prev1 = await detector.detect(one[0]!);
-    results.push(await perCall('detect.follow_640x480_1face', one, (f) => detector.follow!(f, prev1), reps));
-    const prev4 = await detector.detect(four[0]!);
-    results.push(
-      await perCall('detect.follow_640x480_4faces', four, (f) => detector.follow!(f, prev4), reps),
-    );
+  // assets/sample.mp4 starts with 5 s of one face; sample-4faces.mp4 holds four.
+  const one = await decode('assets/sample.mp4', nFrames);
+  const four = await decode('assets/sample-4faces.mp4', nFrames);
 
+  // Per call, both runtimes of the same models in this run: ONNX Runtime (default) vs tfjs-wasm (human).
+  const perBackend: Record<string, BenchResult[]> = {};
+  for (const backend of ['tfjs', 'onnx'] as const) {
+    const d = await createFaceDetector({ ...cfg, backend });
+    try {
+      const prev1 = await d.detect(one[0]!);
+      const prev4 = await d.detect(four[0]!);
+      perBackend[backend] = [
+        await perCall(`detect.${backend}.detect_640x480_1face`, one, (f) => d.detect(f), reps),
+        await perCall(`detect.${backend}.detect_640x480_4faces`, four, (f) => d.detect(f), reps),
+        await perCall(`detect.${backend}.follow_640x480_1face`, one, (f) => d.follow!(f, prev1), reps),
+        await perCall(`detect.${backend}.follow_640x480_4faces`, four, (f) => d.follow!(f, prev4), reps),
+      ];
+    } finally {
+      await d.close();
+    }
+    results.push(...perBackend[backend]!);
+  }
+  perBackend.onnx!.forEach((r, i) => {
+    const base = perBackend.tfjs![i]!;
+    results.push({
+      name: r.name.replace('detect.onnx.', 'detect.onnx_vs_tfjs.'),
+      metric: 'speedup',
+      value: r.value / base.value,
+      unit: 'x',
+      note: `${r.value.toFixed(1)} vs ${base.value.toFixed(1)} calls/s`,
+    });
+  });
+
+  const detector = await createFaceDetector(cfg);
+  try {
+    const prev1 = await detector.detect(one[0]!);
     const n = opts.quick ? 500 : 3000;
     const a = await measure(async () => {
       for (let i = 0; i < n; i++) alignFace(one[0]!, prev1[0]!.mesh, cfg.cropSize);

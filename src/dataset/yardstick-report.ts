@@ -132,11 +132,14 @@ export function subsetTable(title: string, s: SubsetScores): string {
   return [head, sep, ...rows].join('\n');
 }
 
-export async function yardstickReport(opts: { readonly faceApi?: boolean } = {}): Promise<YardstickReport> {
+export async function yardstickReport(
+  opts: { readonly faceApi?: boolean; readonly fixture?: string } = {},
+): Promise<YardstickReport> {
   const y = await loadYardstick();
-  const fx = JSON.parse(await readFile(MESH_FIXTURE, 'utf8')) as MeshFixture;
+  const fixture = opts.fixture ?? MESH_FIXTURE;
+  const fx = JSON.parse(await readFile(fixture, 'utf8')) as MeshFixture;
   const byId = new Map(fx.faces.map((f) => [f.id, f]));
-  const prod = await meshEstimatorScores(await yardstickObservations(y.faces));
+  const prod = await meshEstimatorScores(await yardstickObservations(y.faces, 112, fixture));
   const mesh = bySubset(y.faces, (f) => prod.get(f.id) ?? null);
   const meshGeometry = bySubset(y.faces, (f) => {
     const m = byId.get(f.id)?.mesh;
@@ -161,5 +164,8 @@ export async function yardstickReport(opts: { readonly faceApi?: boolean } = {})
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  yardstickReport().then((r) => console.log(r.markdown));
+  // npx tsx src/dataset/yardstick-report.ts [MESH_FIXTURE.json]
+  yardstickReport({ ...(process.argv[2] ? { fixture: process.argv[2] } : {}) }).then((r) =>
+    console.log(r.markdown),
+  );
 }

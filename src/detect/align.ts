@@ -143,17 +143,46 @@ export function applyAffine(m: readonly number[], x: number, y: number): [number
 }
 
 /**
- * Bilinear warp of `src` into a new `size`x`size` RGB crop; `toSource` maps crop pixels to source
- * pixels. Samples outside the source are black. Hot path: one pass, no allocation per pixel.
+ * Bilinear warp of `src` into a size×size RGB crop; `toSource` maps crop pixel (u, v) to source pixel
+ * coordinates. Pixels outside the source are black.
  */
 export function warpAffine(src: RgbImage, toSource: readonly number[], size: number): Uint8Array {
   const out = new Uint8Array(size * size * 3);
+  warpInto(src, toSource, size, out, 0, 1, 0.5); // +0.5 then the store's truncation rounds
+  return out;
+}
+
+/**
+ * The same warp written as floats `value * mul + add` into `out` at `offset` (HWC), e.g. straight into a
+ * model's normalised input batch without an intermediate byte crop.
+ */
+export function warpAffineInto(
+  src: RgbImage,
+  toSource: readonly number[],
+  size: number,
+  out: Float32Array,
+  offset: number,
+  mul: number,
+  add: number,
+): void {
+  warpInto(src, toSource, size, out, offset, mul, add);
+}
+
+function warpInto(
+  src: RgbImage,
+  toSource: readonly number[],
+  size: number,
+  out: Uint8Array | Float32Array,
+  offset: number,
+  mul: number,
+  add: number,
+): void {
   const [a, b, tx, c, d, ty] = toSource as Affine;
   const w = src.width;
   const h = src.height;
   const px = src.rgb;
   const stride = w * 3;
-  let o = 0;
+  let o = offset;
   for (let v = 0; v < size; v++) {
     let x = b * v + tx;
     let y = d * v + ty;
@@ -169,14 +198,17 @@ export function warpAffine(src: RgbImage, toSource: readonly number[], size: num
         for (let ch = 0; ch < 3; ch++) {
           const top = px[i + ch]! + fx * (px[i + 3 + ch]! - px[i + ch]!);
           const bot = px[j + ch]! + fx * (px[j + 3 + ch]! - px[j + ch]!);
-          out[o + ch] = top + fy * (bot - top) + 0.5; // truncation after +0.5 rounds; stays in [0, 255]
+          out[o + ch] = (top + fy * (bot - top)) * mul + add;
         }
       } else if (x0 >= -1 && y0 >= -1 && x0 < w && y0 < h) {
-        edgeSample(px, w, h, x0, y0, fx, fy, out, o);
+        edgeSample(px, w, h, x0, y0, fx, fy, out, o, mul, add);
+      } else {
+        out[o] = add;
+        out[o + 1] = add;
+        out[o + 2] = add;
       }
     }
   }
-  return out;
 }
 
 /** Bilinear sample at the border: neighbours outside the image count as black. */
@@ -188,8 +220,10 @@ function edgeSample(
   y0: number,
   fx: number,
   fy: number,
-  out: Uint8Array,
+  out: Uint8Array | Float32Array,
   o: number,
+  mul: number,
+  add: number,
 ): void {
   const stride = w * 3;
   const inX0 = x0 >= 0;
@@ -207,7 +241,7 @@ function edgeSample(
       if (inX0) s += (1 - fx) * fy * px[i00 + stride + ch]!;
       if (inX1) s += fx * fy * px[i00 + stride + 3 + ch]!;
     }
-    out[o + ch] = s + 0.5;
+    out[o + ch] = s * mul + add;
   }
 }
 

@@ -5,8 +5,10 @@ import { PACKAGE_ROOT } from '../config/index.js';
 import { DetectError } from '../errors.js';
 import type { Box, FaceDetection, RgbImage } from '../types.js';
 import type { FaceDetector } from './detector.js';
+import { clampBox } from './face-mesh.js';
 import { followFaces, type MeshModel, type MeshTf } from './mesh-follow.js';
 import { LOCAL_SCHEME, registerLocalModelLoader } from './model-loader.js';
+import { serialQueue } from './serial.js';
 
 type DetectCfg = Config['detect'];
 
@@ -94,14 +96,8 @@ function toDetection(f: HumanFace, img: RgbImage): FaceDetection {
     mesh[i * 3 + 2] = p[2] ?? 0;
   });
   const [x, y, w, h] = f.box;
-  const box: Box = clampBox({ x, y, w, h }, img.width, img.height);
+  const box: Box = clampBox({ x, y, w, h }, img);
   return { box, score: f.score, mesh };
-}
-
-function clampBox(b: Box, width: number, height: number): Box {
-  const x = Math.max(0, b.x);
-  const y = Math.max(0, b.y);
-  return { x, y, w: Math.min(width, b.x + b.w) - x, h: Math.min(height, b.y + b.h) - y };
 }
 
 let loading: Promise<HumanInstance> | null = null;
@@ -146,15 +142,8 @@ export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector>
   const base = humanConfig(cfg);
   const meshModel = human.models.models.facemesh;
   if (!meshModel) throw new DetectError('DETECTOR_LOAD_FAILED', 'face mesh model did not load');
-  let queue: Promise<unknown> = Promise.resolve();
-  let closed = false;
-
-  const serial = <T>(task: () => Promise<T>): Promise<T> => {
-    if (closed) return Promise.reject(new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
-    const job = queue.then(task);
-    queue = job.catch(() => undefined);
-    return job;
-  };
+  const queue = serialQueue();
+  const serial = <T>(task: () => Promise<T>): Promise<T> => queue.run(task);
 
   const keep = (d: FaceDetection) =>
     d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
@@ -189,9 +178,6 @@ export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector>
   return {
     detect,
     follow,
-    close: async () => {
-      closed = true;
-      await queue;
-    },
+    close: () => queue.close(),
   };
 }

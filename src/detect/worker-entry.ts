@@ -1,11 +1,11 @@
 /**
- * Worker side of the detector pool: one human/tfjs-wasm detector per worker thread, answering
+ * Worker side of the detector pool: one detector (onnx or tfjs runtime) per worker thread, answering
  * detect/follow requests from the main thread (see worker-pool.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.js';
 import type { FaceDetection } from '../types.js';
-import { createHumanDetector } from './human-detector.js';
+import { createLocalDetector } from './detector.js';
 
 export interface DetectRequest {
   readonly id: number;
@@ -22,8 +22,8 @@ export type DetectReply =
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry.ts runs only as a worker thread');
-const detector = await createHumanDetector(workerData as Config['detect']);
-// The first calls compile wasm kernels (hundreds of ms): pay that before the first frame arrives.
+const detector = await createLocalDetector(workerData as Config['detect']);
+// The first calls compile kernels / plan memory (hundreds of ms on wasm): pay that before the first frame.
 await detector.detect({ width: 320, height: 240, rgb: new Uint8Array(320 * 240 * 3).fill(128) });
 port.on('message', async (req: DetectRequest | 'close') => {
   if (req === 'close') {

@@ -2,6 +2,13 @@ import { z } from 'zod';
 
 export const detectSchema = z
   .object({
+    backend: z
+      .enum(['onnx', 'tfjs'])
+      .default('onnx')
+      .describe(
+        'Face detector runtime for the same blazeface + facemesh models: onnx (ONNX Runtime, models/detect/, ' +
+          'several times faster) or tfjs (@vladmandic/human on tfjs-wasm; needed for iris).',
+      ),
     every: z
       .number()
       .int()
@@ -16,7 +23,7 @@ export const detectSchema = z
       .max(16)
       .default(0)
       .describe(
-        'Detector worker threads shared by all streams (0: detect on the main thread). tfjs-wasm uses one core per detector, so with several streams 2 workers use both cores of a 2-core machine.',
+        'Detector worker threads shared by all streams (0: detect on the main thread). Each detector uses one core, so with several streams 2 workers use both cores of a 2-core machine.',
       ),
     minScore: z.number().min(0).max(1).default(0.5).describe('Minimum detector confidence for a face.'),
     minFaceSize: z.number().int().min(8).max(2000).default(24).describe('Minimum face box side in pixels.'),
@@ -56,4 +63,8 @@ export const detectSchema = z
           'all tracks end and the detector runs at once (0 disables).',
       ),
   })
-  .strict();
+  .strict()
+  .refine((c) => !(c.iris && c.backend === 'onnx'), {
+    message: 'detect.iris needs detect.backend=tfjs (the iris model has no ONNX conversion yet)',
+    path: ['iris'],
+  });

@@ -1,0 +1,124 @@
+/**
+ * FaceDetector on ONNX Runtime: human's blazeface and facemesh graphs converted op for op to ONNX
+ * (tools/tfjs_graph_to_onnx.py, committed in models/detect/ with their provenance). Same models and
+ * crop conventions as the tfjs runtime, several times less CPU per face (bench/README), and a batched
+ * mesh pass for all faces of a frame.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Config } from '../config/index.js';
+import { PACKAGE_ROOT } from '../config/index.js';
+import { DetectError } from '../errors.js';
+import type { FaceDetection, RgbImage } from '../types.js';
+import { warpAffineInto } from './align.js';
+import { BLAZE_ANCHORS, BLAZE_INPUT, blazeAnchors, blazeSeed, decodeBlazeFace } from './blazeface.js';
+import type { FaceDetector } from './detector.js';
+import { MESH_INPUT, type MeshRunner, meshFaces, seedFromFace } from './face-mesh.js';
+import { serialQueue } from './serial.js';
+
+type DetectCfg = Config['detect'];
+
+export const DETECT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'detect');
+/** Overlap above which the weaker of two detector boxes is dropped (the value human is run with). */
+const NMS_IOU = 0.1;
+const MESH_POINTS_LEN = 468 * 3;
+
+async function open(file: string, threads: number): Promise<ort.InferenceSession> {
+  if (!existsSync(file)) {
+    throw new DetectError(
+      'DETECTOR_LOAD_FAILED',
+      `face detector model ${file} is missing (it ships with aupipe; regenerate with tools/tfjs_graph_to_onnx.py)`,
+    );
+  }
+  try {
+    return await ort.InferenceSession.create(readFileSync(file), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      logSeverityLevel: 3,
+    });
+  } catch (e) {
+    throw new DetectError(
+      'DETECTOR_LOAD_FAILED',
+      `face detector model ${file} failed to load: ${String(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+/** Finds an output by its dims (names differ between converter versions; shapes do not). */
+function byDims(out: ort.InferenceSession.OnnxValueMapType, ...dims: number[]): Float32Array {
+  for (const v of Object.values(out)) {
+    const t = v as ort.Tensor;
+    if (t.dims.length === dims.length && t.dims.every((d, i) => d === dims[i])) return t.data as Float32Array;
+  }
+  throw new DetectError('DETECT_FAILED', `face model output [${dims.join(', ')}] not found`);
+}
+
+export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL_DIR): Promise<FaceDetector> {
+  const [blaze, mesh] = await Promise.all([
+    open(path.join(modelDir, 'blazeface.onnx'), 1),
+    open(path.join(modelDir, 'facemesh.onnx'), 1),
+  ]);
+  const anchors = blazeAnchors();
+  const blazeIn = new Float32Array(BLAZE_INPUT * BLAZE_INPUT * 3);
+  const queue = serialQueue();
+
+  const runMesh: MeshRunner = async (input, n) => {
+    const out = await mesh.run({
+      [mesh.inputNames[0]!]: new ort.Tensor('float32', input, [n, MESH_INPUT, MESH_INPUT, 3]),
+    });
+    const scores = byDims(out, n, 1);
+    const points = byDims(out, n, MESH_POINTS_LEN);
+    return Array.from({ length: n }, (_, i) => ({
+      score: scores[i]!,
+      raw: points.subarray(i * MESH_POINTS_LEN, (i + 1) * MESH_POINTS_LEN),
+    }));
+  };
+
+  const keep = (d: FaceDetection) =>
+    d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
+
+  const detect = (img: RgbImage) =>
+    queue.run(async () => {
+      // the whole frame squashed to 256×256 (as human feeds it), normalised to [-1, 1]
+      const sx = img.width / BLAZE_INPUT;
+      const sy = img.height / BLAZE_INPUT;
+      warpAffineInto(img, [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2], BLAZE_INPUT, blazeIn, 0, 1 / 127.5, -1);
+      const out = await blaze.run({
+        [blaze.inputNames[0]!]: new ort.Tensor('float32', blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]),
+      });
+      const logits = new Float32Array(BLAZE_ANCHORS);
+      logits.set(byDims(out, 1, 512, 1), 0);
+      logits.set(byDims(out, 1, 384, 1), 512);
+      const regs = new Float32Array(BLAZE_ANCHORS * 16);
+      regs.set(byDims(out, 1, 512, 16), 0);
+      regs.set(byDims(out, 1, 384, 16), 512 * 16);
+      const found = decodeBlazeFace(logits, regs, anchors, {
+        minScore: cfg.minScore,
+        iouThreshold: NMS_IOU,
+        maxFaces: cfg.maxFaces,
+      });
+      const seeds = found.map((f) => blazeSeed(f, img.width, img.height, cfg.rotation));
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore)).filter(keep);
+    });
+
+  const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
+    queue.run(async () => {
+      const seeds = previous.map((p) => seedFromFace(p, cfg.rotation));
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore)).filter(keep);
+    });
+
+  return {
+    detect,
+    follow,
+    async close() {
+      await queue.close();
+      await Promise.all([blaze.release(), mesh.release()]);
+    },
+  };
+}

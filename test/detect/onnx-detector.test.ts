@@ -1,0 +1,88 @@
+/**
+ * The ONNX detector runtime against the tfjs one it replaces: the two find the same faces with nearly
+ * the same meshes (the graphs themselves: onnx-graphs.test.ts); load errors name the file.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema, loadConfig, PACKAGE_ROOT } from '../../src/config/index.js';
+import { createFaceDetector, type FaceDetector, iou } from '../../src/detect/index.js';
+import { createOnnxDetector } from '../../src/detect/onnx-detector.js';
+import { decodeImage } from '../../src/ingest/image.js';
+import type { FaceDetection } from '../../src/types.js';
+
+const photo = (f: string) => path.join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/demo', f);
+
+describe('onnx and tfjs detector runtimes', () => {
+  let onnx: FaceDetector;
+  let tfjs: FaceDetector;
+  beforeAll(async () => {
+    onnx = await createFaceDetector(configSchema.parse({ detect: { backend: 'onnx' } }).detect);
+    tfjs = await createFaceDetector(configSchema.parse({ detect: { backend: 'tfjs' } }).detect);
+  });
+  afterAll(async () => {
+    await Promise.all([onnx.close(), tfjs.close()]);
+  });
+
+  /** Mean distance between corresponding mesh points, as a fraction of the face box side. */
+  const meshGap = (a: FaceDetection, b: FaceDetection) => {
+    let s = 0;
+    for (let i = 0; i < 468; i++)
+      s += Math.hypot(a.mesh[i * 3]! - b.mesh[i * 3]!, a.mesh[i * 3 + 1]! - b.mesh[i * 3 + 1]!);
+    return s / 468 / Math.max(a.box.w, a.box.h);
+  };
+
+  it('find the same faces on group photos, with meshes a few percent of the face apart', async () => {
+    const gaps: number[] = [];
+    for (const f of ['sample1.jpg', 'sample3.jpg', 'sample4.jpg', 'sample6.jpg']) {
+      const img = await decodeImage(photo(f));
+      const [a, b] = [await onnx.detect(img), await tfjs.detect(img)];
+      expect(a.length).toBe(b.length);
+      for (const d of a) {
+        const twin = b.reduce((x, y) => (iou(y.box, d.box) > iou(x.box, d.box) ? y : x));
+        expect(iou(twin.box, d.box)).toBeGreaterThan(0.7);
+        expect(d.mesh.length).toBe(468 * 3);
+        gaps.push(meshGap(d, twin));
+      }
+    }
+    gaps.sort((x, y) => x - y);
+    expect(gaps.length).toBe(14);
+    expect(gaps[Math.floor(gaps.length / 2)]!).toBeLessThan(0.02); // median under 2% of the face
+    expect(gaps[gaps.length - 1]!).toBeLessThan(0.1);
+  });
+
+  it('follow re-finds a face from its previous detection with the mesh in place', async () => {
+    const img = await decodeImage(photo('sample6.jpg'));
+    const faces = await onnx.detect(img);
+    const again = await onnx.follow!(img, faces);
+    expect(again.length).toBe(faces.length);
+    for (const [i, f] of again.entries()) expect(meshGap(f, faces[i]!)).toBeLessThan(0.03);
+  });
+});
+
+describe('onnx detector errors', () => {
+  it('names the missing model file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aupipe-nomodel-'));
+    const cfg = configSchema.parse({}).detect;
+    await expect(createOnnxDetector(cfg, dir)).rejects.toThrow(/blazeface\.onnx is missing/);
+  });
+
+  it('refuses a corrupt model file with the file named', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aupipe-badmodel-'));
+    writeFileSync(path.join(dir, 'blazeface.onnx'), 'not a model');
+    writeFileSync(path.join(dir, 'facemesh.onnx'), 'not a model');
+    await expect(createOnnxDetector(configSchema.parse({}).detect, dir)).rejects.toThrow(
+      /face detector model .*\.onnx failed to load/,
+    );
+  });
+
+  it('config refuses iris on the onnx runtime, naming the fix', () => {
+    expect(() => loadConfig({ env: {}, overrides: { detect: { iris: true } } })).toThrow(
+      /detect\.backend=tfjs/,
+    );
+    expect(loadConfig({ env: {}, overrides: { detect: { iris: true, backend: 'tfjs' } } }).detect.iris).toBe(
+      true,
+    );
+  });
+});
