@@ -1,40 +1,70 @@
 #!/usr/bin/env bash
 # The README's experiments on data/real-faces (3-fold subject-independent, out-of-fold scoring), from the repo root.
-# Usage: bash training/scripts/experiments.sh [group...]   groups: probe backbones transfer losses schedule augment bench
+# Usage: bash training/scripts/experiments.sh [group...]
+#   groups: probe losses backbones transfer augment densenet schedule bench   (default: all of them)
+# Every two-stage run writes $E/<name>/metrics.json; a run whose metrics.json exists is skipped, so an interrupted
+# sweep continues where it stopped. Threads: AUPIPE_THREADS (default: all cores).
 set -euo pipefail
 PY=/usr/bin/python3
 W=training/runs/weights
 E=training/runs/exp
 export AUPIPE_QUIET=1
+SEEDS=(${SEEDS:-0 1 2})
 BASE=(--data data/real-faces --train-only screenshot-facematch --epochs-head 3 --epochs-ft 4 --batch-size 16)
 FD=(--backbone face_dense --pretrained "$W/face-expression.pt")
-groups=("${@:-probe backbones transfer losses schedule augment bench}")
+MV1=(--backbone mobilenet_v1 --pretrained "$W/ssd-mobilenetv1.pt")
+NSFW=(--backbone mobilenet_v2_tf --pretrained "$W/nsfwjs-mobilenetv2.pt")
+groups=("${@:-probe losses backbones transfer augment densenet schedule bench}")
 want() { [[ " ${groups[*]} " == *" $1 "* ]]; }
+# run NAME ARGS...: one 3-fold two-stage run into $E/NAME, skipped when it has finished before
+run() {
+  local name=$1
+  shift
+  [ -f "$E/$name/metrics.json" ] && return 0
+  echo "== $name ($(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  $PY -m training train "${BASE[@]}" "$@" --out "$E/$name"
+}
 [ -f "$W/face-expression.pt" ] || $PY -m training convert face-expression --out "$W/face-expression.pt"
 [ -f "$W/ssd-mobilenetv1.pt" ] || $PY -m training convert ssd-mobilenetv1 --out "$W/ssd-mobilenetv1.pt"
+[ -f "$W/nsfwjs-mobilenetv2.pt" ] || $PY -m training convert nsfwjs-mobilenetv2 --out "$W/nsfwjs-mobilenetv2.pt"
 if want probe; then
   AUPIPE_THREADS=1 $PY -m training probe --data data/real-faces --train-only screenshot-facematch --losses bce --seeds 0,1,2 \
-    --backbones "face_dense:$W/face-expression.pt,face_dense,mobilenet_v1:$W/ssd-mobilenetv1.pt,mobilenet_v1,mobilenet_v2,densenet121" \
+    --backbones "face_dense:$W/face-expression.pt,face_dense,mobilenet_v1:$W/ssd-mobilenetv1.pt,mobilenet_v1,mobilenet_v2,mobilenet_v2_tf:$W/nsfwjs-mobilenetv2.pt,densenet121" \
     --out $E/probe-backbones.json
   AUPIPE_THREADS=1 $PY -m training probe --data data/real-faces --train-only screenshot-facematch --seeds 0,1,2 \
     --backbones "face_dense:$W/face-expression.pt" --losses bce,bce_pw,focal,asl,soft_f1,proposed --out $E/probe-losses.json
 fi
-want transfer && $PY -m training train "${BASE[@]}" --backbone face_dense --loss proposed --out $E/fd-scratch-s0
-want backbones && $PY -m training train "${BASE[@]}" --backbone mobilenet_v1 --pretrained "$W/ssd-mobilenetv1.pt" --loss proposed --out $E/mv1-proposed-s0
-want backbones && $PY -m training train "${BASE[@]}" --backbone mobilenet_v2 --loss proposed --out $E/mv2-scratch-s0
+# losses: the shipped setting (face_dense, face-api init, proposed loss, augmentation) against plain BCE
 if want losses; then
-  for seed in 0 1 2; do
-    for loss in proposed bce; do
-      [ -f $E/fd-$loss-s$seed/metrics.json ] || $PY -m training train "${BASE[@]}" "${FD[@]}" --loss $loss --seed $seed --out $E/fd-$loss-s$seed
-    done
+  for seed in "${SEEDS[@]}"; do
+    for loss in proposed bce; do run fd-$loss-s$seed "${FD[@]}" --loss $loss --seed $seed; done
   done
 fi
-if want schedule; then
-  $PY -m training train "${BASE[@]}" "${FD[@]}" --loss proposed --unfreeze 1 --out $E/fd-top1-s0
-  $PY -m training train "${BASE[@]}" "${FD[@]}" --loss proposed --epochs-head 0 --epochs-ft 7 --out $E/fd-onestage-s0
-  $PY -m training train "${BASE[@]}" "${FD[@]}" --loss proposed --bn train --out $E/fd-bntrain-s0
-  $PY -m training train "${BASE[@]}" --backbone mobilenet_v1 --pretrained "$W/ssd-mobilenetv1.pt" --loss proposed --bn train --out $E/mv1-bntrain-s0
+# backbones: face_dense = the fd-proposed runs above (same command, skipped when losses ran first)
+if want backbones; then
+  for seed in "${SEEDS[@]}"; do
+    run fd-proposed-s$seed "${FD[@]}" --loss proposed --seed $seed
+    run mv1-proposed-s$seed "${MV1[@]}" --loss proposed --seed $seed
+    run mv2-scratch-s$seed --backbone mobilenet_v2 --loss proposed --seed $seed
+    run mv2tf-nsfwjs-s$seed "${NSFW[@]}" --loss proposed --seed $seed
+  done
 fi
-want augment && $PY -m training train "${BASE[@]}" "${FD[@]}" --loss proposed --no-augment --out $E/fd-noaug-s0
-want bench && $PY -m training bench --out $E/bench.json
+if want transfer; then
+  for seed in "${SEEDS[@]}"; do run fd-scratch-s$seed --backbone face_dense --loss proposed --seed $seed; done
+fi
+if want augment; then
+  for seed in "${SEEDS[@]}"; do run fd-noaug-s$seed "${FD[@]}" --loss proposed --no-augment --seed $seed; done
+fi
+# densenet: random init (no DenseNet121 weights ship offline); DN_EPOCHS="head ft" shortens it (README says what ran)
+if want densenet; then
+  read -r dn_head dn_ft <<<"${DN_EPOCHS:-3 4}"
+  run dn121-scratch-s0 --backbone densenet121 --loss proposed --seed 0 --epochs-head "$dn_head" --epochs-ft "$dn_ft"
+fi
+if want schedule; then
+  run fd-top1-s0 "${FD[@]}" --loss proposed --unfreeze 1
+  run fd-onestage-s0 "${FD[@]}" --loss proposed --epochs-head 0 --epochs-ft 7
+  run fd-bntrain-s0 "${FD[@]}" --loss proposed --bn train
+  run mv1-bntrain-s0 "${MV1[@]}" --loss proposed --bn train
+fi
+want bench && $PY -m training bench --backbones face_dense,mobilenet_v1,mobilenet_v2,mobilenet_v2_tf,densenet121 --out $E/bench.json
 exit 0

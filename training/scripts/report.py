@@ -1,4 +1,11 @@
-"""Prints the README's result tables from training/runs/exp (run from the repo root with /usr/bin/python3)."""
+"""Prints the README's result tables from training/runs/exp (run from the repo root with /usr/bin/python3).
+
+Usage: /usr/bin/python3 training/scripts/report.py [EXP_DIR]
+
+Every two-stage setting runs once per seed (`<name>-s0`, `-s1`, `-s2`); the tables give mean ± sample std (ddof 1)
+over the seeds that finished, with n. Paired differences (same seed, same folds) are given against the shipped
+setting `fd-proposed` (face_dense, face-api init, proposed loss, augmentation on).
+"""
 import json
 import sys
 from pathlib import Path
@@ -6,6 +13,25 @@ from pathlib import Path
 import numpy as np
 
 E = Path(sys.argv[1] if len(sys.argv) > 1 else 'training/runs/exp')
+SEEDS = range(10)
+HAND_AUS = ('AU6', 'AU12', 'AU25', 'AU26')
+SHIPPED = 'fd-proposed'
+
+# setting -> (label, backbone, init)
+SETTINGS = {
+    'fd-proposed': ('face_dense, face-api init, proposed, aug (shipped setting)', 'face_dense', 'face-api expression net'),
+    'fd-bce': ('face_dense, face-api init, BCE, aug', 'face_dense', 'face-api expression net'),
+    'fd-noaug': ('face_dense, face-api init, proposed, augmentation off', 'face_dense', 'face-api expression net'),
+    'fd-scratch': ('face_dense, random init, proposed, aug', 'face_dense', 'random'),
+    'mv1-proposed': ('mobilenet_v1, face-api SSD init, proposed, aug', 'mobilenet_v1', 'face-api SSD detector'),
+    'mv2-scratch': ('mobilenet_v2, random init, proposed, aug', 'mobilenet_v2', 'random'),
+    'mv2tf-nsfwjs': ('mobilenet_v2_tf, nsfwjs init, proposed, aug', 'mobilenet_v2_tf', 'nsfwjs MobileNetV2 (ImageNet → NSFW classes)'),
+    'dn121-scratch': ('densenet121, random init, proposed, aug', 'densenet121', 'random'),
+    'fd-top1': ('face_dense, stage 2 unfreezes only the top unit (--unfreeze 1)', 'face_dense', 'face-api expression net'),
+    'fd-onestage': ('face_dense, one stage (--epochs-head 0 --epochs-ft 7)', 'face_dense', 'face-api expression net'),
+    'fd-bntrain': ('face_dense, --bn train (no BN layers: identical by construction)', 'face_dense', 'face-api expression net'),
+    'mv1-bntrain': ('mobilenet_v1, face-api SSD init, --bn train', 'mobilenet_v1', 'face-api SSD detector'),
+}
 
 
 def load(name):
@@ -13,64 +39,172 @@ def load(name):
     return json.loads(p.read_text()) if p.exists() else None
 
 
-def row(name, label):
-    m = load(name)
-    if not m:
-        return f'| {label} | not run | | | | | |'
-    p = m['pooled']
-    y = p.get('yardstick', {})
-    hand = ', '.join(f"{a} {v['auc']:.2f}" for a, v in y.items())
-    return (f"| {label} | {p['at_0.5']['mean_f1']:.3f} | {p['at_tuned']['mean_f1']:.3f} | {p['at_0.5']['mean_auc']:.3f} | "
-            f"{p.get('yardstick_mean_auc', float('nan')):.3f} ({hand}) | {m['seconds_per_epoch']:.1f} | {m['steps_to_95']} / {m['best_step']} |")
+def runs(setting):
+    """{seed: metrics} of the finished runs of one setting."""
+    return {s: m for s in SEEDS if (m := load(f'{setting}-s{s}'))}
 
 
-HEAD = ('| run | F1@0.5 | F1@tuned | AUC | hand-labelled AUC (per AU) | s/epoch | steps to 95% / best (per fold) |\n'
-        '|---|---|---|---|---|---|---|')
-print('### Two-stage runs (pooled out-of-fold, n=29 test faces)\n')
-print(HEAD)
-for name, label in [('fd-proposed-s0', 'face_dense, face-api init, proposed, aug'), ('fd-noaug-s0', 'same, augmentation off'),
-                    ('fd-scratch-s0', 'face_dense, random init, proposed, aug'), ('mv1-proposed-s0', 'mobilenet_v1, face-api SSD init, proposed'),
-                    ('mv2-scratch-s0', 'mobilenet_v2, random init, proposed'),
-                    ('fd-top1-s0', 'face_dense, stage 2 unfreezes only the top unit (--unfreeze 1)'),
-                    ('fd-onestage-s0', 'face_dense, one stage: all layers from the start (--epochs-head 0 --epochs-ft 7)'),
-                    ('fd-bntrain-s0', 'face_dense, --bn train (no BN layers in this net: identical by construction)'),
-                    ('mv1-bntrain-s0', 'mobilenet_v1, face-api SSD init, --bn train')]:
-    print(row(name, label))
-teacher = load('fd-proposed-s0')
-if teacher:
-    t = teacher['pooled']
-    print(f"\nMesh teacher on the same hand-labelled faces: mean AUC {t['yardstick_teacher_mean_auc']:.3f} ("
-          + ', '.join(f"{a} {v['teacher_auc']:.2f}" for a, v in t['yardstick'].items()) + ')')
+def ms(values, digits=3):
+    v = [x for x in values if x is not None and not np.isnan(x)]
+    if not v:
+        return '–'
+    if len(v) == 1:
+        return f'{v[0]:.{digits}f}'
+    return f'{np.mean(v):.{digits}f} ± {np.std(v, ddof=1):.{digits}f}'
 
-print('\n### Losses, two-stage, 3 seeds (mean ± std)\n')
-print('| loss | F1@0.5 | F1@tuned | AUC | hand AUC | AU12 F1@tuned | AU25 F1@tuned | AU26 F1@tuned | AU5 F1@tuned |\n|---|---|---|---|---|---|---|---|---|')
-for loss in ('bce', 'proposed'):
-    ms = [load(f'fd-{loss}-s{s}') for s in range(3)]
-    ms = [m for m in ms if m]
-    if not ms:
-        continue
-    f = lambda g: f'{np.mean([g(m) for m in ms]):.3f} ± {np.std([g(m) for m in ms]):.3f}'  # noqa: E731
-    au = lambda a: f(lambda m: m['pooled']['at_tuned']['per_au'][a]['f1'])  # noqa: E731
-    print(f"| {loss} (n={len(ms)}) | {f(lambda m: m['pooled']['at_0.5']['mean_f1'])} | {f(lambda m: m['pooled']['at_tuned']['mean_f1'])} | "
-          f"{f(lambda m: m['pooled']['at_0.5']['mean_auc'])} | {f(lambda m: m['pooled']['yardstick_mean_auc'])} | {au('AU12')} | {au('AU25')} | {au('AU26')} | {au('AU5')} |")
 
-for probe, title in (('probe-backbones.json', 'Frozen-feature probe: backbone × initialisation (BCE, 3 seeds)'),
-                     ('probe-losses.json', 'Frozen-feature probe: losses (face_dense, face-api init, 3 seeds)')):
-    p = E / probe
-    if not p.exists():
-        continue
-    r = json.loads(p.read_text())
+# extractors on one run's metrics.json
+F1_05 = lambda m: m['pooled']['at_0.5']['mean_f1']  # noqa: E731
+F1_T = lambda m: m['pooled']['at_tuned']['mean_f1']  # noqa: E731
+AUC = lambda m: m['pooled']['at_0.5']['mean_auc']  # noqa: E731
+HAND = lambda m: m['pooled'].get('yardstick_mean_auc', float('nan'))  # noqa: E731
+
+
+def hand_au(au):
+    return lambda m: m['pooled'].get('yardstick', {}).get(au, {}).get('auc', float('nan'))
+
+
+def au_f1(au):
+    return lambda m: m['pooled']['at_tuned']['per_au'][au]['f1']
+
+
+def au_auc(au):
+    return lambda m: m['pooled']['at_0.5']['per_au'][au]['auc']
+
+
+def col(rs, f, digits=3):
+    return ms([f(m) for m in rs.values()], digits)
+
+
+def steps(rs, key):
+    """Mean over seeds and folds of a per-fold step count (None = never reached)."""
+    v = [s for m in rs.values() for s in m[key] if s is not None]
+    return f'{np.mean(v):.0f}' if v else '–'
+
+
+def paired(rs, ref, f):
+    """Mean ± std over the seeds both settings ran of f(run) − f(reference run)."""
+    d = [f(rs[s]) - f(ref[s]) for s in rs if s in ref]
+    if not d:
+        return '–'
+    return f'{np.mean(d):+.3f} ± {np.std(d, ddof=1):.3f} (n={len(d)})' if len(d) > 1 else f'{d[0]:+.3f} (n=1)'
+
+
+def costs():
+    b = E / 'bench.json'
+    return {x['backbone']: x for x in json.loads(b.read_text())} if b.exists() else {}
+
+
+def size_of(backbone, bench):
+    if backbone in bench:
+        return bench[backbone]['params'], bench[backbone]['mflops']
+    try:  # no bench.json: count here (cheap)
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        from training.aupipe_train.models import AuNet, count_mflops, count_params
+
+        model = AuNet(backbone, 12)
+        return count_params(model), round(count_mflops(model, 112), 1)
+    except Exception:  # noqa: BLE001
+        return None, None
+
+
+def main_table(title, settings, bench, extra_cols=()):
     print(f'\n### {title}\n')
-    print(f"| backbone | init | loss | params | MFLOPs | F1@tuned | AUC | hand AUC | rare-AU F1@tuned ({', '.join(r['rare'])}) |\n|---|---|---|---|---|---|---|---|---|")
-    for x in r['runs']:
-        init = 'random' if x['initialWeights'] == 'random initialisation' else 'pretrained'
-        rare = ', '.join(f"{np.mean([s['rare_f1@tuned'][a] for s in x['seeds']]):.2f}" for a in r['rare'])
-        print(f"| {x['backbone']} | {init} | {x['loss']} | {x['params'] / 1e6:.2f} M | {x['mflops']} | {x['f1@tuned'][0]:.3f} ± {x['f1@tuned'][1]:.3f} | "
-              f"{x['auc'][0]:.3f} ± {x['auc'][1]:.3f} | {x['hand_auc'][0]:.3f} ± {x['hand_auc'][1]:.3f} | {rare} |")
+    head = ['setting', 'n', 'F1@0.5', 'F1@tuned', 'AUC (pseudo)', 'hand AUC', *[f'hand {a}' for a in HAND_AUS],
+            'hand AUC − shipped (paired)', *[c for c, _ in extra_cols]]
+    print('| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head))
+    ref = runs(SHIPPED)
+    for s in settings:
+        rs = runs(s)
+        label = SETTINGS[s][0]
+        if not rs:
+            print(f'| {label} | 0 | not run |' + ' |' * (len(head) - 3))
+            continue
+        cells = [label, str(len(rs)), col(rs, F1_05), col(rs, F1_T), col(rs, AUC), col(rs, HAND),
+                 *[col(rs, hand_au(a), 2) for a in HAND_AUS], '—' if s == SHIPPED else paired(rs, ref, HAND),
+                 *[f(s, rs, bench) for _, f in extra_cols]]
+        print('| ' + ' | '.join(cells) + ' |')
 
-b = E / 'bench.json'
-if b.exists():
-    print('\n### Cost per backbone (112², batch 16, onnxruntime-node 2 threads; one AdamW step in PyTorch)\n')
-    print('| backbone | params | MFLOPs | ORT faces/s | train step (s, batch 16) |\n|---|---|---|---|---|')
-    for x in json.loads(b.read_text()):
-        print(f"| {x['backbone']} | {x['params'] / 1e6:.2f} M | {x['mflops']} | {x['ort_faces_per_s']} | {x['train_step_s']} |")
+
+def backbone_cols():
+    def params(s, rs, bench):
+        p, _ = size_of(SETTINGS[s][1], bench)
+        return f'{p / 1e6:.2f} M' if p else '–'
+
+    def mflops(s, rs, bench):
+        _, f = size_of(SETTINGS[s][1], bench)
+        return f'{f}' if f else '–'
+
+    def spe(s, rs, bench):
+        return col(rs, lambda m: m['seconds_per_epoch'], 1)
+
+    def ort(s, rs, bench):
+        b = bench.get(SETTINGS[s][1])
+        return f"{b['ort_faces_per_s']}" if b else '–'
+
+    return [('params', params), ('MFLOPs', mflops), ('s/epoch (2 threads)', spe), ('ORT faces/s', ort)]
+
+
+def step_cols():
+    return [('steps to 95% of best val F1', lambda s, rs, b: steps(rs, 'steps_to_95')),
+            ('step of best val F1', lambda s, rs, b: steps(rs, 'best_step')),
+            ('steps trained (fold mean)', lambda s, rs, b: f"{np.mean([f['epochs'][-1]['step'] for m in rs.values() for f in m['folds']]):.0f}")]
+
+
+def main():
+    bench = costs()
+    ref = runs(SHIPPED)
+    print(f'Runs in {E}: pooled out-of-fold over 3 subject-independent folds; mean ± sample std over seeds (n).')
+    if ref:
+        t = next(iter(ref.values()))['pooled']
+        print(f"Pooled test faces: {t['n']}. Mesh teacher on the same hand-labelled faces: mean AUC {t['yardstick_teacher_mean_auc']:.3f} ("
+              + ', '.join(f"{a} {v['teacher_auc']:.2f} ({v['positives']}+/{v['negatives']}−)" for a, v in t['yardstick'].items()) + ')')
+
+    main_table('(1) Backbones (two-stage, proposed loss, augmentation on)',
+               ['fd-proposed', 'mv1-proposed', 'mv2-scratch', 'mv2tf-nsfwjs', 'dn121-scratch'], bench, backbone_cols())
+    main_table('(2) Transfer vs scratch', ['fd-proposed', 'fd-scratch', 'mv2-scratch', 'mv2tf-nsfwjs'], bench, step_cols())
+    main_table('(3) Losses (face_dense, face-api init, augmentation on)', ['fd-proposed', 'fd-bce'], bench)
+    main_table('(4) Augmentation (face_dense, face-api init, proposed loss)', ['fd-proposed', 'fd-noaug'], bench)
+    if any(runs(s) for s in ('fd-top1', 'fd-onestage', 'fd-bntrain', 'mv1-bntrain')):
+        main_table('Schedule', ['fd-proposed', 'fd-top1', 'fd-onestage', 'fd-bntrain', 'mv1-bntrain'], bench)
+
+    # per-AU F1 for the losses: every AU with a positive pseudo-label among the pooled test faces, rarest first
+    rb, rp = runs('fd-bce'), runs('fd-proposed')
+    if rb and rp:
+        per = next(iter(rp.values()))['pooled']['at_tuned']['per_au']
+        aus = sorted((a for a in per if per[a]['positives'] > 0), key=lambda a: per[a]['positives'])
+        none = [a for a in per if per[a]['positives'] == 0]
+        print('\n### (3) Losses per AU: F1@tuned vs pseudo-labels (pooled test faces; positives in brackets), rarest first\n')
+        print('| loss | ' + ' | '.join(f"{a} ({per[a]['positives']})" for a in aus) + ' |\n|' + '---|' * (len(aus) + 1))
+        for name, rs in (('bce', rb), ('proposed', rp)):
+            print(f'| {name} (n={len(rs)}) | ' + ' | '.join(col(rs, au_f1(a), 2) for a in aus) + ' |')
+        print('| proposed − bce (paired) | ' + ' | '.join(paired(rp, rb, au_f1(a)).split(' (n=')[0] for a in aus) + ' |')
+        for name, rs in (('AUC (pseudo) bce', rb), ('AUC (pseudo) proposed', rp)):
+            print(f'| {name} | ' + ' | '.join(col(rs, au_auc(a), 2) for a in aus) + ' |')
+        print(f"\nNo positive pseudo-label among the pooled test faces (F1 undefined, left out of mean F1): {', '.join(none) or 'none'}")
+        print('\nproposed − bce, paired by seed: '
+              + '; '.join(f'{k} {paired(rp, rb, f)}' for k, f in (('F1@0.5', F1_05), ('F1@tuned', F1_T), ('AUC', AUC), ('hand AUC', HAND))))
+
+    for probe, title in (('probe-backbones.json', 'Frozen-feature probe: backbone × initialisation (BCE, 3 seeds)'),
+                         ('probe-losses.json', 'Frozen-feature probe: losses (face_dense, face-api init, 3 seeds)')):
+        p = E / probe
+        if not p.exists():
+            continue
+        r = json.loads(p.read_text())
+        print(f'\n### {title}\n')
+        print(f"| backbone | init | loss | params | MFLOPs | F1@tuned | AUC | hand AUC | rare-AU F1@tuned ({', '.join(r['rare'])}) |\n|---|---|---|---|---|---|---|---|---|")
+        for x in r['runs']:
+            init = 'random' if x['initialWeights'] == 'random initialisation' else 'pretrained'
+            rare = ', '.join(f"{np.mean([s['rare_f1@tuned'][a] for s in x['seeds']]):.2f}" for a in r['rare'])
+            print(f"| {x['backbone']} | {init} | {x['loss']} | {x['params'] / 1e6:.2f} M | {x['mflops']} | {x['f1@tuned'][0]:.3f} ± {x['f1@tuned'][1]:.3f} | "
+                  f"{x['auc'][0]:.3f} ± {x['auc'][1]:.3f} | {x['hand_auc'][0]:.3f} ± {x['hand_auc'][1]:.3f} | {rare} |")
+
+    if bench:
+        print('\n### Cost per backbone (112², batch 16, onnxruntime-node 2 threads; one AdamW step in PyTorch)\n')
+        print('| backbone | params | MFLOPs | ORT faces/s | train step (s, batch 16) |\n|---|---|---|---|---|')
+        for x in bench.values():
+            print(f"| {x['backbone']} | {x['params'] / 1e6:.2f} M | {x['mflops']} | {x['ort_faces_per_s']} | {x['train_step_s']} |")
+
+
+if __name__ == '__main__':
+    main()
