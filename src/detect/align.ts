@@ -147,8 +147,12 @@ export function applyAffine(m: readonly number[], x: number, y: number): [number
  * coordinates. Pixels outside the source are black.
  */
 export function warpAffine(src: RgbImage, toSource: readonly number[], size: number): Uint8Array {
-  const out = new Uint8Array(size * size * 3);
-  warpInto(src, toSource, size, out, 0, 1, 0.5); // +0.5 then the store's truncation rounds
+  // One float implementation (a monomorphic hot loop): warp to floats with +0.5, then the typed-array
+  // copy truncates, which rounds; values stay in [0.5, 255.5), so nothing wraps.
+  const f = new Float32Array(size * size * 3);
+  warpInto(src, toSource, size, f, 0, 1, 0.5);
+  const out = new Uint8Array(f.length);
+  out.set(f);
   return out;
 }
 
@@ -172,7 +176,7 @@ function warpInto(
   src: RgbImage,
   toSource: readonly number[],
   size: number,
-  out: Uint8Array | Float32Array,
+  out: Float32Array,
   offset: number,
   mul: number,
   add: number,
@@ -182,30 +186,38 @@ function warpInto(
   const h = src.height;
   const px = src.rgb;
   const stride = w * 3;
+  const xMax = w - 1;
+  const yMax = h - 1;
   let o = offset;
   for (let v = 0; v < size; v++) {
     let x = b * v + tx;
     let y = d * v + ty;
     for (let u = 0; u < size; u++, x += a, y += c, o += 3) {
-      const x0 = Math.floor(x);
-      const y0 = Math.floor(y);
-      const fx = x - x0;
-      const fy = y - y0;
-      if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
-        // fast path: all four neighbours inside (almost every pixel of a face crop)
+      if (x >= 0 && y >= 0 && x < xMax && y < yMax) {
+        // fast path: all four neighbours inside (almost every pixel of a face crop); x, y >= 0 so |0 floors
+        const x0 = x | 0;
+        const y0 = y | 0;
+        const fx = x - x0;
+        const fy = y - y0;
+        const w00 = (1 - fx) * (1 - fy);
+        const w01 = fx * (1 - fy);
+        const w10 = (1 - fx) * fy;
+        const w11 = fx * fy;
         const i = y0 * stride + x0 * 3;
         const j = i + stride;
-        for (let ch = 0; ch < 3; ch++) {
-          const top = px[i + ch]! + fx * (px[i + 3 + ch]! - px[i + ch]!);
-          const bot = px[j + ch]! + fx * (px[j + 3 + ch]! - px[j + ch]!);
-          out[o + ch] = (top + fy * (bot - top)) * mul + add;
-        }
-      } else if (x0 >= -1 && y0 >= -1 && x0 < w && y0 < h) {
-        edgeSample(px, w, h, x0, y0, fx, fy, out, o, mul, add);
+        out[o] = (px[i]! * w00 + px[i + 3]! * w01 + px[j]! * w10 + px[j + 3]! * w11) * mul + add;
+        out[o + 1] = (px[i + 1]! * w00 + px[i + 4]! * w01 + px[j + 1]! * w10 + px[j + 4]! * w11) * mul + add;
+        out[o + 2] = (px[i + 2]! * w00 + px[i + 5]! * w01 + px[j + 2]! * w10 + px[j + 5]! * w11) * mul + add;
       } else {
-        out[o] = add;
-        out[o + 1] = add;
-        out[o + 2] = add;
+        const x0 = Math.floor(x);
+        const y0 = Math.floor(y);
+        if (x0 >= -1 && y0 >= -1 && x0 < w && y0 < h) {
+          edgeSample(px, w, h, x0, y0, x - x0, y - y0, out, o, mul, add);
+        } else {
+          out[o] = add;
+          out[o + 1] = add;
+          out[o + 2] = add;
+        }
       }
     }
   }
@@ -220,7 +232,7 @@ function edgeSample(
   y0: number,
   fx: number,
   fy: number,
-  out: Uint8Array | Float32Array,
+  out: Float32Array,
   o: number,
   mul: number,
   add: number,
