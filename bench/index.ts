@@ -32,7 +32,9 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`bench: unknown stage(s) ${unknown.join(', ')}; known: ${Object.keys(known).join(', ')}`);
     return 2;
   }
-  const names = wanted.length > 0 ? wanted : Object.keys(STAGES);
+  // Named stages run in the fixed order above whatever the argument order (the peer must load first).
+  const names =
+    wanted.length > 0 ? Object.keys(known).filter((n) => wanted.includes(n)) : Object.keys(STAGES);
   const machine = await machineInfo();
   console.error(
     `bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.load1.toFixed(2)}`,
