@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
 import type { Config } from '../config/index.js';
 import { ModelError } from '../errors.js';
+import { type LoadedProvider, OrtOpenError, openOrtSession, ort } from '../runtime/ort.js';
 import type { ModelBundle } from './bundle.js';
 
-// ORT's native logger prints a provider that fails to load straight to stderr; the failure reaches the
-// caller as an exception with the same text (and a ModelError for the user), so keep stderr quiet.
-ort.env.logLevel = 'fatal';
-
 export type Provider = Config['classify']['provider'];
-/** Order `auto` tries: fastest first, CPU always last so auto never fails for lack of a GPU. */
-const AUTO_ORDER = ['tensorrt', 'cuda', 'cpu'] as const;
 
 export interface OrtSessionOptions {
   readonly provider: Provider;
@@ -21,19 +15,9 @@ export interface OrtSessionOptions {
 export interface OpenedSession {
   readonly session: ort.InferenceSession;
   /** The execution provider that loaded. */
-  readonly provider: 'cpu' | 'cuda' | 'tensorrt';
+  readonly provider: LoadedProvider;
   readonly inputName: string;
   readonly outputName: string;
-}
-
-function sessionOptions(ep: string, threads: number): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [ep],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-    logSeverityLevel: 3,
-  };
 }
 
 /** Checks the graph against the card: one float NCHW input whose channel and spatial dims match. */
@@ -65,43 +49,34 @@ function checkShapes(b: ModelBundle, s: ort.InferenceSession): { inputName: stri
  * load are an error (the user asked for them); `auto` tries them in turn and falls back to CPU.
  */
 export async function openSession(b: ModelBundle, o: OrtSessionOptions): Promise<OpenedSession> {
-  const bytes = readFileSync(b.onnxPath);
-  const order = o.provider === 'auto' ? AUTO_ORDER : [o.provider];
-  const failures: string[] = [];
-  for (const ep of order) {
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(bytes, sessionOptions(ep, o.intraOpThreads));
-    } catch (e) {
-      const msg = (e as Error).message.split('\n')[0] ?? String(e);
-      if (/protobuf|parse|invalid model|load model/i.test(msg) && !/shared library|provider/i.test(msg)) {
-        throw new ModelError(
-          'BUNDLE_CORRUPT_ONNX',
-          `model bundle ${b.dir}: model.onnx is not a valid ONNX model (${msg})`,
-          {
-            cause: e,
-          },
-        );
-      }
-      failures.push(`${ep}: ${msg}`);
-      o.log?.(`classify: execution provider ${ep} unavailable (${msg})`);
-      continue;
+  let opened: Awaited<ReturnType<typeof openOrtSession>>;
+  try {
+    opened = await openOrtSession(readFileSync(b.onnxPath), {
+      ...o,
+      log: (m) => o.log?.(`classify: ${m}`),
+    });
+  } catch (e) {
+    if (!(e instanceof OrtOpenError)) throw e;
+    if (e.kind === 'corrupt') {
+      throw new ModelError('BUNDLE_CORRUPT_ONNX', `model bundle ${b.dir}: model.onnx is ${e.message}`, {
+        cause: e,
+      });
     }
-    let names: { inputName: string; outputName: string };
-    try {
-      names = checkShapes(b, session);
-    } catch (e) {
-      await session.release();
-      throw e;
-    }
-    o.log?.(
-      `classify: ${b.card.name}@${b.card.version} on ONNX Runtime ${ort.env.versions.node ?? ''} provider ${ep}`,
+    throw new ModelError(
+      'PROVIDER_UNAVAILABLE',
+      `model bundle ${b.dir}: ${e.message}; use classify.provider=cpu or auto, or install the ONNX Runtime GPU provider libraries`,
     );
-    return { session, provider: ep, ...names };
   }
-  throw new ModelError(
-    'PROVIDER_UNAVAILABLE',
-    `model bundle ${b.dir}: execution provider ${o.provider} could not be loaded (${failures.join('; ')}); ` +
-      'use classify.provider=cpu or auto, or install the ONNX Runtime GPU provider libraries',
+  const { session, provider } = opened;
+  let names: { inputName: string; outputName: string };
+  try {
+    names = checkShapes(b, session);
+  } catch (e) {
+    await session.release();
+    throw e;
+  }
+  o.log?.(
+    `classify: ${b.card.name}@${b.card.version} on ONNX Runtime ${ort.env.versions.node ?? ''} provider ${provider}`,
   );
+  return { session, provider, ...names };
 }

@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import type { Config } from '../config/index.js';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { DetectError } from '../errors.js';
+import { OrtOpenError, openOrtSession, ort } from '../runtime/ort.js';
 import type { FaceDetection, RgbImage } from '../types.js';
 import { warpAffineInto } from './align.js';
 import { BLAZE_ANCHORS, BLAZE_INPUT, blazeAnchors, blazeSeed, decodeBlazeFace } from './blazeface.js';
@@ -24,7 +24,7 @@ export const DETECT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'detect');
 const NMS_IOU = 0.1;
 const MESH_POINTS_LEN = 468 * 3;
 
-async function open(file: string, threads: number): Promise<ort.InferenceSession> {
+async function open(file: string, cfg: DetectCfg): Promise<ort.InferenceSession> {
   if (!existsSync(file)) {
     throw new DetectError(
       'DETECTOR_LOAD_FAILED',
@@ -32,20 +32,18 @@ async function open(file: string, threads: number): Promise<ort.InferenceSession
     );
   }
   try {
-    return await ort.InferenceSession.create(readFileSync(file), {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      logSeverityLevel: 3,
-    });
+    // one intra-op thread: the models are small (a second thread measured no faster); streams get more
+    // cores through detect.workers
+    return (await openOrtSession(readFileSync(file), { provider: cfg.provider, intraOpThreads: 1 })).session;
   } catch (e) {
+    const msg =
+      e instanceof OrtOpenError && e.kind === 'unavailable'
+        ? `${e.message}; use detect.provider=cpu or auto`
+        : String(e instanceof Error ? e.message : e);
     throw new DetectError(
-      'DETECTOR_LOAD_FAILED',
-      `face detector model ${file} failed to load: ${String(e)}`,
-      {
-        cause: e,
-      },
+      e instanceof OrtOpenError && e.kind === 'unavailable' ? 'PROVIDER_UNAVAILABLE' : 'DETECTOR_LOAD_FAILED',
+      `face detector model ${file} failed to load: ${msg}`,
+      { cause: e },
     );
   }
 }
@@ -60,10 +58,19 @@ function byDims(out: ort.InferenceSession.OnnxValueMapType, ...dims: number[]): 
 }
 
 export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL_DIR): Promise<FaceDetector> {
-  const [blaze, mesh] = await Promise.all([
-    open(path.join(modelDir, 'blazeface.onnx'), 1),
-    open(path.join(modelDir, 'facemesh.onnx'), 1),
+  const opened = await Promise.allSettled([
+    open(path.join(modelDir, 'blazeface.onnx'), cfg),
+    open(path.join(modelDir, 'facemesh.onnx'), cfg),
   ]);
+  const failed = opened.find((o) => o.status === 'rejected');
+  if (failed) {
+    for (const o of opened) if (o.status === 'fulfilled') await o.value.release();
+    throw failed.reason;
+  }
+  const [blaze, mesh] = opened.map((o) => (o as PromiseFulfilledResult<ort.InferenceSession>).value) as [
+    ort.InferenceSession,
+    ort.InferenceSession,
+  ];
   const anchors = blazeAnchors();
   const blazeIn = new Float32Array(BLAZE_INPUT * BLAZE_INPUT * 3);
   const queue = serialQueue();

@@ -77,6 +77,21 @@ describe('onnx detector errors', () => {
     );
   });
 
+  it('cuda requested without the CUDA provider libraries is a clear error; auto falls back to CPU', async () => {
+    // This host has no CUDA provider libraries (onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=skip).
+    const cfg = configSchema.parse({}).detect;
+    await expect(createOnnxDetector({ ...cfg, provider: 'cuda' })).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      message: expect.stringMatching(
+        /execution provider cuda could not be loaded.*detect\.provider=cpu or auto/,
+      ),
+    });
+    const auto = await createOnnxDetector({ ...cfg, provider: 'auto' });
+    const img = await decodeImage(photo('sample3.jpg'));
+    expect((await auto.detect(img)).length).toBe(3);
+    await auto.close();
+  });
+
   it('config refuses iris on the onnx runtime, naming the fix', () => {
     expect(() => loadConfig({ env: {}, overrides: { detect: { iris: true } } })).toThrow(
       /detect\.backend=tfjs/,

@@ -9,6 +9,12 @@ export const detectSchema = z
         'Face detector runtime for the same blazeface + facemesh models: onnx (ONNX Runtime, models/detect/, ' +
           'several times faster) or tfjs (@vladmandic/human on tfjs-wasm; needed for iris).',
       ),
+    provider: z
+      .enum(['cpu', 'cuda', 'tensorrt', 'auto'])
+      .default('cpu')
+      .describe(
+        'ONNX Runtime execution provider of the onnx detector; auto takes the first that loads (CPU last).',
+      ),
     every: z
       .number()
       .int()
