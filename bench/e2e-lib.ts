@@ -19,8 +19,11 @@ export const pct = (xs: readonly number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
+/** The bench's config: defaults, then AUPIPE_* variables (e.g. AUPIPE_DETECT_PROVIDER=cuda), then `over`. */
 export function benchConfig(over: Record<string, unknown>): Config {
-  return loadConfig({ env: {}, overrides: { logLevel: 'warn', ...over } });
+  // the bench's own knobs (AUPIPE_SOAK_*) are not config keys
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AUPIPE_SOAK_')));
+  return loadConfig({ env, overrides: { logLevel: 'warn', ...over } });
 }
 
 /** Cuts the first `seconds` of a video (stream copy) so quick runs stay short. */
