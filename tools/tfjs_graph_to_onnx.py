@@ -1,13 +1,13 @@
-"""Convert the tfjs graph models aupipe's face detector uses (human's blazeface and facemesh) to ONNX.
+"""Convert the tfjs graph models aupipe's face detector uses (human's blazeface, facemesh, iris) to ONNX.
 
 Why: on tfjs-wasm these two models cost 60-70% of the pipeline's CPU (bench/README); onnxruntime runs
 the same weights several times faster and off the JS thread. The conversion is exact op for op: it
 covers only the ops these graphs contain (fused conv + bias [+ relu | prelu], depthwise conv, add, relu,
-prelu, max pool, pad, reshape, sigmoid) and fails loudly on anything else.
+prelu, max pool, pad, reshape, concat, sigmoid) and fails loudly on anything else.
 
 Layout: tfjs graphs are NHWC. The ONNX graph keeps the same NHWC input and output shapes (so both
 runtimes take identical tensors), transposes once to NCHW after the input and back to NHWC before
-each Reshape, and converts weights HWIO -> OIHW.
+each Reshape and 4-D output, and converts weights HWIO -> OIHW.
 
 Usage (repo root, Debian python3 with python3-onnx):
   /usr/bin/python3 tools/tfjs_graph_to_onnx.py node_modules/@vladmandic/human/models/blazeface.json \
@@ -179,11 +179,23 @@ class Converter:
                     shape[0] = -1 if len(shape) > 1 else shape[0]
                 self.nodes.append(helper.make_node('Reshape', [src, self._init(name + '/shape', shape)], [name]))
                 self.layout[name] = 'plain'
+            elif op == 'ConcatV2':
+                axis = int(self._const(ins[-1]))
+                parts = ins[:-1]
+                layouts = {self.layout[i] for i in parts}
+                if len(layouts) != 1:
+                    raise ValueError(f'{name}: concatenating tensors of different layouts is not supported')
+                layout = layouts.pop()
+                if layout == 'NCHW':  # an NHWC axis as the NCHW one
+                    axis = {0: 0, 1: 2, 2: 3, 3: 1}[axis % 4]
+                self.nodes.append(helper.make_node('Concat', [self._t(i) for i in parts], [name], axis=axis))
+                self.layout[name] = layout
             elif op == 'Identity':
-                src = ins[0]
-                if self.layout.get(src) == 'NCHW':
-                    raise ValueError(f'{name}: a 4-D graph output is not supported')
-                self.nodes.append(helper.make_node('Identity', [self._t(src)], [name]))
+                src = self._t(ins[0])
+                if self.layout.get(ins[0]) == 'NCHW':  # a 4-D output goes back to TF's NHWC
+                    self.nodes.append(helper.make_node('Transpose', [src], [name + '/nhwc'], perm=[0, 2, 3, 1]))
+                    src = name + '/nhwc'
+                self.nodes.append(helper.make_node('Identity', [src], [name]))
                 self.layout[name] = 'plain'
                 outputs.append(name)
             else:

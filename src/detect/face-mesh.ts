@@ -33,6 +33,15 @@ export interface MeshResult {
 /** Runs the face mesh model on `n` crops packed NHWC in `input` (values 0..1). */
 export type MeshRunner = (input: Float32Array, n: number) => Promise<MeshResult[]>;
 
+/**
+ * An optional second pass on the faces the mesh kept (e.g. iris): gets each face's raw points and its
+ * crop -> frame transform, returns the refined raw points (more of them, in the same crop coordinates).
+ */
+export type MeshRefiner = (
+  img: RgbImage,
+  faces: readonly { readonly raw: ArrayLike<number>; readonly toSource: Affine }[],
+) => Promise<ArrayLike<number>[]>;
+
 /** Eye-line angle of a mesh (image y down), or 0 when rotation is off or the tilt is small. */
 export function meshRoll(mesh: Float32Array, rotation: boolean): number {
   if (!rotation) return 0;
@@ -57,13 +66,15 @@ export function seedTransform(s: MeshSeed): Affine {
 
 /**
  * Runs the mesh on every seed (one batch) and returns the faces whose mesh confidence reaches
- * `minScore`, in seed order. Each face's box is the seed's square re-centred on its mesh.
+ * `minScore`, in seed order, after the optional `refine` pass. Each face's box is the seed's square
+ * re-centred on its mesh.
  */
 export async function meshFaces(
   img: RgbImage,
   seeds: readonly MeshSeed[],
   run: MeshRunner,
   minScore: number,
+  refine?: MeshRefiner,
 ): Promise<FaceDetection[]> {
   if (seeds.length === 0) return [];
   const plane = MESH_INPUT * MESH_INPUT * 3;
@@ -74,24 +85,27 @@ export async function meshFaces(
     return t;
   });
   const results = await run(input, seeds.length);
+  const kept = results.flatMap((r, i) =>
+    r.score >= minScore ? [{ i, score: r.score, raw: r.raw, toSource: transforms[i]! }] : [],
+  );
+  const raws = refine && kept.length ? await refine(img, kept) : kept.map((f) => f.raw);
   const out: FaceDetection[] = [];
-  results.forEach((r, i) => {
-    if (r.score < minScore) return;
+  kept.forEach(({ i, score, toSource }, j) => {
+    const raw = raws[j]!;
     const seed = seeds[i]!;
-    const toSource = transforms[i]!;
     const k = seed.side / MESH_INPUT;
-    const mesh = new Float32Array(r.raw.length);
-    for (let p = 0; p < r.raw.length; p += 3) {
-      const [x, y] = applyAffine(toSource, r.raw[p]! - 0.5, r.raw[p + 1]! - 0.5);
+    const mesh = new Float32Array(raw.length);
+    for (let p = 0; p < raw.length; p += 3) {
+      const [x, y] = applyAffine(toSource, raw[p]! - 0.5, raw[p + 1]! - 0.5);
       mesh[p] = x;
       mesh[p + 1] = y;
-      mesh[p + 2] = r.raw[p + 2]! * k;
+      mesh[p + 2] = raw[p + 2]! * k;
     }
     const [nx, ny] = meshCentre(mesh);
     const side = seed.side;
     out.push({
       box: clampBox({ x: nx - side / 2, y: ny - side / 2, w: side, h: side }, img),
-      score: r.score,
+      score,
       mesh,
     });
   });

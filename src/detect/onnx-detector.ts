@@ -14,7 +14,8 @@ import type { FaceDetection, RgbImage } from '../types.js';
 import { warpAffineInto } from './align.js';
 import { BLAZE_ANCHORS, BLAZE_INPUT, blazeAnchors, blazeSeed, decodeBlazeFace } from './blazeface.js';
 import type { FaceDetector } from './detector.js';
-import { MESH_INPUT, type MeshRunner, meshFaces, seedFromFace } from './face-mesh.js';
+import { MESH_INPUT, type MeshRefiner, type MeshRunner, meshFaces, seedFromFace } from './face-mesh.js';
+import { eyeBox, eyeTransform, IRIS_INPUT, IRIS_POINTS, refineWithIris } from './iris.js';
 import { serialQueue } from './serial.js';
 
 type DetectCfg = Config['detect'];
@@ -61,16 +62,16 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
   const opened = await Promise.allSettled([
     open(path.join(modelDir, 'blazeface.onnx'), cfg),
     open(path.join(modelDir, 'facemesh.onnx'), cfg),
+    ...(cfg.iris ? [open(path.join(modelDir, 'iris.onnx'), cfg)] : []),
   ]);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
     for (const o of opened) if (o.status === 'fulfilled') await o.value.release();
     throw failed.reason;
   }
-  const [blaze, mesh] = opened.map((o) => (o as PromiseFulfilledResult<ort.InferenceSession>).value) as [
-    ort.InferenceSession,
-    ort.InferenceSession,
-  ];
+  const [blaze, mesh, iris] = opened.map(
+    (o) => (o as PromiseFulfilledResult<ort.InferenceSession>).value,
+  ) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession | undefined];
   const anchors = blazeAnchors();
   const blazeIn = new Float32Array(BLAZE_INPUT * BLAZE_INPUT * 3);
   const queue = serialQueue();
@@ -86,6 +87,44 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
       raw: points.subarray(i * MESH_POINTS_LEN, (i + 1) * MESH_POINTS_LEN),
     }));
   };
+
+  // Iris: both eyes of every kept face in one batch, cut straight from the frame (no second resampling).
+  const runIris: MeshRefiner | undefined = iris
+    ? async (img, faces) => {
+        const plane = IRIS_INPUT * IRIS_INPUT * 3;
+        const input = new Float32Array(plane * 2 * faces.length);
+        const boxes = faces.map((f, i) => {
+          const pair = [eyeBox(f.raw, 'left'), eyeBox(f.raw, 'right')] as const;
+          for (const [e, b] of pair.entries()) {
+            warpAffineInto(
+              img,
+              eyeTransform(b, f.toSource),
+              IRIS_INPUT,
+              input,
+              (2 * i + e) * plane,
+              1 / 255,
+              0,
+            );
+          }
+          return pair;
+        });
+        const n = 2 * faces.length;
+        const out = await iris.run({
+          [iris.inputNames[0]!]: new ort.Tensor('float32', input, [n, IRIS_INPUT, IRIS_INPUT, 3]),
+        });
+        const eyes = byDims(out, n, 1, 1, IRIS_POINTS * 3);
+        const len = IRIS_POINTS * 3;
+        return faces.map((f, i) =>
+          refineWithIris(
+            f.raw,
+            eyes.subarray(2 * i * len, (2 * i + 1) * len),
+            eyes.subarray((2 * i + 1) * len, (2 * i + 2) * len),
+            boxes[i]![0],
+            boxes[i]![1],
+          ),
+        );
+      }
+    : undefined;
 
   const keep = (d: FaceDetection) =>
     d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
@@ -111,13 +150,13 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
         maxFaces: cfg.maxFaces,
       });
       const seeds = found.map((f) => blazeSeed(f, img.width, img.height, cfg.rotation));
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore)).filter(keep);
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
     });
 
   const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
     queue.run(async () => {
       const seeds = previous.map((p) => seedFromFace(p, cfg.rotation));
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore)).filter(keep);
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
     });
 
   return {
@@ -125,7 +164,7 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
     follow,
     async close() {
       await queue.close();
-      await Promise.all([blaze.release(), mesh.release()]);
+      await Promise.all([blaze.release(), mesh.release(), iris?.release()]);
     },
   };
 }

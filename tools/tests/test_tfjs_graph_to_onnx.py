@@ -1,5 +1,6 @@
 """The committed detector models are exactly what the converter makes from the npm package's tfjs graphs."""
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from tfjs_graph_to_onnx import Converter  # noqa: E402
 HUMAN = ROOT / 'node_modules/@vladmandic/human/models'
 
 
-@pytest.mark.parametrize('name', ['blazeface', 'facemesh'])
+@pytest.mark.parametrize('name', ['blazeface', 'facemesh', 'iris'])
 def test_committed_model_is_the_conversion(name):
     src = HUMAN / f'{name}.json'
     assert src.exists(), f'{src} missing: run npm ci'
@@ -34,6 +35,11 @@ def test_weights_are_carried_over_transposed():
 
 
 def test_unsupported_op_fails_loudly(tmp_path):
-    """iris has a ConcatV2 the converter does not cover: it must refuse, not write a wrong graph."""
-    with pytest.raises(ValueError, match='ConcatV2'):
-        Converter(HUMAN / 'iris.json').convert('iris')
+    """An op outside the covered set must be refused by name, not turned into a wrong graph."""
+    spec = json.loads((HUMAN / 'blazeface.json').read_text())
+    relu = next(n for n in spec['modelTopology']['node'] if n['op'] == 'Relu')
+    relu['op'] = 'Elu'
+    (tmp_path / 'm.json').write_text(json.dumps(spec))
+    (tmp_path / 'blazeface.bin').write_bytes((HUMAN / 'blazeface.bin').read_bytes())
+    with pytest.raises(ValueError, match='Elu'):
+        Converter(tmp_path / 'm.json').convert('m')

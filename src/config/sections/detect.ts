@@ -6,8 +6,8 @@ export const detectSchema = z
       .enum(['onnx', 'tfjs'])
       .default('onnx')
       .describe(
-        'Face detector runtime for the same blazeface + facemesh models: onnx (ONNX Runtime, models/detect/, ' +
-          'several times faster) or tfjs (@vladmandic/human on tfjs-wasm; needed for iris).',
+        'Face detector runtime for the same blazeface + facemesh (+ iris) models: onnx (ONNX Runtime, ' +
+          'models/detect/, several times faster) or tfjs (@vladmandic/human on tfjs-wasm).',
       ),
     provider: z
       .enum(['cpu', 'cuda', 'tensorrt', 'auto'])
@@ -50,8 +50,8 @@ export const detectSchema = z
       .boolean()
       .default(false)
       .describe(
-        'Refine the eyes with the iris model: 478 mesh points instead of 468, at about 18 ms more per face ' +
-          'and frame on one wasm thread (off keeps a 30 fps single-face stream real-time on 2 cores).',
+        'Refine the eyes with the iris model: 478 mesh points instead of 468, at about 7 ms more per face ' +
+          'and frame on the onnx runtime (18 ms on tfjs).',
       ),
     rotation: z
       .boolean()
@@ -69,8 +69,4 @@ export const detectSchema = z
           'all tracks end and the detector runs at once (0 disables).',
       ),
   })
-  .strict()
-  .refine((c) => !(c.iris && c.backend === 'onnx'), {
-    message: 'detect.iris needs detect.backend=tfjs (the iris model has no ONNX conversion yet)',
-    path: ['iris'],
-  });
+  .strict();
