@@ -4,7 +4,7 @@
  * there. Each labelled face is found in a window of twice its box around it (so ~100 px thumbnail faces
  * reach the detector at a usable scale), taking the detection closest to the labelled box.
  *
- *   npx tsx src/dataset/yardstick-meshes.ts [--backend onnx|tfjs] [--out FILE]
+ *   npx tsx src/dataset/yardstick-meshes.ts [--backend onnx|tfjs] [--iris] [--out FILE]
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -22,9 +22,13 @@ interface Fixture {
 }
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string', default: 'onnx' }, out: { type: 'string', default: MESH_FIXTURE } },
+  options: {
+    backend: { type: 'string', default: 'onnx' },
+    iris: { type: 'boolean', default: false },
+    out: { type: 'string', default: MESH_FIXTURE },
+  },
 });
-const cfg = configSchema.parse({ detect: { backend: values.backend } }).detect;
+const cfg = configSchema.parse({ detect: { backend: values.backend, iris: values.iris } }).detect;
 const old = JSON.parse(await readFile(MESH_FIXTURE, 'utf8')) as Fixture;
 const peers = new Map(old.faces.map((f) => [f.id, f.peers]));
 const y = await loadYardstick();
@@ -62,7 +66,7 @@ for (const f of y.faces) {
 await detector.close();
 const name =
   cfg.backend === 'onnx'
-    ? 'aupipe onnx blazeface+facemesh (models/detect, converted from @vladmandic/human 3.3.6)'
+    ? `aupipe onnx blazeface+facemesh${cfg.iris ? '+iris' : ''} (models/detect, from @vladmandic/human 3.3.6)`
     : `@vladmandic/human 3.3.6 blazeface+facemesh${cfg.iris ? '+iris' : ''} (wasm)`;
 await writeFile(values.out, `${JSON.stringify({ version: old.version, detector: name, faces })}\n`);
 console.log(
