@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's experiments on data/real-faces (3-fold subject-independent, out-of-fold scoring), from the repo root.
 # Usage: bash training/scripts/experiments.sh [group...]
-#   groups: probe losses backbones transfer augment densenet schedule bench   (default: all of them)
+#   groups: probe losses backbones transfer augment densenet timing schedule nsfwjs224 bench   (default: all of them)
 # Every two-stage run writes $E/<name>/metrics.json; a run whose metrics.json exists is skipped, so an interrupted
 # sweep continues where it stopped. Threads: AUPIPE_THREADS (default: all cores).
 set -euo pipefail
@@ -14,7 +14,7 @@ BASE=(--data data/real-faces --train-only screenshot-facematch --epochs-head 3 -
 FD=(--backbone face_dense --pretrained "$W/face-expression.pt")
 MV1=(--backbone mobilenet_v1 --pretrained "$W/ssd-mobilenetv1.pt")
 NSFW=(--backbone mobilenet_v2_tf --pretrained "$W/nsfwjs-mobilenetv2.pt")
-groups=("${@:-probe losses backbones transfer augment densenet schedule bench}")
+groups=("${@:-probe losses backbones transfer augment densenet timing schedule nsfwjs224 bench}")
 want() { [[ " ${groups[*]} " == *" $1 "* ]]; }
 # run NAME ARGS...: one 3-fold two-stage run into $E/NAME, skipped when it has finished before
 run() {
@@ -49,8 +49,12 @@ if want backbones; then
     run mv2tf-nsfwjs-s$seed "${NSFW[@]}" --loss proposed --seed $seed
   done
 fi
+# transfer: the same nets from random initialisation (mv2tf-scratch isolates the nsfwjs weights from the Keras padding/BN eps)
 if want transfer; then
-  for seed in "${SEEDS[@]}"; do run fd-scratch-s$seed --backbone face_dense --loss proposed --seed $seed; done
+  for seed in "${SEEDS[@]}"; do
+    run fd-scratch-s$seed --backbone face_dense --loss proposed --seed $seed
+    run mv2tf-scratch-s$seed --backbone mobilenet_v2_tf --loss proposed --seed $seed
+  done
 fi
 if want augment; then
   for seed in "${SEEDS[@]}"; do run fd-noaug-s$seed "${FD[@]}" --loss proposed --no-augment --seed $seed; done
@@ -58,13 +62,28 @@ fi
 # densenet: random init (no DenseNet121 weights ship offline); DN_EPOCHS="head ft" shortens it (README says what ran)
 if want densenet; then
   read -r dn_head dn_ft <<<"${DN_EPOCHS:-3 4}"
-  run dn121-scratch-s0 --backbone densenet121 --loss proposed --seed 0 --epochs-head "$dn_head" --epochs-ft "$dn_ft"
+  for seed in "${SEEDS[@]}"; do
+    run dn121-scratch-s$seed --backbone densenet121 --loss proposed --seed $seed --epochs-head "$dn_head" --epochs-ft "$dn_ft"
+  done
+fi
+# timing: seconds per epoch of each backbone back to back (fold 0, 1 head + 2 fine-tuning epochs, augmentation on),
+# so the s/epoch column compares backbones under the same machine load (the sweeps above share the CPUs over ~20 min)
+if want timing; then
+  for b in face_dense mobilenet_v1 mobilenet_v2 mobilenet_v2_tf densenet121; do
+    run time-$b --backbone $b --loss proposed --fold 0 --epochs-head 1 --epochs-ft 2
+  done
 fi
 if want schedule; then
-  run fd-top1-s0 "${FD[@]}" --loss proposed --unfreeze 1
-  run fd-onestage-s0 "${FD[@]}" --loss proposed --epochs-head 0 --epochs-ft 7
-  run fd-bntrain-s0 "${FD[@]}" --loss proposed --bn train
-  run mv1-bntrain-s0 "${MV1[@]}" --loss proposed --bn train
+  for seed in "${SEEDS[@]}"; do
+    run fd-top1-s$seed "${FD[@]}" --loss proposed --unfreeze 1 --seed $seed
+    run fd-onestage-s$seed "${FD[@]}" --loss proposed --epochs-head 0 --epochs-ft 7 --seed $seed
+    run fd-bntrain-s$seed "${FD[@]}" --loss proposed --bn train --seed $seed
+    run mv1-bntrain-s$seed "${MV1[@]}" --loss proposed --bn train --seed $seed
+  done
+fi
+# nsfwjs224: the nsfwjs MobileNetV2 at the input size it was trained at (crops upsampled 112 -> 224), ~4x the compute
+if want nsfwjs224; then
+  for seed in "${SEEDS[@]}"; do run mv2tf-nsfwjs224-s$seed "${NSFW[@]}" --size 224 --loss proposed --seed $seed; done
 fi
 want bench && $PY -m training bench --backbones face_dense,mobilenet_v1,mobilenet_v2,mobilenet_v2_tf,densenet121 --out $E/bench.json
 exit 0

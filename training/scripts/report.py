@@ -26,6 +26,8 @@ SETTINGS = {
     'mv1-proposed': ('mobilenet_v1, face-api SSD init, proposed, aug', 'mobilenet_v1', 'face-api SSD detector'),
     'mv2-scratch': ('mobilenet_v2, random init, proposed, aug', 'mobilenet_v2', 'random'),
     'mv2tf-nsfwjs': ('mobilenet_v2_tf, nsfwjs init, proposed, aug', 'mobilenet_v2_tf', 'nsfwjs MobileNetV2 (ImageNet → NSFW classes)'),
+    'mv2tf-scratch': ('mobilenet_v2_tf, random init, proposed, aug', 'mobilenet_v2_tf', 'random'),
+    'mv2tf-nsfwjs224': ('mobilenet_v2_tf, nsfwjs init, 224² input (upsampled), proposed, aug', 'mobilenet_v2_tf', 'nsfwjs MobileNetV2 (ImageNet → NSFW classes)'),
     'dn121-scratch': ('densenet121, random init, proposed, aug', 'densenet121', 'random'),
     'fd-top1': ('face_dense, stage 2 unfreezes only the top unit (--unfreeze 1)', 'face_dense', 'face-api expression net'),
     'fd-onestage': ('face_dense, one stage (--epochs-head 0 --epochs-ft 7)', 'face_dense', 'face-api expression net'),
@@ -142,7 +144,7 @@ def backbone_cols():
         b = bench.get(SETTINGS[s][1])
         return f"{b['ort_faces_per_s']}" if b else '–'
 
-    return [('params', params), ('MFLOPs', mflops), ('s/epoch (2 threads)', spe), ('ORT faces/s', ort)]
+    return [('params', params), ('MFLOPs', mflops), ('s/epoch in sweep (shared CPUs)', spe), ('ORT faces/s', ort)]
 
 
 def step_cols():
@@ -162,7 +164,7 @@ def main():
 
     main_table('(1) Backbones (two-stage, proposed loss, augmentation on)',
                ['fd-proposed', 'mv1-proposed', 'mv2-scratch', 'mv2tf-nsfwjs', 'dn121-scratch'], bench, backbone_cols())
-    main_table('(2) Transfer vs scratch', ['fd-proposed', 'fd-scratch', 'mv2-scratch', 'mv2tf-nsfwjs'], bench, step_cols())
+    main_table('(2) Transfer vs scratch', ['fd-proposed', 'fd-scratch', 'mv2-scratch', 'mv2tf-scratch', 'mv2tf-nsfwjs', 'mv2tf-nsfwjs224'], bench, step_cols())
     main_table('(3) Losses (face_dense, face-api init, augmentation on)', ['fd-proposed', 'fd-bce'], bench)
     main_table('(4) Augmentation (face_dense, face-api init, proposed loss)', ['fd-proposed', 'fd-noaug'], bench)
     if any(runs(s) for s in ('fd-top1', 'fd-onestage', 'fd-bntrain', 'mv1-bntrain')):
@@ -198,6 +200,16 @@ def main():
             rare = ', '.join(f"{np.mean([s['rare_f1@tuned'][a] for s in x['seeds']]):.2f}" for a in r['rare'])
             print(f"| {x['backbone']} | {init} | {x['loss']} | {x['params'] / 1e6:.2f} M | {x['mflops']} | {x['f1@tuned'][0]:.3f} ± {x['f1@tuned'][1]:.3f} | "
                   f"{x['auc'][0]:.3f} ± {x['auc'][1]:.3f} | {x['hand_auc'][0]:.3f} ± {x['hand_auc'][1]:.3f} | {rare} |")
+
+    timing = [(b, json.loads((E / f'time-{b}' / 'run.json').read_text())) for b in ('face_dense', 'mobilenet_v1', 'mobilenet_v2', 'mobilenet_v2_tf', 'densenet121')
+              if (E / f'time-{b}' / 'run.json').exists()]
+    if timing:
+        print('\n### Seconds per epoch, backbones back to back (fold 0, augmentation on, batch 16, 2 threads, incl. validation)\n')
+        print('| backbone | train faces | steps/epoch | stage 1 (head) s/epoch | stage 2 (fine-tuning) s/epoch |\n|---|---|---|---|---|')
+        for b, r in timing:
+            head = [e['seconds'] for e in r['epochs'] if e['stage'] == 'head']
+            ft = [e['seconds'] for e in r['epochs'] if e['stage'] == 'finetune']
+            print(f"| {b} | {r['train_size']} | {r['train_size'] // r['config']['batch_size']} | {ms(head, 1)} | {ms(ft, 1)} |")
 
     if bench:
         print('\n### Cost per backbone (112², batch 16, onnxruntime-node 2 threads; one AdamW step in PyTorch)\n')
