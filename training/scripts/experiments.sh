@@ -7,7 +7,7 @@
 set -euo pipefail
 PY=/usr/bin/python3
 W=training/runs/weights
-E=training/runs/exp
+E=${E:-training/runs/exp}
 export AUPIPE_QUIET=1
 SEEDS=(${SEEDS:-0 1 2})
 BASE=(--data data/real-faces --train-only screenshot-facematch --epochs-head 3 --epochs-ft 4 --batch-size 16)
