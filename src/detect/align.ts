@@ -150,7 +150,7 @@ export function warpAffine(src: RgbImage, toSource: readonly number[], size: num
   // One float implementation (a monomorphic hot loop): warp to floats with +0.5, then the typed-array
   // copy truncates, which rounds; values stay in [0.5, 255.5), so nothing wraps.
   const f = new Float32Array(size * size * 3);
-  warpInto(src, toSource, size, f, 0, 1, 0.5);
+  warpAffineInto(src, toSource, size, f, 0, 1, 0.5);
   const out = new Uint8Array(f.length);
   out.set(f);
   return out;
@@ -161,18 +161,6 @@ export function warpAffine(src: RgbImage, toSource: readonly number[], size: num
  * model's normalised input batch without an intermediate byte crop.
  */
 export function warpAffineInto(
-  src: RgbImage,
-  toSource: readonly number[],
-  size: number,
-  out: Float32Array,
-  offset: number,
-  mul: number,
-  add: number,
-): void {
-  warpInto(src, toSource, size, out, offset, mul, add);
-}
-
-function warpInto(
   src: RgbImage,
   toSource: readonly number[],
   size: number,
