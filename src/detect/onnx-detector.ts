@@ -37,13 +37,11 @@ async function open(file: string, cfg: DetectCfg): Promise<ort.InferenceSession>
     // cores through detect.workers
     return (await openOrtSession(readFileSync(file), { provider: cfg.provider, intraOpThreads: 1 })).session;
   } catch (e) {
-    const msg =
-      e instanceof OrtOpenError && e.kind === 'unavailable'
-        ? `${e.message}; use detect.provider=cpu or auto`
-        : String(e instanceof Error ? e.message : e);
+    const unavailable = e instanceof OrtOpenError && e.kind === 'unavailable';
+    const msg = e instanceof Error ? e.message : String(e);
     throw new DetectError(
-      e instanceof OrtOpenError && e.kind === 'unavailable' ? 'PROVIDER_UNAVAILABLE' : 'DETECTOR_LOAD_FAILED',
-      `face detector model ${file} failed to load: ${msg}`,
+      unavailable ? 'PROVIDER_UNAVAILABLE' : 'DETECTOR_LOAD_FAILED',
+      `face detector model ${file} failed to load: ${msg}${unavailable ? '; use detect.provider=cpu or auto' : ''}`,
       { cause: e },
     );
   }
@@ -74,6 +72,9 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
   ) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession | undefined];
   const anchors = blazeAnchors();
   const blazeIn = new Float32Array(BLAZE_INPUT * BLAZE_INPUT * 3);
+  // the two anchor groups' outputs joined in anchor order (reused: calls are serialised)
+  const logits = new Float32Array(BLAZE_ANCHORS);
+  const regs = new Float32Array(BLAZE_ANCHORS * 16);
   const queue = serialQueue();
 
   const runMesh: MeshRunner = async (input, n) => {
@@ -138,10 +139,8 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
       const out = await blaze.run({
         [blaze.inputNames[0]!]: new ort.Tensor('float32', blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]),
       });
-      const logits = new Float32Array(BLAZE_ANCHORS);
       logits.set(byDims(out, 1, 512, 1), 0);
       logits.set(byDims(out, 1, 384, 1), 512);
-      const regs = new Float32Array(BLAZE_ANCHORS * 16);
       regs.set(byDims(out, 1, 512, 16), 0);
       regs.set(byDims(out, 1, 384, 16), 512 * 16);
       const found = decodeBlazeFace(logits, regs, anchors, {
