@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { ModelError } from '../errors.js';
-import { type LoadedProvider, OrtOpenError, openOrtSession, ort } from '../runtime/ort.js';
+import { type LoadedProvider, type OpenOptions, OrtOpenError, openOrtSession, ort } from '../runtime/ort.js';
 import type { ModelBundle } from './bundle.js';
 
 export type Provider = Config['classify']['provider'];
 
-export interface OrtSessionOptions {
-  readonly provider: Provider;
-  readonly intraOpThreads: number;
-  readonly log?: (msg: string) => void;
-}
+/** Provider, intra-op threads and log sink: the shared opener's options. */
+export type OrtSessionOptions = OpenOptions;
 
 export interface OpenedSession {
   readonly session: ort.InferenceSession;

@@ -143,13 +143,12 @@ export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector>
   const meshModel = human.models.models.facemesh;
   if (!meshModel) throw new DetectError('DETECTOR_LOAD_FAILED', 'face mesh model did not load');
   const queue = serialQueue();
-  const serial = <T>(task: () => Promise<T>): Promise<T> => queue.run(task);
 
   const keep = (d: FaceDetection) =>
     d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
 
   const detect = (img: RgbImage) =>
-    serial(async () => {
+    queue.run(async () => {
       const t = human.tf.tensor(img.rgb, [1, img.height, img.width, 3], 'int32');
       try {
         const res = await human.detect(t, base);
@@ -166,7 +165,7 @@ export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector>
   const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
     cfg.iris
       ? detect(img)
-      : serial(async () =>
+      : queue.run(async () =>
           (
             await followFaces(human.tf, meshModel, img, previous, {
               minScore: cfg.minScore,
