@@ -7,7 +7,9 @@
  * anchor centre. 896 anchors: a 16×16 grid of stride 16 with 2 anchors per cell, then 8×8 of stride 32
  * with 6 per cell (the same layout human generates).
  */
+import type { Box } from '../types.js';
 import { type MeshSeed, MIN_ROLL } from './face-mesh.js';
+import { iou } from './tracker.js';
 
 export const BLAZE_INPUT = 256;
 export const BLAZE_ANCHORS = 896;
@@ -48,13 +50,8 @@ export interface BlazeOptions {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-function iou(a: BlazeFace, b: BlazeFace): number {
-  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  const inter = ix * iy;
-  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
-  return union > 0 ? inter / union : 0;
-}
+/** A candidate's box in the tracker's {x, y, w, h} form, for the shared overlap measure. */
+const asBox = (f: BlazeFace): Box => ({ x: f.x1, y: f.y1, w: f.x2 - f.x1, h: f.y2 - f.y1 });
 
 /**
  * Decodes `logits` (one per anchor) and `regressors` (16 per anchor) into faces, best first, after
@@ -92,7 +89,7 @@ export function decodeBlazeFace(
       keypoints[k * 2 + 1] = regressors[r + 5 + k * 2]! + ay;
     }
     const face = { score, x1: cx - hw, y1: cy - hh, x2: cx + hw, y2: cy + hh, keypoints };
-    if (kept.some((k) => iou(k, face) > o.iouThreshold)) continue;
+    if (kept.some((k) => iou(asBox(k), asBox(face)) > o.iouThreshold)) continue;
     kept.push(face);
   }
   return kept;
