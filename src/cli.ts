@@ -155,6 +155,14 @@ withCommon(
     .requiredOption('-o, --out <dir>', 'output dataset folder')
     .option('--seed <n>', 'random seed (same seed, same bytes)', num, 1)
     .option('--augment <n>', 'augmented variants per face (0: the base set only)', num, 4)
+    .addOption(
+      new Option(
+        '--labeller <kind>',
+        'mesh: the production estimator (geometry + mouth appearance); geometry: mesh measures only',
+      )
+        .choices(['mesh', 'geometry'])
+        .default('mesh'),
+    )
     .option('--contact-sheet <png>', 'also write a contact sheet of crops with their labels'),
 ).action(
   action('dataset pseudo', async (o) => {

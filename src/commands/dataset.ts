@@ -10,6 +10,7 @@ export interface PseudoCommandOptions extends Common {
   readonly out: string;
   readonly seed: number;
   readonly augment: number;
+  readonly labeller: 'mesh' | 'geometry';
   readonly contactSheet?: string;
 }
 
@@ -21,7 +22,8 @@ export async function pseudoCommand(o: PseudoCommandOptions): Promise<number> {
     out: o.out,
     seed: o.seed,
     augment: o.augment,
-    createdWith: `aupipe dataset pseudo --seed ${o.seed} --augment ${o.augment}`,
+    labeller: o.labeller,
+    createdWith: `aupipe dataset pseudo --seed ${o.seed} --augment ${o.augment} --labeller ${o.labeller}`,
     ...(o.contactSheet ? { contactSheet: o.contactSheet } : {}),
     onProgress: (p) => process.stderr.write(`${p.photo}: ${p.faces} faces, ${p.samples} samples so far\n`),
   });

@@ -2,11 +2,21 @@
  * Entry points for the CLI's `dataset pseudo` and `dataset prepare --disfa`: they open the production
  * detector from the typed detect config, run the builder and close the detector.
  */
+import { existsSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { createFaceDetector } from '../detect/index.js';
 import { writeContactSheet } from './contact.js';
 import { type DisfaOptions, type DisfaReport, prepareDisfa } from './disfa.js';
-import { buildPseudoDataset, type PseudoOptions, type PseudoReport } from './pseudo.js';
+import { buildPseudoDataset, type KnownFace, type PseudoOptions, type PseudoReport } from './pseudo.js';
+import { boxOf, loadYardstick, resolveImage, YARDSTICK_PATH } from './yardstick.js';
+
+/** The hand-labelled faces as `knownFaces` for `dataset pseudo` (none when the yardstick file is absent). */
+export async function yardstickFaces(file = YARDSTICK_PATH): Promise<KnownFace[] | undefined> {
+  const abs = resolveImage(file);
+  if (!existsSync(abs)) return undefined;
+  const y = await loadYardstick(abs);
+  return y.faces.map((f) => ({ id: f.id, image: resolveImage(f.image), box: boxOf(f) }));
+}
 
 /**
  * Detector settings for still photos: thumbnail grids hold ~120 faces of ~80 px, so more faces, smaller
@@ -27,7 +37,13 @@ export async function runDatasetPseudo(
 ): Promise<PseudoReport> {
   const detector = await createFaceDetector(photoDetectConfig(cfg));
   try {
-    const rep = await buildPseudoDataset({ cropSize: cfg.cropSize, ...opts, detector });
+    const knownFaces = opts.knownFaces ?? (await yardstickFaces());
+    const rep = await buildPseudoDataset({
+      cropSize: cfg.cropSize,
+      ...opts,
+      ...(knownFaces ? { knownFaces } : {}),
+      detector,
+    });
     if (opts.contactSheet) await writeContactSheet(rep.dataset, opts.contactSheet);
     return rep;
   } finally {

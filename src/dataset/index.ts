@@ -1,6 +1,6 @@
 /** The dataset stage's public face: prepared-dataset format, pseudo-labelled real faces, DISFA, yardstick. */
 export { applyPhoto, cutPatch, drawPatchParams, drawPhotoParams, seededRandom } from './augment.js';
-export { photoDetectConfig, runDatasetPrepareDisfa, runDatasetPseudo } from './commands.js';
+export { photoDetectConfig, runDatasetPrepareDisfa, runDatasetPseudo, yardstickFaces } from './commands.js';
 export { type ContactSheetOptions, writeContactSheet } from './contact.js';
 export {
   DatasetError,
@@ -25,7 +25,13 @@ export {
   readDataset,
   writeDataset,
 } from './format.js';
-export { buildPseudoDataset, type PseudoOptions, type PseudoReport } from './pseudo.js';
+export {
+  buildPseudoDataset,
+  faceIds,
+  type KnownFace,
+  type PseudoOptions,
+  type PseudoReport,
+} from './pseudo.js';
 export { availablePhotos, OFFLINE_PHOTOS, type PhotoSource } from './sources.js';
 export { subjectFolds } from './splits.js';
 export {

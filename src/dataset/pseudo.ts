@@ -5,10 +5,10 @@
  * photometry (colour, blur, noise, JPEG, partial occlusion), then detecting the face again and recomputing
  * the crop and the labels from the re-detected mesh. Deterministic from `seed`.
  */
-import { meshAus, normalizeMesh } from '../classify/mesh/index.js';
+import { meshAus, mouthAppearance, normalizeMesh } from '../classify/mesh/index.js';
 import { alignFace, type FaceDetector, iou, TEMPLATE_ID } from '../detect/index.js';
 import { decodeImage } from '../ingest/image.js';
-import { AU_KEYS, type FaceDetection, type RgbImage } from '../types.js';
+import { type AlignedCrop, AU_KEYS, type Box, type FaceDetection, type RgbImage } from '../types.js';
 import { applyPhoto, cutPatch, drawPatchParams, drawPhotoParams, seededRandom, toPatch } from './augment.js';
 import { findFaces } from './faces.js';
 import { type Dataset, DatasetWriter } from './format.js';
@@ -29,6 +29,19 @@ export interface PseudoOptions {
    */
   readonly maxResidual?: number;
   readonly photos?: readonly PhotoSource[];
+  /**
+   * What labels each crop: 'mesh' (default) is the production estimator, geometry plus the teeth/cavity it
+   * sees between the lips in the aligned crop (AU25); 'geometry' is the mesh measures alone (how the
+   * committed set was labelled before the mouth term existed).
+   */
+  readonly labeller?: 'mesh' | 'geometry';
+  /**
+   * Faces that already have an id (the hand-labelled yardstick): a found face whose box overlaps one of
+   * these in the same photo (IoU ≥ 0.5) takes its id, so the trainer's and `aupipe eval --yardstick`'s join
+   * by id reaches the right face whatever order the detector reports faces in. Other faces are named
+   * `<photo>-n<k>` then, so they can never take a known id by position.
+   */
+  readonly knownFaces?: readonly KnownFace[];
   /** Written into meta.json `createdWith`. */
   readonly createdWith?: string;
   readonly onProgress?: (p: {
@@ -36,6 +49,43 @@ export interface PseudoOptions {
     readonly faces: number;
     readonly samples: number;
   }) => void;
+}
+
+export interface KnownFace {
+  readonly id: string;
+  /** Absolute path of the photo. */
+  readonly image: string;
+  readonly box: Box;
+}
+
+/**
+ * Ids for the faces found in one photo (pure): each known face of that photo goes to the found face that
+ * overlaps it most (IoU ≥ 0.5, best pairs first); without `known`, faces are numbered in detector order.
+ */
+export function faceIds(
+  name: string,
+  image: string,
+  found: readonly Box[],
+  known: readonly KnownFace[] | undefined,
+): string[] {
+  if (!known) return found.map((_, k) => `${name}-${k + 1}`);
+  const ids = found.map((_, k) => `${name}-n${k + 1}`);
+  const pairs: [number, number, number][] = [];
+  const here = known.filter((f) => f.image === image);
+  for (const [k, b] of found.entries())
+    for (const [j, f] of here.entries()) {
+      const o = iou(b, f.box);
+      if (o >= 0.5) pairs.push([o, k, j]);
+    }
+  const usedFound = new Set<number>();
+  const usedKnown = new Set<number>();
+  for (const [, k, j] of pairs.sort((a, b) => b[0] - a[0])) {
+    if (usedFound.has(k) || usedKnown.has(j)) continue;
+    usedFound.add(k);
+    usedKnown.add(j);
+    ids[k] = (here[j] as KnownFace).id;
+  }
+  return ids;
 }
 
 export interface PseudoReport {
@@ -67,9 +117,9 @@ function redetected(found: readonly FaceDetection[], toSource: readonly number[]
   return best;
 }
 
-function labelsOf(mesh: Float32Array, maxResidual: number) {
+function labelsOf(mesh: Float32Array, crop: AlignedCrop | null, maxResidual: number) {
   if (normalizeMesh(mesh).residual > maxResidual) return null;
-  const p = meshAus(mesh);
+  const p = meshAus(mesh, crop ? { mouth: mouthAppearance(crop, mesh) } : {});
   const out: Partial<Record<(typeof AU_KEYS)[number], number>> = {};
   for (const k of AU_KEYS) out[k] = p[k];
   return out;
@@ -78,6 +128,7 @@ function labelsOf(mesh: Float32Array, maxResidual: number) {
 /** Builds the pseudo-labelled dataset in `opts.out` (the folder is created; existing crops are overwritten). */
 export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoReport> {
   const cropSize = opts.cropSize ?? 112;
+  const labeller = opts.labeller ?? 'mesh';
   const { present, missing } = availablePhotos(opts.photos ?? OFFLINE_PHOTOS);
   const writer = await DatasetWriter.create(opts.out, {
     format: 'aupipe-dataset',
@@ -86,11 +137,14 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
     cropSize,
     aus: AU_KEYS,
     labelKind: 'probability',
-    source: 'pseudo:offline-photos (labels: mesh-geometry estimator)',
-    createdWith: opts.createdWith ?? `aupipe dataset pseudo --seed ${opts.seed} --augment ${opts.augment}`,
+    source: `pseudo:offline-photos (labels: ${labeller === 'mesh' ? 'mesh estimator, geometry + mouth appearance' : 'mesh-geometry estimator'})`,
+    createdWith:
+      opts.createdWith ??
+      `aupipe dataset pseudo --seed ${opts.seed} --augment ${opts.augment} --labeller ${labeller}`,
     extra: {
       seed: opts.seed,
       augment: opts.augment,
+      labeller,
       photos: present.map((p) => p.path),
       missingPhotos: missing,
     },
@@ -99,8 +153,8 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
   let lost = 0;
   let unlabelled = 0;
   const maxResidual = opts.maxResidual ?? 0.3;
-  const labels = (mesh: Float32Array) => {
-    const l = labelsOf(mesh, maxResidual);
+  const labels = (mesh: Float32Array, crop: AlignedCrop) => {
+    const l = labelsOf(mesh, labeller === 'mesh' ? crop : null, maxResidual);
     if (!l) unlabelled++;
     return l ?? {};
   };
@@ -109,20 +163,27 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
     const img = await decodeImage(resolvePhoto(src.path));
     const found = await findFaces(opts.detector, img, src.tile);
     const name = photoName(src.path);
+    const ids = faceIds(
+      name,
+      resolvePhoto(src.path),
+      found.map((d) => d.box),
+      opts.knownFaces,
+    );
     for (const [k, d] of found.entries()) {
-      const id = `${name}-${k + 1}`;
+      const id = ids[k] as string;
       const subject = src.identity === 'face' ? id : name;
       subjects.add(subject);
       faces++;
       const row = { subject, source: `${src.path}#${k + 1}`, frame: 0 };
-      await writer.add({ ...row, labels: labels(d.mesh) }, alignFace(img, d.mesh, cropSize), `${id}-a0`);
+      const crop = alignFace(img, d.mesh, cropSize);
+      await writer.add({ ...row, labels: labels(d.mesh, crop) }, crop, `${id}-a0`);
       for (let j = 1; j <= opts.augment; j++) {
         const sample = await augmentOne(opts, img, d, j, `${src.path}#${k + 1}`);
         if (!sample) {
           lost++;
           continue;
         }
-        await writer.add({ ...row, labels: labels(sample.mesh) }, sample.crop, `${id}-a${j}`);
+        await writer.add({ ...row, labels: labels(sample.mesh, sample.crop) }, sample.crop, `${id}-a${j}`);
       }
     }
     opts.onProgress?.({ photo: src.path, faces, samples: writer.count });
