@@ -155,6 +155,12 @@ withCommon(
     .requiredOption('-o, --out <dir>', 'output dataset folder')
     .option('--seed <n>', 'random seed (same seed, same bytes)', num, 1)
     .option('--augment <n>', 'augmented variants per face (0: the base set only)', num, 4)
+    .option(
+      '--warps <n>',
+      'mesh-warped variants per face (lip-corner pull, jaw drop, brow raise; re-detected)',
+      num,
+      0,
+    )
     .addOption(
       new Option(
         '--labeller <kind>',

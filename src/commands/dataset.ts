@@ -10,6 +10,7 @@ export interface PseudoCommandOptions extends Common {
   readonly out: string;
   readonly seed: number;
   readonly augment: number;
+  readonly warps: number;
   readonly labeller: 'mesh' | 'geometry';
   readonly contactSheet?: string;
 }
@@ -22,8 +23,9 @@ export async function pseudoCommand(o: PseudoCommandOptions): Promise<number> {
     out: o.out,
     seed: o.seed,
     augment: o.augment,
+    warps: o.warps,
     labeller: o.labeller,
-    createdWith: `aupipe dataset pseudo --seed ${o.seed} --augment ${o.augment} --labeller ${o.labeller}`,
+    createdWith: `aupipe dataset pseudo --seed ${o.seed} --augment ${o.augment}${o.warps ? ` --warps ${o.warps}` : ''} --labeller ${o.labeller}`,
     ...(o.contactSheet ? { contactSheet: o.contactSheet } : {}),
     onProgress: (p) => process.stderr.write(`${p.photo}: ${p.faces} faces, ${p.samples} samples so far\n`),
   });

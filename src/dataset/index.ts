@@ -26,6 +26,16 @@ export {
   writeDataset,
 } from './format.js';
 export {
+  displacementField,
+  type Handle,
+  type MeshWarp,
+  WARP_KINDS,
+  type WarpKind,
+  warpFace,
+  warpHandles,
+  warpImage,
+} from './mesh-warp.js';
+export {
   buildPseudoDataset,
   faceIds,
   type KnownFace,

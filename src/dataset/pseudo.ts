@@ -13,6 +13,7 @@ import { applyPhoto, cutPatch, drawPatchParams, drawPhotoParams, seededRandom, t
 import { findFaces } from './faces.js';
 import { type Dataset, DatasetWriter } from './format.js';
 import { jpegRoundTrip } from './jpeg.js';
+import { WARP_KINDS, warpFace } from './mesh-warp.js';
 import { availablePhotos, OFFLINE_PHOTOS, type PhotoSource, photoName, resolvePhoto } from './sources.js';
 
 export interface PseudoOptions {
@@ -20,6 +21,12 @@ export interface PseudoOptions {
   readonly seed: number;
   /** Augmented variants per face (0: the base set only). */
   readonly augment: number;
+  /**
+   * Mesh-warped variants per face (default 0): a small lip-corner pull, jaw drop or brow raise
+   * (`mesh-warp.ts`), then detected again and labelled from the re-detected mesh, never from the warp.
+   * Written as `<id>-w<j>`.
+   */
+  readonly warps?: number;
   readonly detector: FaceDetector;
   readonly cropSize?: number;
   /**
@@ -93,7 +100,7 @@ export interface PseudoReport {
   readonly faces: number;
   readonly subjects: number;
   readonly samples: number;
-  /** Augmented variants in which the detector found no face where it should be (not written). */
+  /** Augmented or warped variants in which the detector found no face where it should be (not written). */
   readonly lostOnRedetect: number;
   /** Samples written with empty labels because the mesh fit was poor (see `maxResidual`). */
   readonly unlabelled: number;
@@ -140,10 +147,11 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
     source: `pseudo:offline-photos (labels: ${labeller === 'mesh' ? 'mesh estimator, geometry + mouth appearance' : 'mesh-geometry estimator'})`,
     createdWith:
       opts.createdWith ??
-      `aupipe dataset pseudo --seed ${opts.seed} --augment ${opts.augment} --labeller ${labeller}`,
+      `aupipe dataset pseudo --seed ${opts.seed} --augment ${opts.augment}${opts.warps ? ` --warps ${opts.warps}` : ''} --labeller ${labeller}`,
     extra: {
       seed: opts.seed,
       augment: opts.augment,
+      warps: opts.warps ?? 0,
       labeller,
       photos: present.map((p) => p.path),
       missingPhotos: missing,
@@ -185,6 +193,14 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
         }
         await writer.add({ ...row, labels: labels(sample.mesh, sample.crop) }, sample.crop, `${id}-a${j}`);
       }
+      for (let j = 1; j <= (opts.warps ?? 0); j++) {
+        const sample = await warpOne(opts, img, d, j, `${src.path}#${k + 1}`);
+        if (!sample) {
+          lost++;
+          continue;
+        }
+        await writer.add({ ...row, labels: labels(sample.mesh, sample.crop) }, sample.crop, `${id}-w${j}`);
+      }
     }
     opts.onProgress?.({ photo: src.path, faces, samples: writer.count });
   }
@@ -219,6 +235,31 @@ async function augmentOne(
   const photo = drawPhotoParams(rng);
   let pix = applyPhoto(patch, photo, rng);
   if (photo.jpegQ > 0) pix = await jpegRoundTrip(pix, photo.jpegQ);
+  const again = redetected(await opts.detector.detect(pix), toSource, d);
+  if (!again) return null;
+  return { crop: alignFace(pix, again.mesh, opts.cropSize ?? 112), mesh: again.mesh };
+}
+
+/** One mesh-warped variant: a jittered patch, warped along the face's mesh, detected and measured again. */
+async function warpOne(
+  opts: PseudoOptions,
+  img: RgbImage,
+  d: FaceDetection,
+  j: number,
+  key: string,
+): Promise<{ crop: ReturnType<typeof alignFace>; mesh: Float32Array } | null> {
+  const rng = seededRandom(sampleSeed(opts.seed, `${key}/w${j}`));
+  const kind = WARP_KINDS[Math.floor(rng() * WARP_KINDS.length)] ?? 'lipCornerPull';
+  const strength = 0.4 + 0.6 * rng();
+  const { patch, toSource } = cutPatch(img, d.box, drawPatchParams(rng));
+  const mesh = new Float32Array(d.mesh.length);
+  for (let i = 0; i < d.mesh.length / 3; i++) {
+    const [x, y] = toPatch(toSource, d.mesh[i * 3] as number, d.mesh[i * 3 + 1] as number);
+    mesh[i * 3] = x;
+    mesh[i * 3 + 1] = y;
+    mesh[i * 3 + 2] = d.mesh[i * 3 + 2] as number;
+  }
+  const pix = warpFace(patch, mesh, { kind, strength });
   const again = redetected(await opts.detector.detect(pix), toSource, d);
   if (!again) return null;
   return { crop: alignFace(pix, again.mesh, opts.cropSize ?? 112), mesh: again.mesh };

@@ -156,6 +156,36 @@ describe('dataset pseudo', () => {
     }
   }, 120_000);
 
+  it('mesh-warped variants: re-detected and re-labelled, named -w<j>, same seed same bytes', async () => {
+    const run = (out: string) =>
+      buildPseudoDataset({
+        out: path.join(root, out),
+        seed: 3,
+        augment: 0,
+        warps: 2,
+        detector,
+        photos: PHOTOS,
+      });
+    const a = await run('w1');
+    await run('w2');
+    expect(a.samples + a.lostOnRedetect).toBe(9);
+    const ba = await bytesOf(path.join(root, 'w1'));
+    const bb = await bytesOf(path.join(root, 'w2'));
+    expect([...ba.keys()]).toEqual([...bb.keys()]);
+    for (const [k, v] of ba) expect(v.equals(bb.get(k) as Buffer), k).toBe(true);
+    expect(a.dataset.meta.createdWith).toContain('--warps 2');
+    const warped = a.dataset.rows.filter((r) => /-w[12]\.png$/.test(r.file));
+    expect(warped.length).toBeGreaterThan(0);
+    // Labels come from the re-detected warped face: they differ from the base face's somewhere.
+    const changed = warped.filter((w) => {
+      const base = a.dataset.rows.find((r) => r.subject === w.subject && r.file.endsWith('-a0.png'));
+      return Object.keys(w.labels).some(
+        (k) => Math.abs((w.labels[k as 'AU1'] ?? 0) - (base?.labels[k as 'AU1'] ?? 0)) > 0.02,
+      );
+    });
+    expect(changed.length).toBeGreaterThan(0);
+  }, 120_000);
+
   it('identities never cross folds: every variant of a face keeps its subject', async () => {
     const ds = await readDataset(path.join(root, 'a'));
     const folds = subjectFolds(ds.rows, 3, 1);

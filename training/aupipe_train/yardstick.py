@@ -1,7 +1,7 @@
 """The hand-labelled real faces (test/fixtures/real-faces.json) joined to a prepared dataset's aligned crops.
 
-A crop `crops/<faceId>-a<j>.png` belongs to the hand-labelled face `<faceId>`; only un-warped crops (`-a0`) are
-scored, since warps change the expression. Labels are 1 (clearly present), 0 (clearly absent), else unknown.
+A crop `crops/<faceId>-a<j>.png` (or `-w<j>.png`, mesh-warped) belongs to the hand-labelled face `<faceId>`; only
+base crops (`-a0`) are scored, since warps change the expression. Labels are 1 (clearly present), 0 (clearly absent), else unknown.
 """
 import json
 import re
@@ -19,8 +19,12 @@ def load_hand_labels(path: str = DEFAULT) -> dict:
 
 
 def face_id(file: str) -> tuple:
-    m = re.match(r'(.+)-a(\d+)$', Path(file).stem)
-    return (m.group(1), int(m.group(2))) if m else (Path(file).stem, 0)
+    """(face id, variant): variant 0 is the un-warped base crop `-a0`; `-a<j>` (augmented) and `-w<j>`
+    (mesh-warped: a changed expression, never scored against the hand labels) are variants > 0."""
+    m = re.match(r'(.+)-([aw])(\d+)$', Path(file).stem)
+    if not m:
+        return (Path(file).stem, 0)
+    return (m.group(1), int(m.group(3)) if m.group(2) == 'a' else 1000 + int(m.group(3)))
 
 
 def hand_label_matrix(files: list, aus: list, hand: dict) -> np.ndarray:

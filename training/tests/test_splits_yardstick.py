@@ -19,10 +19,12 @@ def test_train_only_subjects_never_reach_test_folds():
 
 def test_hand_labels_join_unwarped_crops_only():
     hand = {'sample1-2': {'AU12': 1, 'AU25': 0}}
-    files = ['crops/sample1-2-a0.png', 'crops/sample1-2-a1.png', 'crops/other-a0.png']
+    files = ['crops/sample1-2-a0.png', 'crops/sample1-2-a1.png', 'crops/other-a0.png', 'crops/sample1-2-w1.png']
     assert face_id(files[1]) == ('sample1-2', 1)
+    assert face_id(files[3])[0] == 'sample1-2' and face_id(files[3])[1] != 0  # mesh-warped: never the base crop
     m = hand_label_matrix(files, ['AU12', 'AU25', 'AU26'], hand)
     assert m[0, 0] == 1 and m[0, 1] == 0 and np.isnan(m[0, 2]) and np.isnan(m[1]).all() and np.isnan(m[2]).all()
+    assert np.isnan(m[3]).all()
 
 
 def test_auc_table_needs_both_classes():
