@@ -49,12 +49,16 @@ export interface EvaluateOptions {
 
 /**
  * Labels from the hand-labelled yardstick (test/fixtures/real-faces.json: 1 present, 0 absent, unsure
- * left out) for dataset rows whose subject is a yardstick face id (as `dataset pseudo` names them).
+ * left out) for dataset rows whose crop is a yardstick face: `crops/<face id>-a<j>.png`, as `dataset pseudo`
+ * names them. Mesh-warped crops (`-w<j>`) changed the expression, so they are never scored against them.
  */
 export async function yardstickLabels(file = YARDSTICK_PATH): Promise<EvaluateOptions['relabel']> {
   const y = await loadYardstick(file);
   const byId = new Map(y.faces.map((f) => [f.id, f.labels]));
-  return (row) => byId.get(row.subject);
+  return (row) => {
+    const m = /^crops\/(.+)-a\d+\.png$/.exec(row.file);
+    return m ? byId.get(m[1] as string) : undefined;
+  };
 }
 
 export interface EvalReport extends SetReport {

@@ -8,7 +8,7 @@ import { binaryMetrics } from '../../src/classify/metrics.js';
 import { configSchema } from '../../src/config/index.js';
 import { writeDataset } from '../../src/dataset/format.js';
 import { createFaceDetector } from '../../src/detect/index.js';
-import { evaluate, formatReport, padEdge, upscale } from '../../src/eval.js';
+import { evaluate, formatReport, padEdge, upscale, yardstickLabels } from '../../src/eval.js';
 import { type AlignedCrop, AU_KEYS } from '../../src/types.js';
 import { face, fixtureCrops, TEMPLATES, TINY } from './helpers.js';
 
@@ -116,5 +116,19 @@ describe('upscale', () => {
     const row = Array.from({ length: 6 }, (_, x) => u.rgb[x * 3]!);
     expect(row).toEqual([0, 0, 30, 60, 90, 90]);
     expect(u.rgb[(2 * 6 + 3) * 3]).toBe(60); // every row the same
+  });
+});
+
+describe('yardstickLabels', () => {
+  it('joins a crop to its own face by file name: base and augmented crops, never mesh-warped ones', async () => {
+    const relabel = await yardstickLabels();
+    const row = (file: string, subject: string) => ({ file, subject, source: 'x', frame: 0, labels: {} });
+    // sample1-2 is a laughing face (AU12 and AU25 present); the subject column plays no part.
+    expect(relabel?.(row('crops/sample1-2-a0.png', 'whatever'))).toMatchObject({ AU12: 1, AU25: 1 });
+    expect(relabel?.(row('crops/sample1-2-a3.png', 'sample1-2'))).toMatchObject({ AU12: 1 });
+    expect(relabel?.(row('crops/sample1-2-w1.png', 'sample1-2'))).toBeUndefined();
+    expect(relabel?.(row('crops/sample1-n4-a0.png', 'sample1-n4'))).toBeUndefined();
+    // Thumbnails share one subject per grid; they are joined by their own id.
+    expect(relabel?.(row('crops/screenshot-facematch-1-a0.png', 'screenshot-facematch'))).toBeDefined();
   });
 });
