@@ -1,4 +1,7 @@
-/** `dataset pseudo` samples/s (with augmentation and re-detection) and `dataset prepare --disfa` frames/s. */
+/**
+ * `dataset pseudo` samples/s (with augmentation and re-detection; then with mesh warps instead, same count, against
+ * the augmented run as baseline) and `dataset prepare --disfa` frames/s.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +31,16 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       photos,
     });
     const pseudoS = (performance.now() - t0) / 1000;
+    const tw = performance.now();
+    const warped = await buildPseudoDataset({
+      out: path.join(root, 'warped'),
+      seed: 1,
+      augment: 0,
+      warps: augment,
+      detector: det,
+      photos,
+    });
+    const warpS = (performance.now() - tw) / 1000;
 
     const frames = opts.quick ? 30 : 150;
     const vid = path.join(root, 'disfa', 'Videos_LeftCamera');
@@ -63,6 +76,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
         unit: 'samples/s',
         metric: 'throughput',
         note: `${rep.faces} faces x (1 + ${augment} augmented), re-detect each, PNG write`,
+      },
+      {
+        name: 'dataset.pseudo.warped_samples_per_s',
+        value: warped.samples / warpS,
+        unit: 'samples/s',
+        metric: 'throughput',
+        note: `${warped.faces} faces x (1 + ${augment} mesh-warped), re-detect each; ${(
+          warped.samples / warpS / (rep.samples / pseudoS)
+        ).toFixed(2)}x the augmented run above`,
       },
       {
         name: 'dataset.prepare.frames_per_s',
