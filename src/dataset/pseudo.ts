@@ -185,22 +185,19 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
       const row = { subject, source: `${src.path}#${k + 1}`, frame: 0 };
       const crop = alignFace(img, d.mesh, cropSize);
       await writer.add({ ...row, labels: labels(d.mesh, crop) }, crop, `${id}-a0`);
-      for (let j = 1; j <= opts.augment; j++) {
-        const sample = await augmentOne(opts, img, d, j, `${src.path}#${k + 1}`);
-        if (!sample) {
-          lost++;
-          continue;
+      for (const [tag, count, make] of VARIANTS)
+        for (let j = 1; j <= count(opts); j++) {
+          const sample = await make(opts, img, d, j, `${src.path}#${k + 1}`);
+          if (!sample) {
+            lost++;
+            continue;
+          }
+          await writer.add(
+            { ...row, labels: labels(sample.mesh, sample.crop) },
+            sample.crop,
+            `${id}-${tag}${j}`,
+          );
         }
-        await writer.add({ ...row, labels: labels(sample.mesh, sample.crop) }, sample.crop, `${id}-a${j}`);
-      }
-      for (let j = 1; j <= (opts.warps ?? 0); j++) {
-        const sample = await warpOne(opts, img, d, j, `${src.path}#${k + 1}`);
-        if (!sample) {
-          lost++;
-          continue;
-        }
-        await writer.add({ ...row, labels: labels(sample.mesh, sample.crop) }, sample.crop, `${id}-w${j}`);
-      }
     }
     opts.onProgress?.({ photo: src.path, faces, samples: writer.count });
   }
@@ -229,15 +226,13 @@ async function augmentOne(
   d: FaceDetection,
   j: number,
   key: string,
-): Promise<{ crop: ReturnType<typeof alignFace>; mesh: Float32Array } | null> {
+): Promise<Sample | null> {
   const rng = seededRandom(sampleSeed(opts.seed, `${key}/${j}`));
   const { patch, toSource } = cutPatch(img, d.box, drawPatchParams(rng));
   const photo = drawPhotoParams(rng);
   let pix = applyPhoto(patch, photo, rng);
   if (photo.jpegQ > 0) pix = await jpegRoundTrip(pix, photo.jpegQ);
-  const again = redetected(await opts.detector.detect(pix), toSource, d);
-  if (!again) return null;
-  return { crop: alignFace(pix, again.mesh, opts.cropSize ?? 112), mesh: again.mesh };
+  return remeasured(opts, pix, toSource, d);
 }
 
 /** One mesh-warped variant: a jittered patch, warped along the face's mesh, detected and measured again. */
@@ -247,7 +242,7 @@ async function warpOne(
   d: FaceDetection,
   j: number,
   key: string,
-): Promise<{ crop: ReturnType<typeof alignFace>; mesh: Float32Array } | null> {
+): Promise<Sample | null> {
   const rng = seededRandom(sampleSeed(opts.seed, `${key}/w${j}`));
   const kind = WARP_KINDS[Math.floor(rng() * WARP_KINDS.length)] ?? 'lipCornerPull';
   const strength = 0.4 + 0.6 * rng();
@@ -259,8 +254,31 @@ async function warpOne(
     mesh[i * 3 + 1] = y;
     mesh[i * 3 + 2] = d.mesh[i * 3 + 2] as number;
   }
-  const pix = warpFace(patch, mesh, { kind, strength });
-  const again = redetected(await opts.detector.detect(pix), toSource, d);
-  if (!again) return null;
-  return { crop: alignFace(pix, again.mesh, opts.cropSize ?? 112), mesh: again.mesh };
+  return remeasured(opts, warpFace(patch, mesh, { kind, strength }), toSource, d);
 }
+
+/** The face detected again in a variant's pixels, cropped and meshed there (null: not found where it should be). */
+async function remeasured(
+  opts: PseudoOptions,
+  pix: RgbImage,
+  toSource: readonly number[],
+  d: FaceDetection,
+): Promise<Sample | null> {
+  const again = redetected(await opts.detector.detect(pix), toSource, d);
+  return again ? { crop: alignFace(pix, again.mesh, opts.cropSize ?? 112), mesh: again.mesh } : null;
+}
+
+type Sample = { crop: AlignedCrop; mesh: Float32Array };
+type MakeVariant = (
+  opts: PseudoOptions,
+  img: RgbImage,
+  d: FaceDetection,
+  j: number,
+  key: string,
+) => Promise<Sample | null>;
+
+/** Variant kinds, in the order they are written: file tag, how many per face, how each is made. */
+const VARIANTS: readonly (readonly [string, (o: PseudoOptions) => number, MakeVariant])[] = [
+  ['a', (o) => o.augment, augmentOne],
+  ['w', (o) => o.warps ?? 0, warpOne],
+];
