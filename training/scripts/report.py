@@ -32,6 +32,10 @@ SETTINGS = {
     'fd-top1': ('face_dense, stage 2 unfreezes only the top unit (--unfreeze 1)', 'face_dense', 'face-api expression net'),
     'fd-onestage': ('face_dense, one stage (--epochs-head 0 --epochs-ft 7)', 'face_dense', 'face-api expression net'),
     'fd-bntrain': ('face_dense, --bn train (no BN layers: identical by construction)', 'face_dense', 'face-api expression net'),
+    'fd-headonly': ('face_dense, stage 1 only (head on the frozen backbone, 7 epochs, --epochs-ft 0)', 'face_dense', 'face-api expression net'),
+    'fd-aug2': ('face_dense, + 2 re-detected augmented variants per face in the data (--augment 2)', 'face_dense', 'face-api expression net'),
+    'fd-warps': ('face_dense, + 2 mesh-warped variants per face in the data (--warps 2)', 'face_dense', 'face-api expression net'),
+    'fd-warps-headonly': ('face_dense, --warps 2 data, stage 1 only (7 epochs)', 'face_dense', 'face-api expression net'),
     'mv1-bntrain': ('mobilenet_v1, face-api SSD init, --bn train', 'mobilenet_v1', 'face-api SSD detector'),
 }
 
@@ -167,8 +171,11 @@ def main():
     main_table('(2) Transfer vs scratch', ['fd-proposed', 'fd-scratch', 'mv2-scratch', 'mv2tf-scratch', 'mv2tf-nsfwjs', 'mv2tf-nsfwjs224'], bench, step_cols())
     main_table('(3) Losses (face_dense, face-api init, augmentation on)', ['fd-proposed', 'fd-bce'], bench)
     main_table('(4) Augmentation (face_dense, face-api init, proposed loss)', ['fd-proposed', 'fd-noaug'], bench)
-    if any(runs(s) for s in ('fd-top1', 'fd-onestage', 'fd-bntrain', 'mv1-bntrain')):
-        main_table('Schedule', ['fd-proposed', 'fd-top1', 'fd-onestage', 'fd-bntrain', 'mv1-bntrain'], bench)
+    if any(runs(s) for s in ('fd-top1', 'fd-onestage', 'fd-bntrain', 'mv1-bntrain', 'fd-headonly')):
+        main_table('Schedule', ['fd-proposed', 'fd-top1', 'fd-onestage', 'fd-headonly', 'fd-bntrain', 'mv1-bntrain'], bench)
+    if any(runs(s) for s in ('fd-aug2', 'fd-warps', 'fd-warps-headonly')):
+        main_table('(5) Data: re-detected variants per face (3x the samples, same faces and folds; base crops only are scored)',
+                   ['fd-proposed', 'fd-aug2', 'fd-warps', 'fd-headonly', 'fd-warps-headonly'], bench)
 
     # per-AU F1 for the losses: every AU with a positive pseudo-label among the pooled test faces, rarest first
     rb, rp = runs('fd-bce'), runs('fd-proposed')
