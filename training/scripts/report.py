@@ -19,7 +19,7 @@ SHIPPED = 'fd-proposed'
 
 # setting -> (label, backbone, init)
 SETTINGS = {
-    'fd-proposed': ('face_dense, face-api init, proposed, aug (shipped setting)', 'face_dense', 'face-api expression net'),
+    'fd-proposed': ('face_dense, face-api init, proposed, aug (two-stage reference)', 'face_dense', 'face-api expression net'),
     'fd-bce': ('face_dense, face-api init, BCE, aug', 'face_dense', 'face-api expression net'),
     'fd-noaug': ('face_dense, face-api init, proposed, augmentation off', 'face_dense', 'face-api expression net'),
     'fd-scratch': ('face_dense, random init, proposed, aug', 'face_dense', 'random'),
