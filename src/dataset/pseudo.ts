@@ -220,29 +220,18 @@ function sampleSeed(seed: number, key: string): number {
   return h >>> 0;
 }
 
-async function augmentOne(
-  opts: PseudoOptions,
-  img: RgbImage,
-  d: FaceDetection,
-  j: number,
-  key: string,
-): Promise<Sample | null> {
+/** One augmented variant: a jittered patch with photometric changes, detected and measured again. */
+const augmentOne: MakeVariant = async (opts, img, d, j, key) => {
   const rng = seededRandom(sampleSeed(opts.seed, `${key}/${j}`));
   const { patch, toSource } = cutPatch(img, d.box, drawPatchParams(rng));
   const photo = drawPhotoParams(rng);
   let pix = applyPhoto(patch, photo, rng);
   if (photo.jpegQ > 0) pix = await jpegRoundTrip(pix, photo.jpegQ);
   return remeasured(opts, pix, toSource, d);
-}
+};
 
 /** One mesh-warped variant: a jittered patch, warped along the face's mesh, detected and measured again. */
-async function warpOne(
-  opts: PseudoOptions,
-  img: RgbImage,
-  d: FaceDetection,
-  j: number,
-  key: string,
-): Promise<Sample | null> {
+const warpOne: MakeVariant = async (opts, img, d, j, key) => {
   const rng = seededRandom(sampleSeed(opts.seed, `${key}/w${j}`));
   const kind = WARP_KINDS[Math.floor(rng() * WARP_KINDS.length)] ?? 'lipCornerPull';
   const strength = 0.4 + 0.6 * rng();
@@ -255,7 +244,7 @@ async function warpOne(
     mesh[i * 3 + 2] = d.mesh[i * 3 + 2] as number;
   }
   return remeasured(opts, warpFace(patch, mesh, { kind, strength }), toSource, d);
-}
+};
 
 /** The face detected again in a variant's pixels, cropped and meshed there (null: not found where it should be). */
 async function remeasured(
