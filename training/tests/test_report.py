@@ -21,7 +21,7 @@ def test_report_gives_mean_std_over_seeds_and_paired_differences(tmp_path):
             (tmp_path / f'{name}-s{seed}').mkdir()
             (tmp_path / f'{name}-s{seed}' / 'metrics.json').write_text(json.dumps(_metrics(f1, 0.7 + f1 / 10)))
     out = subprocess.run([sys.executable, str(ROOT / 'training/scripts/report.py'), str(tmp_path)], capture_output=True, text=True, check=True).stdout
-    assert '| face_dense, face-api init, proposed, aug (shipped setting) | 3 | 0.400 ± 0.100 |' in out
+    assert '| face_dense, face-api init, proposed, aug (two-stage reference) | 3 | 0.400 ± 0.100 |' in out
     assert 'F1@0.5 +0.200 ± 0.100 (n=3)' in out  # paired proposed - bce
     assert '| AU26 (3) | AU12 (17) |' in out and 'AU1' in out.split('F1 undefined')[1]
     assert 'mobilenet_v1, face-api SSD init, proposed, aug | 0 | not run' in out
