@@ -25,7 +25,6 @@ export async function pseudoCommand(o: PseudoCommandOptions): Promise<number> {
     augment: o.augment,
     warps: o.warps,
     labeller: o.labeller,
-    createdWith: `aupipe dataset pseudo --seed ${o.seed} --augment ${o.augment}${o.warps ? ` --warps ${o.warps}` : ''} --labeller ${o.labeller}`,
     ...(o.contactSheet ? { contactSheet: o.contactSheet } : {}),
     onProgress: (p) => process.stderr.write(`${p.photo}: ${p.faces} faces, ${p.samples} samples so far\n`),
   });

@@ -49,8 +49,6 @@ export interface PseudoOptions {
    * `<photo>-n<k>` then, so they can never take a known id by position.
    */
   readonly knownFaces?: readonly KnownFace[];
-  /** Written into meta.json `createdWith`. */
-  readonly createdWith?: string;
   readonly onProgress?: (p: {
     readonly photo: string;
     readonly faces: number;
@@ -145,9 +143,8 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
     aus: AU_KEYS,
     labelKind: 'probability',
     source: `pseudo:offline-photos (labels: ${labeller === 'mesh' ? 'mesh estimator, geometry + mouth appearance' : 'mesh-geometry estimator'})`,
-    createdWith:
-      opts.createdWith ??
-      `aupipe dataset pseudo --seed ${opts.seed} --augment ${opts.augment}${opts.warps ? ` --warps ${opts.warps}` : ''} --labeller ${labeller}`,
+    // the CLI command that builds the same bytes
+    createdWith: `aupipe dataset pseudo --seed ${opts.seed} --augment ${opts.augment}${opts.warps ? ` --warps ${opts.warps}` : ''} --labeller ${labeller}`,
     extra: {
       seed: opts.seed,
       augment: opts.augment,
