@@ -6,7 +6,7 @@
  * the crop and the labels from the re-detected mesh. Deterministic from `seed`.
  */
 import { meshAus, mouthAppearance, normalizeMesh } from '../classify/mesh/index.js';
-import { alignFace, type FaceDetector, iou, TEMPLATE_ID } from '../detect/index.js';
+import { alignFace, type FaceDetector, iou, matchByIou, TEMPLATE_ID } from '../detect/index.js';
 import { decodeImage } from '../ingest/image.js';
 import { type AlignedCrop, AU_KEYS, type Box, type FaceDetection, type RgbImage } from '../types.js';
 import { applyPhoto, cutPatch, drawPatchParams, drawPhotoParams, seededRandom, toPatch } from './augment.js';
@@ -64,8 +64,9 @@ export interface KnownFace {
 }
 
 /**
- * Ids for the faces found in one photo (pure): each known face of that photo goes to the found face that
- * overlaps it most (IoU ≥ 0.5, best pairs first); without `known`, faces are numbered in detector order.
+ * Ids for the faces found in one photo (pure): each known face of that photo goes to the found face it
+ * overlaps (IoU ≥ 0.5, the tracker's optimal one-to-one matching); without `known`, faces are numbered in
+ * detector order.
  */
 export function faceIds(
   name: string,
@@ -74,23 +75,13 @@ export function faceIds(
   known: readonly KnownFace[] | undefined,
 ): string[] {
   if (!known) return found.map((_, k) => `${name}-${k + 1}`);
-  const ids = found.map((_, k) => `${name}-n${k + 1}`);
-  const pairs: [number, number, number][] = [];
   const here = known.filter((f) => f.image === image);
-  for (const [k, b] of found.entries())
-    for (const [j, f] of here.entries()) {
-      const o = iou(b, f.box);
-      if (o >= 0.5) pairs.push([o, k, j]);
-    }
-  const usedFound = new Set<number>();
-  const usedKnown = new Set<number>();
-  for (const [, k, j] of pairs.sort((a, b) => b[0] - a[0])) {
-    if (usedFound.has(k) || usedKnown.has(j)) continue;
-    usedFound.add(k);
-    usedKnown.add(j);
-    ids[k] = (here[j] as KnownFace).id;
-  }
-  return ids;
+  const match = matchByIou(
+    found,
+    here.map((f) => f.box),
+    0.5,
+  );
+  return match.map((j, k) => (j >= 0 ? (here[j] as KnownFace).id : `${name}-n${k + 1}`));
 }
 
 export interface PseudoReport {

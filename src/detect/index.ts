@@ -20,6 +20,7 @@ export {
   endAllTracks,
   initialTrackerState,
   iou,
+  matchByIou,
   type Track,
   type TrackerOptions,
   type TrackerState,

@@ -45,6 +45,24 @@ export function iou(a: Box, b: Box): number {
   return union > 0 ? inter / union : 0;
 }
 
+/**
+ * For each box of `a`, the index of the box of `b` it is matched to, or -1: the optimal one-to-one
+ * assignment by IoU, where pairs below `minIou` are never matched. Cost 1 - IoU; pairs below `minIou`
+ * get a cost so high that the assignment first maximises the number of valid matches, then their IoU;
+ * forbidden pairs it still makes are dropped.
+ */
+export function matchByIou(a: readonly Box[], b: readonly Box[], minIou: number): number[] {
+  if (a.length === 0 || b.length === 0) return a.map(() => -1);
+  const forbidden = 1e6;
+  const cost = a.map((x) =>
+    b.map((y) => {
+      const o = iou(x, y);
+      return o >= minIou ? 1 - o : forbidden;
+    }),
+  );
+  return hungarian(cost).map((j, i) => (j >= 0 && cost[i]![j]! < forbidden ? j : -1));
+}
+
 export function updateTracks(
   state: TrackerState,
   boxes: readonly Box[],
@@ -52,22 +70,17 @@ export function updateTracks(
   opts: TrackerOptions,
 ): TrackerUpdate {
   const tracks = state.tracks;
-  // Cost 1 - IoU; pairs below minIou are forbidden: a cost so high that the assignment first maximises the
-  // number of valid matches, then their IoU. Forbidden pairs it still makes are dropped afterwards.
-  const forbidden = 1e6;
-  const cost = tracks.map((t) =>
-    boxes.map((b) => {
-      const o = iou(t.box, b);
-      return o >= opts.minIou ? 1 - o : forbidden;
-    }),
+  const assign = matchByIou(
+    tracks.map((t) => t.box),
+    boxes,
+    opts.minIou,
   );
-  const assign = tracks.length && boxes.length ? hungarian(cost) : tracks.map(() => -1);
   const ids = new Array<number>(boxes.length).fill(0);
   const next: Track[] = [];
   const ended: { id: number; lastPtsMs: number }[] = [];
   tracks.forEach((t, i) => {
     const j = assign[i] ?? -1;
-    if (j >= 0 && cost[i]![j]! < forbidden) {
+    if (j >= 0) {
       ids[j] = t.id;
       next.push({ id: t.id, box: boxes[j]!, misses: 0, lastPtsMs: ptsMs });
     } else if (t.misses + 1 > opts.graceFrames) {
