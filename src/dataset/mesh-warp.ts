@@ -6,6 +6,7 @@
  * Measured before (../shared FACTS.md): such warps look like rubber masks to pretrained expression nets, so
  * they are off by default and their effect on training is an experiment, not an assumption. Pure functions.
  */
+import { eyeCentres } from '../classify/mesh/index.js';
 import type { RgbImage } from '../types.js';
 
 export const WARP_KINDS = ['lipCornerPull', 'jawDrop', 'browRaise'] as const;
@@ -62,23 +63,23 @@ function point(mesh: ArrayLike<number>, i: number): [number, number] {
   return [mesh[i * 3] as number, mesh[i * 3 + 1] as number];
 }
 
-function mid(mesh: ArrayLike<number>, a: number, b: number): [number, number] {
-  const [ax, ay] = point(mesh, a);
-  const [bx, by] = point(mesh, b);
-  return [(ax + bx) / 2, (ay + by) / 2];
+/**
+ * The face's own frame in the image: inter-ocular distance (in the image plane) and the unit right axis, from
+ * the subject's right eye centre to the left (image left to right on an upright face).
+ */
+function faceFrame(mesh: ArrayLike<number>): { iod: number; ux: number; uy: number } {
+  const [rx, ry, , lx, ly] = eyeCentres(mesh);
+  const iod = Math.hypot(lx - rx, ly - ry);
+  return { iod, ux: (lx - rx) / iod, uy: (ly - ry) / iod };
 }
 
 /**
- * The warp's handles in image pixels for a face mesh (image pixels, xyz interleaved): the face's right axis
- * runs from its right eye centre to its left (image left to right on an upright face), up is perpendicular,
- * towards the brows; moves scale with the inter-ocular distance, so any face size and roll gets the same warp.
+ * The warp's handles in image pixels for a face mesh (image pixels, xyz interleaved), in the face's frame
+ * (`faceFrame`; up is perpendicular to the right axis, towards the brows); moves scale with the inter-ocular
+ * distance, so any face size and roll gets the same warp.
  */
 export function warpHandles(mesh: ArrayLike<number>, warp: MeshWarp): Handle[] {
-  const [rx, ry] = mid(mesh, 33, 133);
-  const [lx, ly] = mid(mesh, 362, 263);
-  const iod = Math.hypot(lx - rx, ly - ry);
-  const ux = (lx - rx) / iod;
-  const uy = (ly - ry) / iod;
+  const { iod, ux, uy } = faceFrame(mesh);
   // Image y grows downwards: "up" on the face is the right axis turned by -90°.
   const upx = uy;
   const upy = -ux;
@@ -168,8 +169,5 @@ export function warpImage(img: RgbImage, field: Field): RgbImage {
 
 /** Applies one warp to a face: handles from its mesh, σ = 0.25 inter-ocular distances. */
 export function warpFace(img: RgbImage, mesh: ArrayLike<number>, warp: MeshWarp): RgbImage {
-  const handles = warpHandles(mesh, warp);
-  const [rx, ry] = mid(mesh, 33, 133);
-  const [lx, ly] = mid(mesh, 362, 263);
-  return warpImage(img, displacementField(handles, 0.25 * Math.hypot(lx - rx, ly - ry)));
+  return warpImage(img, displacementField(warpHandles(mesh, warp), 0.25 * faceFrame(mesh).iod));
 }

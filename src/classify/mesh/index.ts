@@ -11,4 +11,4 @@ export {
 } from './estimator.js';
 export { type AuMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 export { MOUTH_THRESHOLDS, type MouthAppearance, type MouthThresholds, mouthAppearance } from './mouth.js';
-export { interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';
+export { eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';

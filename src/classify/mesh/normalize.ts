@@ -11,7 +11,8 @@ export const MESH_POINTS = 468;
 const IDX = PROCRUSTES_WEIGHTS.map(([i]) => i);
 const W = PROCRUSTES_WEIGHTS.map(([, w]) => w);
 
-function eyeCentres(p: ArrayLike<number>): [number, number, number, number, number, number] {
+/** Mid-points of the eye corners, xyz: the subject's right eye (33, 133), then the left (362, 263). */
+export function eyeCentres(p: ArrayLike<number>): [number, number, number, number, number, number] {
   const c = (a: number, b: number, d: number): number =>
     ((p[a * 3 + d] as number) + (p[b * 3 + d] as number)) / 2;
   return [c(33, 133, 0), c(33, 133, 1), c(33, 133, 2), c(362, 263, 0), c(362, 263, 1), c(362, 263, 2)];
