@@ -4,12 +4,13 @@
  * in turn and falls back to CPU, so it never fails for lack of a GPU.
  */
 import * as ort from 'onnxruntime-node';
+import type { OrtProvider } from '../config/sections/provider.js';
 
 // ORT's native logger prints a provider that fails to load straight to stderr; the failure reaches the
 // caller as an exception with the same text (and a typed error for the user), so keep stderr quiet.
 ort.env.logLevel = 'fatal';
 
-export type Provider = 'cpu' | 'cuda' | 'tensorrt' | 'auto';
+export type Provider = OrtProvider;
 export type LoadedProvider = Exclude<Provider, 'auto'>;
 /** Order `auto` tries: fastest first, CPU always last. */
 const AUTO_ORDER = ['tensorrt', 'cuda', 'cpu'] as const;

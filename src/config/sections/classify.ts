@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ortProviderSchema } from './provider.js';
 
 export const classifySchema = z
   .object({
@@ -7,8 +8,7 @@ export const classifySchema = z
       .default('mesh')
       .describe('AU estimator: mesh geometry, the CNN model bundle, or a weighted fusion of both.'),
     model: z.string().default('models/au-mobilenet').describe('Path of the CNN model bundle folder.'),
-    provider: z
-      .enum(['cpu', 'cuda', 'tensorrt', 'auto'])
+    provider: ortProviderSchema
       .default('cpu')
       .describe('ONNX Runtime execution provider; auto takes the first that loads.'),
     intraOpThreads: z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ortProviderSchema } from './provider.js';
 
 export const detectSchema = z
   .object({
@@ -9,8 +10,7 @@ export const detectSchema = z
         'Face detector runtime for the same blazeface + facemesh (+ iris) models: onnx (ONNX Runtime, ' +
           'models/detect/, several times faster) or tfjs (@vladmandic/human on tfjs-wasm).',
       ),
-    provider: z
-      .enum(['cpu', 'cuda', 'tensorrt', 'auto'])
+    provider: ortProviderSchema
       .default('cpu')
       .describe(
         'ONNX Runtime execution provider of the onnx detector; auto takes the first that loads (CPU last).',
