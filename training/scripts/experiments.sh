@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's experiments on data/real-faces (3-fold subject-independent, out-of-fold scoring), from the repo root.
 # Usage: bash training/scripts/experiments.sh [group...]
-#   groups: probe losses backbones transfer augment densenet timing schedule nsfwjs224 bench   (default: all of them)
+#   groups: probe losses backbones transfer augment densenet timing schedule nsfwjs224 variants bench   (default: all)
 # Every two-stage run writes $E/<name>/metrics.json; a run whose metrics.json exists is skipped, so an interrupted
 # sweep continues where it stopped. Threads: AUPIPE_THREADS (default: all cores).
 set -euo pipefail
@@ -14,7 +14,7 @@ BASE=(--data data/real-faces --train-only screenshot-facematch --epochs-head 3 -
 FD=(--backbone face_dense --pretrained "$W/face-expression.pt")
 MV1=(--backbone mobilenet_v1 --pretrained "$W/ssd-mobilenetv1.pt")
 NSFW=(--backbone mobilenet_v2_tf --pretrained "$W/nsfwjs-mobilenetv2.pt")
-groups=("${@:-probe losses backbones transfer augment densenet timing schedule nsfwjs224 bench}")
+groups=("${@:-probe losses backbones transfer augment densenet timing schedule nsfwjs224 variants bench}")
 want() { [[ " ${groups[*]} " == *" $1 "* ]]; }
 # run NAME ARGS...: one 3-fold two-stage run into $E/NAME, skipped when it has finished before
 run() {
@@ -84,6 +84,23 @@ fi
 # nsfwjs224: the nsfwjs MobileNetV2 at the input size it was trained at (crops upsampled 112 -> 224), ~4x the compute
 if want nsfwjs224; then
   for seed in "${SEEDS[@]}"; do run mv2tf-nsfwjs224-s$seed "${NSFW[@]}" --size 224 --loss proposed --seed $seed; done
+fi
+# variants: re-detected variants per face in the data (built once into training/runs/data, the folder ship.sh uses;
+# same detector runtime and seed as data/real-faces, so the base crops are its crops), and stage 1 only
+if want variants; then
+  D=training/runs/data
+  pseudo() { [ -f "$D/$1/labels.csv" ] || AUPIPE_DETECT_BACKEND=tfjs npx tsx src/cli.ts dataset pseudo --out "$D/$1" --seed 1 "${@:2}"; }
+  pseudo real-faces-aug2 --augment 2
+  pseudo real-faces-warps2 --augment 0 --warps 2
+  pseudo real-faces-aug2-warps2 --augment 2 --warps 2
+  HEAD_ONLY=(--epochs-head 7 --epochs-ft 0)
+  for seed in "${SEEDS[@]}"; do
+    run fd-headonly-s$seed "${FD[@]}" --loss proposed "${HEAD_ONLY[@]}" --seed $seed
+    run fd-aug2-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-aug2 --seed $seed
+    run fd-warps-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-warps2 --seed $seed
+    run fd-warps-headonly-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-warps2 "${HEAD_ONLY[@]}" --seed $seed
+    run fd-augwarps-headonly-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-aug2-warps2 "${HEAD_ONLY[@]}" --seed $seed
+  done
 fi
 want bench && $PY -m training bench --backbones face_dense,mobilenet_v1,mobilenet_v2,mobilenet_v2_tf,densenet121 --out $E/bench.json
 exit 0
