@@ -3,9 +3,7 @@
  * 0 clearly absent, unsure left out) and per-AU rank (AUC) and threshold (F1) metrics for any scorer.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { prf, auc as rankAuc } from '../classify/metrics.js';
-import { PACKAGE_ROOT } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { AU_KEYS, type AuKey, type Box } from '../types.js';
 
@@ -35,10 +33,8 @@ export async function loadYardstick(file = YARDSTICK_PATH): Promise<Yardstick> {
   return doc;
 }
 
-/** Absolute path of a yardstick image. */
-export function resolveImage(p: string): string {
-  return path.isAbsolute(p) ? p : path.join(PACKAGE_ROOT, p);
-}
+/** Absolute path of a yardstick image (or file): the photo sources' resolver, relative to the package root. */
+export { resolvePhoto as resolveImage } from './sources.js';
 
 export function boxOf(face: LabelledFace): Box {
   const [x, y, w, h] = face.box;
