@@ -10,13 +10,21 @@ export interface CreateEstimatorOptions {
   readonly log?: (msg: string) => void;
   /** Alignment template ids to accept (default: `config/alignment/*.json`). */
   readonly knownTemplates?: readonly string[];
-  /** Builds the mesh-geometry estimator (default: `src/classify/mesh`). */
+  /** Builds the mesh-geometry estimator (default: `src/classify/mesh` with `classify.lipModel`). */
   readonly mesh?: () => Promise<AuEstimator>;
 }
 
-async function defaultMesh(): Promise<AuEstimator> {
-  const { MeshEstimator } = await import('./mesh/index.js');
-  return new MeshEstimator();
+/** The mesh estimator, reading the lip gap with the 68-point landmark model unless `lipModel` is empty. */
+async function defaultMesh(cfg: Config['classify'], o: CreateEstimatorOptions): Promise<AuEstimator> {
+  const { Landmarks68, MeshEstimator } = await import('./mesh/index.js');
+  if (!cfg.lipModel) return new MeshEstimator();
+  const landmarks = await Landmarks68.open(cfg.lipModel, {
+    provider: cfg.provider,
+    intraOpThreads: cfg.intraOpThreads,
+    maxBatch: cfg.maxBatch,
+    ...(o.log ? { log: o.log } : {}),
+  });
+  return new MeshEstimator({ landmarks });
 }
 
 async function openCnn(cfg: Config['classify'], o: CreateEstimatorOptions): Promise<CnnEstimator> {
@@ -49,7 +57,7 @@ export async function createEstimator(
   cfg: Config['classify'],
   o: CreateEstimatorOptions = {},
 ): Promise<AuEstimator> {
-  const mesh = o.mesh ?? defaultMesh;
+  const mesh = o.mesh ?? (() => defaultMesh(cfg, o));
   try {
     if (cfg.estimator === 'mesh') return await mesh();
     const cnn = await openCnn(cfg, o);
@@ -61,7 +69,10 @@ export async function createEstimator(
       throw e;
     }
   } catch (e) {
-    const tried = cfg.estimator === 'mesh' ? 'the mesh-geometry estimator' : `model bundle ${cfg.model}`;
+    const tried =
+      cfg.estimator === 'mesh'
+        ? `the mesh-geometry estimator${cfg.lipModel ? ` with lip model ${cfg.lipModel}` : ''}`
+        : `model bundle ${cfg.model}`;
     const msg = `cannot start AU estimator "${cfg.estimator}" (tried ${tried}): ${(e as Error).message}`;
     throw new ModelError(e instanceof AupipeError ? e.code : 'ESTIMATOR_UNAVAILABLE', msg, { cause: e });
   }

@@ -6,7 +6,7 @@
  * the stored mesh and the aligned crop cut from the source photo with the production alignment.
  */
 import { readFile } from 'node:fs/promises';
-import { MeshAuEstimator, meshAus } from '../classify/mesh/index.js';
+import { LANDMARKS68_DIR, Landmarks68, MeshAuEstimator, meshAus } from '../classify/mesh/index.js';
 import { alignFace } from '../detect/align.js';
 import { decodeImage } from '../ingest/image.js';
 import type { AuVector, FaceObservation, RgbImage } from '../types.js';
@@ -81,11 +81,19 @@ export async function yardstickObservations(
   return out;
 }
 
-/** Per-face AU vectors of the production mesh estimator (mesh + crop) on the yardstick observations. */
+/**
+ * Per-face AU vectors of the production mesh estimator on the yardstick observations: mesh + crop + the
+ * 68-point net's lip gap (`landmarks: false`: mesh + crop only).
+ */
 export async function meshEstimatorScores(
   obs: ReadonlyMap<string, FaceObservation>,
+  opts: { readonly landmarks?: boolean } = {},
 ): Promise<Map<string, AuVector>> {
-  const est = new MeshAuEstimator();
+  const landmarks =
+    opts.landmarks === false
+      ? undefined
+      : await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 2 });
+  const est = new MeshAuEstimator(landmarks ? { landmarks } : {});
   const ids = [...obs.keys()];
   const aus = await est.estimate(ids.map((id) => obs.get(id) as FaceObservation));
   await est.close();
@@ -93,8 +101,10 @@ export async function meshEstimatorScores(
 }
 
 export interface YardstickReport {
-  /** The production estimator: mesh geometry plus the crop's mouth appearance. */
+  /** The production estimator: mesh geometry, the crop's mouth appearance and the 68-point lip gap. */
   readonly mesh: SubsetScores;
+  /** Mesh geometry plus the crop's mouth appearance, without the 68-point net. */
+  readonly meshCrop: SubsetScores;
   /** Mesh geometry only (`meshAus(mesh)`, as the pseudo-label builder calls it). */
   readonly meshGeometry: SubsetScores;
   readonly faceApi?: SubsetScores;
@@ -139,8 +149,11 @@ export async function yardstickReport(
   const fixture = opts.fixture ?? MESH_FIXTURE;
   const fx = JSON.parse(await readFile(fixture, 'utf8')) as MeshFixture;
   const byId = new Map(fx.faces.map((f) => [f.id, f]));
-  const prod = await meshEstimatorScores(await yardstickObservations(y.faces, 112, fixture));
+  const obs = await yardstickObservations(y.faces, 112, fixture);
+  const prod = await meshEstimatorScores(obs);
   const mesh = bySubset(y.faces, (f) => prod.get(f.id) ?? null);
+  const noNet = await meshEstimatorScores(obs, { landmarks: false });
+  const meshCrop = bySubset(y.faces, (f) => noNet.get(f.id) ?? null);
   const meshGeometry = bySubset(y.faces, (f) => {
     const m = byId.get(f.id)?.mesh;
     return m ? meshAus(m) : null;
@@ -155,12 +168,20 @@ export async function yardstickReport(
     faceApi = bySubset(y.faces, (f) => got.get(f.id) ?? null, peerAus);
   }
   const parts = [
-    subsetTable('mesh estimator (mesh + crop)', mesh),
+    subsetTable('mesh estimator (mesh + crop + 68-point lips)', mesh),
+    subsetTable('mesh + crop (no 68-point net)', meshCrop),
     subsetTable('mesh geometry only', meshGeometry),
     ...(faceApi ? [subsetTable('face-api expressions', faceApi)] : []),
     subsetTable('human emotion', human),
   ];
-  return { mesh, meshGeometry, human, ...(faceApi ? { faceApi } : {}), markdown: parts.join('\n\n') };
+  return {
+    mesh,
+    meshCrop,
+    meshGeometry,
+    human,
+    ...(faceApi ? { faceApi } : {}),
+    markdown: parts.join('\n\n'),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -45,6 +45,23 @@ describe('createEstimator', () => {
     );
   });
 
+  it('the mesh estimator reads the lip model from classify.lipModel; empty turns it off; a bad path is named', async () => {
+    const [crop] = await fixtureCrops();
+    const f = { ...face(crop!, 's', 1, 0), mesh: Float32Array.from(meshDoc.faces[0]!.mesh) };
+    const withNet = await createEstimator(cfg({ estimator: 'mesh', intraOpThreads: 1 }));
+    const without = await createEstimator(cfg({ estimator: 'mesh', lipModel: '' }));
+    const [a] = await withNet.estimate([f]);
+    const [b] = await without.estimate([f]);
+    expect(a!.AU25).not.toBe(b!.AU25);
+    expect(a!.AU12).toBe(b!.AU12);
+    await Promise.all([withNet.close(), without.close()]);
+    const err = (await createEstimator(cfg({ estimator: 'mesh', lipModel: '/no/such/lips' })).catch(
+      (e: unknown) => e,
+    )) as ModelError;
+    expect(err.code).toBe('LANDMARKS_NOT_FOUND');
+    expect(err.message).toMatch(/tried the mesh-geometry estimator with lip model \/no\/such\/lips/);
+  });
+
   it('refuses a bundle whose input size differs from the detect crop size', async () => {
     const err = await createEstimator(cfg({ estimator: 'fusion', model: TINY }), {
       knownTemplates: TEMPLATES,

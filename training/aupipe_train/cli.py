@@ -243,6 +243,14 @@ def cmd_convert(a) -> int:
     return 0
 
 
+def cmd_landmarks(a) -> int:
+    from .landmarks import export_landmarks68
+    card = export_landmarks68(a.out, Path(a.model_dir) if a.model_dir else None)
+    print(f"face-landmarks68 -> {a.out}/model.onnx (face-api vs PyTorch {card['onnx']['faceApiMaxAbsDiff']:.2g}, "
+          f"ORT vs PyTorch {card['onnx']['ortMaxAbsDiff']:.2g})")
+    return 0
+
+
 def main(argv=None) -> int:
     torch.set_num_threads(int(os.environ.get('AUPIPE_THREADS', os.cpu_count() or 1)))
     p = argparse.ArgumentParser(prog='python3 -m training', description='aupipe AU trainer')
@@ -280,6 +288,9 @@ def main(argv=None) -> int:
     q.add_argument('--train-only')
     q.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
     q.add_argument('--out', required=True)
+    lm = sub.add_parser('landmarks', help="face-api's 68-point landmark net -> ONNX + model.json for the mesh estimator")
+    lm.add_argument('--out', default='models/face-landmarks68')
+    lm.add_argument('--model-dir', help='folder with the tfjs manifest (default: the npm package)')
     bn = sub.add_parser('bench', help='params, MFLOPs, ORT faces/s and training-step time per backbone')
     bn.add_argument('--backbones', default='face_dense,mobilenet_v1,mobilenet_v2,densenet121')
     bn.add_argument('--size', type=int, default=112)
@@ -287,7 +298,7 @@ def main(argv=None) -> int:
     bn.add_argument('--threads', type=int, default=2)
     bn.add_argument('--out')
     a = p.parse_args(argv)
-    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench}[a.cmd](a)
+    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'landmarks': cmd_landmarks}[a.cmd](a)
 
 
 if __name__ == '__main__':

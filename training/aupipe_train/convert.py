@@ -20,9 +20,8 @@ def _t(a: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
 
 
-def convert_face_expression(model_dir: Path = FACE_API) -> dict:
-    """face-api face_expression_model: FaceFeatureExtractor (-> face_dense) + its 7-way expression fc."""
-    w = load_tfjs_weights(str(Path(model_dir) / 'face_expression_model-weights_manifest.json'))
+def _face_feature_extractor(w: dict) -> dict:
+    """face-api's FaceFeatureExtractor weights (dense0..dense3) as a face_dense state dict."""
     sd = {}
     for b in range(4):
         p, q = f'dense{b}', f'blocks.{b}'
@@ -33,12 +32,31 @@ def convert_face_expression(model_dir: Path = FACE_API) -> dict:
             sd[f'{q}.conv{i}.depthwise.weight'] = _t(depthwise_hwcm(w[f'{p}/conv{i}/depthwise_filter']))
             sd[f'{q}.conv{i}.pointwise.weight'] = _t(conv_hwio(w[f'{p}/conv{i}/pointwise_filter']))
             sd[f'{q}.conv{i}.pointwise.bias'] = _t(w[f'{p}/conv{i}/bias'])
+    return sd
+
+
+def convert_face_expression(model_dir: Path = FACE_API) -> dict:
+    """face-api face_expression_model: FaceFeatureExtractor (-> face_dense) + its 7-way expression fc."""
+    w = load_tfjs_weights(str(Path(model_dir) / 'face_expression_model-weights_manifest.json'))
     extra = {'expression_fc.weight': _t(w['fc/weights'].T), 'expression_fc.bias': _t(w['fc/bias'])}
     return {
         'backbone_name': 'face_dense',
-        'backbone': sd,
+        'backbone': _face_feature_extractor(w),
         'extra': extra,
         'source': '@vladmandic/face-api model/face_expression_model (FaceFeatureExtractor, trained on faces for 7 expressions)',
+    }
+
+
+def convert_face_landmarks68(model_dir: Path = FACE_API) -> dict:
+    """face-api face_landmark_68_model: the same FaceFeatureExtractor (-> face_dense) + a 136-output fc
+    (68 x/y pairs relative to the square input)."""
+    w = load_tfjs_weights(str(Path(model_dir) / 'face_landmark_68_model-weights_manifest.json'))
+    extra = {'landmark_fc.weight': _t(w['fc/weights'].T), 'landmark_fc.bias': _t(w['fc/bias'])}
+    return {
+        'backbone_name': 'face_dense',
+        'backbone': _face_feature_extractor(w),
+        'extra': extra,
+        'source': '@vladmandic/face-api model/face_landmark_68_model (FaceFeatureExtractor, trained on faces for 68 landmarks)',
     }
 
 
@@ -137,6 +155,7 @@ def convert_nsfwjs_mobilenetv2(model_dir: Path = NSFWJS_MOBILENETV2) -> dict:
 
 CONVERTERS = {
     'face-expression': convert_face_expression,
+    'face-landmarks68': convert_face_landmarks68,
     'ssd-mobilenetv1': convert_ssd_mobilenetv1,
     'nsfwjs-mobilenetv2': convert_nsfwjs_mobilenetv2,
 }

@@ -57,6 +57,31 @@ def test_face_expression_converter_reproduces_face_api(ref):
     assert int(probs.argmax()) == 1  # the fixture face smiles: face-api's 'happy'
 
 
+def test_face_landmarks68_converter_reproduces_face_api():
+    from training.aupipe_train.landmarks import fixture_input, load_landmarks68
+
+    with torch.no_grad():
+        out = load_landmarks68()(fixture_input())[0].numpy()
+    expected = np.array(json.load(open(f'{FIX}/faceapi-landmarks-reference.json'))['relative'])
+    assert out.shape == (136,)
+    assert np.abs(out - expected).max() < 1e-4
+    pts = out.reshape(68, 2)
+    # 300-W order: jaw 0-16, eyes 36-47, mouth 48-67; on an upright face the eyes sit above the mouth and the
+    # chin (8) below both.
+    assert pts[36:48, 1].mean() < pts[48:68, 1].mean() < pts[8, 1]
+    assert pts[36, 0] < pts[45, 0]
+
+
+def test_landmarks68_export_matches_in_onnx_runtime(tmp_path):
+    from training.aupipe_train.landmarks import export_landmarks68
+
+    card = export_landmarks68(str(tmp_path))
+    assert (tmp_path / 'model.onnx').stat().st_size > 1_000_000
+    assert card['onnx']['ortMaxAbsDiff'] < 1e-4 and card['onnx']['faceApiMaxAbsDiff'] < 1e-4
+    saved = json.load(open(tmp_path / 'model.json'))
+    assert saved['input']['size'] == 112 and saved['output']['shape'] == ['batch', 136]
+
+
 def test_ssd_mobilenetv1_converter_reproduces_face_api_backbone(ref):
     blob = convert_ssd_mobilenetv1()
     model = AuNet('mobilenet_v1', 12).eval()

@@ -1,13 +1,16 @@
 /**
  * The mesh-geometry AU estimator: pose-normalise the dense mesh, measure each AU geometrically, map the
  * measures to probabilities; AU25 also reads teeth or cavity between the lips from the aligned crop when one
- * is given (`mouth.ts`). `meshAus` is pure; `MeshAuEstimator` fits the classify stage's estimator shape
- * (`name`, `estimate(faces)`) and can keep a running per-track neutral baseline for streams.
+ * is given (`mouth.ts`) and, with a landmark model, the lip gap of a second landmark net on the crop
+ * (`landmarks68.ts`, `lips68.ts`). `meshAus` is pure; `MeshAuEstimator` fits the classify stage's estimator
+ * shape (`name`, `estimate(faces)`) and can keep a running per-track neutral baseline for streams.
  */
 
 import { AU_KEYS, type AuKey, type AuVector, type FaceObservation } from '../../types.js';
 import type { AuEstimator } from '../estimator.js';
 import { type AuCalibration, logistic, MESH_CALIBRATION } from './calibration.js';
+import type { Landmarks68 } from './landmarks68.js';
+import { lipGap68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
 import { normalizeMesh } from './normalize.js';
@@ -18,6 +21,8 @@ export interface MeshAuOptions {
   readonly calibration?: Readonly<Record<AuKey, AuCalibration>>;
   /** Teeth/cavity seen between the lips in the aligned crop (`mouthAppearance`); absent: geometry only. */
   readonly mouth?: MouthAppearance;
+  /** Lip gap from the 68-point landmark net on the aligned crop (`lipGap68`, IOD units); absent: not used. */
+  readonly lipGap68?: number;
 }
 
 /**
@@ -25,6 +30,13 @@ export interface MeshAuOptions {
  * looking at the hand-labelled yardstick (docs/au-evidence.md): any weight from 4 up ranks about the same.
  */
 export const MOUTH_OPEN_WEIGHT = 4;
+
+/**
+ * Weight of the 68-point net's lip gap (IOD units) added to the AU25 measure: 1, the same weight as the
+ * mesh's own lip gap there, so the measure reads the two landmark models' gaps summed. Weights 0.5–4 rank
+ * the yardstick about the same (docs/au-evidence.md).
+ */
+export const LIPS68_WEIGHT = 1;
 
 /**
  * Measures relative to the neutral reference, in inter-ocular units (one per AU). With `mouth`, AU25 also
@@ -35,15 +47,19 @@ export function meshMeasures(
   mesh: ArrayLike<number>,
   neutral?: AuMeasures,
   mouth?: MouthAppearance,
+  lipGap?: number,
 ): AuMeasures {
   const n = normalizeMesh(mesh);
   const m = auMeasures(n.pts, n.count, neutral);
-  return mouth ? { ...m, AU25: m.AU25 + MOUTH_OPEN_WEIGHT * mouth.open } : m;
+  let au25 = m.AU25;
+  if (mouth) au25 += MOUTH_OPEN_WEIGHT * mouth.open;
+  if (lipGap !== undefined && Number.isFinite(lipGap)) au25 += LIPS68_WEIGHT * lipGap;
+  return au25 === m.AU25 ? m : { ...m, AU25: au25 };
 }
 
 /** AU probabilities from one face mesh (image pixels, xyz interleaved, 468 or 478 points). */
 export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVector {
-  const m = meshMeasures(mesh, opts.neutral, opts.mouth);
+  const m = meshMeasures(mesh, opts.neutral, opts.mouth, opts.lipGap68);
   const cal = opts.calibration ?? MESH_CALIBRATION;
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = logistic(m[k], cal[k]);
@@ -81,13 +97,17 @@ export interface MeshEstimatorOptions {
   readonly trackBaseline?: boolean;
   /** Read teeth/cavity between the lips from each face's aligned crop (default on); off: geometry only. */
   readonly mouthAppearance?: boolean;
+  /**
+   * The 68-point landmark net (`Landmarks68.open`), run on each face's aligned crop for a second lip-gap
+   * reading (AU25). The estimator closes it in `close()`. Absent: mesh and mouth appearance only.
+   */
+  readonly landmarks?: Landmarks68;
 }
 
-/** The crop's mouth appearance, when the observation carries a usable crop. */
-function mouthOf(f: FaceObservation): MouthAppearance | undefined {
+/** Whether the observation carries a usable aligned crop. */
+function hasCrop(f: FaceObservation): boolean {
   const c = f.crop;
-  if (!c || c.rgb.length < c.width * c.height * 3 || c.toSource.length < 6) return undefined;
-  return mouthAppearance(c, f.mesh);
+  return !!c && c.width > 0 && c.rgb.length >= c.width * c.height * 3 && c.toSource.length >= 6;
 }
 
 export class MeshAuEstimator implements AuEstimator {
@@ -96,21 +116,41 @@ export class MeshAuEstimator implements AuEstimator {
   constructor(private readonly opts: MeshEstimatorOptions = {}) {}
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
-    return faces.map((f) => {
-      const mouth = this.opts.mouthAppearance === false ? undefined : mouthOf(f);
-      if (!this.opts.trackBaseline) return meshAus(f.mesh, mouth ? { mouth } : {});
+    const gaps = await this.lipGaps(faces);
+    return faces.map((f, i) => {
+      const cropped = hasCrop(f);
+      const mouth =
+        this.opts.mouthAppearance === false || !cropped ? undefined : mouthAppearance(f.crop, f.mesh);
+      const gap = gaps[i];
+      const extra = { ...(mouth ? { mouth } : {}), ...(gap !== undefined ? { lipGap68: gap } : {}) };
+      if (!this.opts.trackBaseline) return meshAus(f.mesh, extra);
       const key = `${f.streamId}/${f.trackId}`;
       let b = this.baselines.get(key);
       if (!b) {
         b = new NeutralBaseline();
         this.baselines.set(key, b);
       }
-      return meshAus(f.mesh, { neutral: b.update(f.mesh), ...(mouth ? { mouth } : {}) });
+      return meshAus(f.mesh, { neutral: b.update(f.mesh), ...extra });
     });
+  }
+
+  /** The landmark net's lip gap per face (undefined without the net or a usable crop), in one batch. */
+  private async lipGaps(faces: readonly FaceObservation[]): Promise<(number | undefined)[]> {
+    const net = this.opts.landmarks;
+    const out: (number | undefined)[] = faces.map(() => undefined);
+    if (!net) return out;
+    const idx = faces.flatMap((f, i) => (hasCrop(f) ? [i] : []));
+    if (idx.length === 0) return out;
+    const pts = await net.landmarks(idx.map((i) => (faces[i] as FaceObservation).crop));
+    idx.forEach((i, k) => {
+      out[i] = lipGap68(pts[k] as Float32Array);
+    });
+    return out;
   }
 
   async close(): Promise<void> {
     this.baselines.clear();
+    await this.opts.landmarks?.close();
   }
 
   /** Forget a finished track's baseline. */

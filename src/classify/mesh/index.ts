@@ -1,5 +1,6 @@
 export { type AuCalibration, MESH_CALIBRATION } from './calibration.js';
 export {
+  LIPS68_WEIGHT,
   MeshAuEstimator,
   MeshAuEstimator as MeshEstimator,
   type MeshAuOptions,
@@ -9,6 +10,8 @@ export {
   meshMeasures,
   NeutralBaseline,
 } from './estimator.js';
+export { LANDMARK_COUNT, LANDMARKS68_DIR, Landmarks68, type Landmarks68Options } from './landmarks68.js';
+export { lipGap68 } from './lips68.js';
 export { type AuMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 export { MOUTH_THRESHOLDS, type MouthAppearance, type MouthThresholds, mouthAppearance } from './mouth.js';
 export { eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';

@@ -8,6 +8,12 @@ export const classifySchema = z
       .default('mesh')
       .describe('AU estimator: mesh geometry, the CNN model bundle, or a weighted fusion of both.'),
     model: z.string().default('models/au-mobilenet').describe('Path of the CNN model bundle folder.'),
+    lipModel: z
+      .string()
+      .default('models/face-landmarks68')
+      .describe(
+        "Folder of the 68-point landmark model whose lip gap on the aligned crop the mesh estimator adds to AU25 (face-api's net in ONNX); empty: off.",
+      ),
     provider: ortProviderSchema
       .default('cpu')
       .describe('ONNX Runtime execution provider; auto takes the first that loads.'),

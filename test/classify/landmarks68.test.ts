@@ -1,0 +1,169 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LANDMARK_COUNT,
+  LANDMARKS68_DIR,
+  Landmarks68,
+  lipGap68,
+  MeshAuEstimator,
+  meshAus,
+  mouthAppearance,
+} from '../../src/classify/mesh/index.js';
+import { PACKAGE_ROOT } from '../../src/config/index.js';
+import { loadYardstick } from '../../src/dataset/yardstick.js';
+import { yardstickObservations } from '../../src/dataset/yardstick-report.js';
+import { ModelError } from '../../src/errors.js';
+import type { AlignedCrop, FaceObservation } from '../../src/types.js';
+
+/** 68 points of a frontal face in the 300-W layout, only the parts lipGap68 reads: eyes and inner lips. */
+function face68(gap: number): Float32Array {
+  const p = new Float32Array(2 * LANDMARK_COUNT);
+  const set = (i: number, x: number, y: number) => {
+    p[2 * i] = x;
+    p[2 * i + 1] = y;
+  };
+  for (let i = 36; i <= 41; i++) set(i, -0.5 + (i - 38.5) * 0.01, 0);
+  for (let i = 42; i <= 47; i++) set(i, 0.5 + (i - 44.5) * 0.01, 0);
+  for (const [k, i] of [61, 62, 63].entries()) set(i, -0.1 + 0.1 * k, 1);
+  for (const [k, i] of [67, 66, 65].entries()) set(i, -0.1 + 0.1 * k, 1 + gap);
+  return p;
+}
+
+function similarity(p: Float32Array, deg: number, scale: number, tx: number, ty: number): Float32Array {
+  const c = Math.cos((deg * Math.PI) / 180);
+  const s = Math.sin((deg * Math.PI) / 180);
+  const out = new Float32Array(p.length);
+  for (let i = 0; i < p.length; i += 2) {
+    const x = p[i] as number;
+    const y = p[i + 1] as number;
+    out[i] = scale * (c * x - s * y) + tx;
+    out[i + 1] = scale * (s * x + c * y) + ty;
+  }
+  return out;
+}
+
+describe('lipGap68 (pure)', () => {
+  it('reads the inner-lip gap in inter-ocular units, whatever the rotation, scale and position', () => {
+    expect(lipGap68(face68(0))).toBeCloseTo(0, 6);
+    expect(lipGap68(face68(0.2))).toBeCloseTo(0.2, 6);
+    expect(lipGap68(similarity(face68(0.2), 25, 87, 300, -40))).toBeCloseTo(0.2, 5);
+    expect(lipGap68(similarity(face68(0.05), -40, 0.3, 0, 0))).toBeCloseTo(0.05, 5);
+  });
+
+  it('is NaN when the eyes coincide (no scale to measure in)', () => {
+    expect(lipGap68(new Float32Array(2 * LANDMARK_COUNT))).toBeNaN();
+  });
+});
+
+describe('the 68-point landmark model on real aligned crops', () => {
+  let net: Landmarks68;
+  let obs: Map<string, FaceObservation>;
+  const ids = ['sample1-2', 'sample2-2', 'sample2-1', 'sample4-1', 'sample3-3'];
+
+  beforeAll(async () => {
+    net = await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 1 });
+    const y = await loadYardstick();
+    obs = await yardstickObservations(y.faces.filter((f) => ids.includes(f.id)));
+  }, 60_000);
+  afterAll(async () => net.close());
+
+  it("matches face-api's own tfjs landmark net on the same crops (the ONNX export is the same model)", async () => {
+    const require = createRequire(import.meta.url);
+    const tf = require(join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs'));
+    const wasm = require(join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm'));
+    wasm.setWasmPaths(`${join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+    await tf.setBackend('wasm');
+    await tf.ready();
+    const api = require(join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/dist/face-api.node-wasm.js'));
+    await api.nets.faceLandmark68Net.loadFromDisk(
+      join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/model'),
+    );
+    const crops = ids.map((id) => obs.get(id)?.crop as AlignedCrop);
+    const ours = await net.landmarks(crops);
+    for (const [k, c] of crops.entries()) {
+      const t = tf.tensor3d(Int32Array.from(c.rgb), [c.height, c.width, 3], 'int32');
+      const lm = (await api.nets.faceLandmark68Net.detectLandmarks(t)) as {
+        positions: { x: number; y: number }[];
+      };
+      t.dispose();
+      const diff = Math.max(
+        ...lm.positions.flatMap((q, i) => [
+          Math.abs(q.x - ours[k]![2 * i]!),
+          Math.abs(q.y - ours[k]![2 * i + 1]!),
+        ]),
+      );
+      expect(diff, ids[k]).toBeLessThan(0.01); // crop pixels
+    }
+  }, 60_000);
+
+  it('reads open laughing mouths as open and closed mouths as closed', async () => {
+    const gaps = Object.fromEntries(
+      (await net.landmarks(ids.map((id) => obs.get(id)?.crop as AlignedCrop))).map((p, k) => [
+        ids[k],
+        lipGap68(p),
+      ]),
+    );
+    // sample1-2 laughs with the jaw open, sample2-2's lips are apart; sample2-1 and sample4-1 are closed.
+    for (const open of ['sample1-2', 'sample2-2'])
+      for (const closed of ['sample2-1', 'sample4-1'])
+        expect(gaps[open]).toBeGreaterThan(gaps[closed]! + 0.05);
+    expect(Math.abs(gaps['sample2-1']!)).toBeLessThan(0.05);
+  });
+
+  it('resamples crops of another size to its input (same landmarks, in that crop’s pixels)', async () => {
+    const c = obs.get('sample3-3')?.crop as AlignedCrop;
+    const big = await yardstickObservations(
+      (await loadYardstick()).faces.filter((f) => f.id === 'sample3-3'),
+      160,
+    );
+    const [a] = await net.landmarks([c]);
+    const [b] = await net.landmarks([big.get('sample3-3')?.crop as AlignedCrop]);
+    const err = a!.map((v, i) => Math.abs(v * (160 / 112) - b![i]!));
+    expect(Math.max(...err)).toBeLessThan(3); // pixels of the 160 crop
+    expect(lipGap68(b!)).toBeCloseTo(lipGap68(a!), 1);
+  });
+
+  it('the mesh estimator adds its lip gap to AU25 only, and closes it', async () => {
+    const f = obs.get('sample1-2') as FaceObservation;
+    const local = await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 1 });
+    const withNet = new MeshAuEstimator({ landmarks: local });
+    const [a] = await withNet.estimate([f]);
+    const [b] = await new MeshAuEstimator().estimate([f]);
+    const gap = lipGap68((await net.landmarks([f.crop]))[0]!);
+    expect(a).toEqual(meshAus(f.mesh, { mouth: mouthAppearance(f.crop, f.mesh), lipGap68: gap }));
+    expect(a!.AU25).toBeGreaterThan(b!.AU25);
+    for (const k of ['AU12', 'AU26', 'AU6'] as const) expect(a![k]).toBe(b![k]);
+    await withNet.close();
+    await expect(local.landmarks([f.crop])).rejects.toThrow(/closed/);
+  });
+});
+
+describe('Landmarks68.open: clear errors', () => {
+  const open = (dir: string) =>
+    Landmarks68.open(dir, { provider: 'cpu', intraOpThreads: 1 }).catch((e: unknown) => e as ModelError);
+
+  it('names a missing folder, a missing file, a bad card and a corrupt graph', async () => {
+    const missing = await open('/no/such/landmarks');
+    expect(missing).toBeInstanceOf(ModelError);
+    expect((missing as ModelError).code).toBe('LANDMARKS_NOT_FOUND');
+    const dir = mkdtempSync(join(tmpdir(), 'lm68-'));
+    expect(((await open(dir)) as ModelError).code).toBe('LANDMARKS_MISSING_FILE');
+    writeFileSync(join(dir, 'model.onnx'), 'not a model');
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ name: 'x', version: '1', input: { size: 112 } }));
+    const bad = (await open(dir)) as ModelError;
+    expect(bad.code).toBe('LANDMARKS_BAD_CARD');
+    expect(bad.message).toMatch(/input\.(layout|mean)/);
+    const card = {
+      name: 'x',
+      version: '1',
+      input: { size: 112, layout: 'NCHW', mean: [0, 0, 0], std: [1, 1, 1], colorOrder: 'RGB', range: 1 },
+    };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(card));
+    const corrupt = (await open(dir)) as ModelError;
+    expect(corrupt.code).toBe('LANDMARKS_CORRUPT_ONNX');
+    expect(corrupt.message).toContain(dir);
+  });
+});
