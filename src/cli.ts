@@ -164,9 +164,9 @@ withCommon(
     .addOption(
       new Option(
         '--labeller <kind>',
-        'mesh: the production estimator (geometry + mouth appearance); geometry: mesh measures only',
+        'mesh: the production mesh estimator (geometry + mouth appearance + 68-point lip net); mesh-crop: without the net; geometry: mesh measures only',
       )
-        .choices(['mesh', 'geometry'])
+        .choices(['mesh', 'mesh-crop', 'geometry'])
         .default('mesh'),
     )
     .option('--contact-sheet <png>', 'also write a contact sheet of crops with their labels'),

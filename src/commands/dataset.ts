@@ -1,4 +1,5 @@
 import { runDatasetPrepareDisfa, runDatasetPseudo } from '../dataset/index.js';
+import type { Labeller } from '../dataset/pseudo.js';
 import { configFrom } from './common.js';
 
 interface Common {
@@ -11,7 +12,7 @@ export interface PseudoCommandOptions extends Common {
   readonly seed: number;
   readonly augment: number;
   readonly warps: number;
-  readonly labeller: 'mesh' | 'geometry';
+  readonly labeller: Labeller;
   readonly contactSheet?: string;
 }
 

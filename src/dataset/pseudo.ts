@@ -5,7 +5,14 @@
  * photometry (colour, blur, noise, JPEG, partial occlusion), then detecting the face again and recomputing
  * the crop and the labels from the re-detected mesh. Deterministic from `seed`.
  */
-import { meshAus, mouthAppearance, normalizeMesh } from '../classify/mesh/index.js';
+import {
+  LANDMARKS68_DIR,
+  Landmarks68,
+  lipMeasures68,
+  meshAus,
+  mouthAppearance,
+  normalizeMesh,
+} from '../classify/mesh/index.js';
 import { alignFace, type FaceDetector, iou, matchByIou, TEMPLATE_ID } from '../detect/index.js';
 import { decodeImage } from '../ingest/image.js';
 import { type AlignedCrop, AU_KEYS, type Box, type FaceDetection, type RgbImage } from '../types.js';
@@ -37,11 +44,13 @@ export interface PseudoOptions {
   readonly maxResidual?: number;
   readonly photos?: readonly PhotoSource[];
   /**
-   * What labels each crop: 'mesh' (default) is the production estimator, geometry plus the teeth/cavity it
-   * sees between the lips in the aligned crop (AU25); 'geometry' is the mesh measures alone (how the
-   * committed set was labelled before the mouth term existed).
+   * What labels each crop: 'mesh' (default) is the production mesh estimator: geometry, the teeth/cavity it
+   * sees between the lips in the aligned crop (AU25) and the 68-point landmark net's mouth reading (AU12,
+   * AU25); 'mesh-crop' leaves the net out; 'geometry' is the mesh measures alone.
    */
-  readonly labeller?: 'mesh' | 'geometry';
+  readonly labeller?: Labeller;
+  /** The 68-point landmark model folder for the 'mesh' labeller (default: the shipped one). */
+  readonly lipModel?: string;
   /**
    * Faces that already have an id (the hand-labelled yardstick): a found face whose box overlaps one of
    * these in the same photo (IoU ≥ 0.5) takes its id, so the trainer's and `aupipe eval --yardstick`'s join
@@ -113,13 +122,32 @@ function redetected(found: readonly FaceDetection[], toSource: readonly number[]
   return best;
 }
 
-function labelsOf(mesh: Float32Array, crop: AlignedCrop | null, maxResidual: number) {
+export type Labeller = 'mesh' | 'mesh-crop' | 'geometry';
+
+/** Soft labels of one crop: the mesh estimator's probabilities, with as much of the crop as `labeller` reads. */
+async function labelsOf(
+  mesh: Float32Array,
+  crop: AlignedCrop,
+  labeller: Labeller,
+  net: Landmarks68 | undefined,
+  maxResidual: number,
+) {
   if (normalizeMesh(mesh).residual > maxResidual) return null;
-  const p = meshAus(mesh, crop ? { mouth: mouthAppearance(crop, mesh) } : {});
+  const lips68 = net ? lipMeasures68((await net.landmarks([crop]))[0] as Float32Array) : undefined;
+  const p = meshAus(mesh, {
+    ...(labeller !== 'geometry' ? { mouth: mouthAppearance(crop, mesh) } : {}),
+    ...(lips68 ? { lips68 } : {}),
+  });
   const out: Partial<Record<(typeof AU_KEYS)[number], number>> = {};
   for (const k of AU_KEYS) out[k] = p[k];
   return out;
 }
+
+const LABELLER_TEXT: Readonly<Record<Labeller, string>> = {
+  mesh: 'mesh estimator, geometry + mouth appearance + 68-point lip net',
+  'mesh-crop': 'mesh estimator, geometry + mouth appearance',
+  geometry: 'mesh-geometry estimator',
+};
 
 /** Builds the pseudo-labelled dataset in `opts.out` (the folder is created; existing crops are overwritten). */
 export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoReport> {
@@ -133,7 +161,7 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
     cropSize,
     aus: AU_KEYS,
     labelKind: 'probability',
-    source: `pseudo:offline-photos (labels: ${labeller === 'mesh' ? 'mesh estimator, geometry + mouth appearance' : 'mesh-geometry estimator'})`,
+    source: `pseudo:offline-photos (labels: ${LABELLER_TEXT[labeller]})`,
     // the CLI command that builds the same bytes
     createdWith: `aupipe dataset pseudo --seed ${opts.seed} --augment ${opts.augment}${opts.warps ? ` --warps ${opts.warps}` : ''} --labeller ${labeller}`,
     extra: {
@@ -149,45 +177,53 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
   let lost = 0;
   let unlabelled = 0;
   const maxResidual = opts.maxResidual ?? 0.3;
-  const labels = (mesh: Float32Array, crop: AlignedCrop) => {
-    const l = labelsOf(mesh, labeller === 'mesh' ? crop : null, maxResidual);
+  const net =
+    labeller === 'mesh'
+      ? await Landmarks68.open(opts.lipModel ?? LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 2 })
+      : undefined;
+  const labels = async (mesh: Float32Array, crop: AlignedCrop) => {
+    const l = await labelsOf(mesh, crop, labeller, net, maxResidual);
     if (!l) unlabelled++;
     return l ?? {};
   };
   const subjects = new Set<string>();
-  for (const src of present) {
-    const img = await decodeImage(resolvePhoto(src.path));
-    const found = await findFaces(opts.detector, img, src.tile);
-    const name = photoName(src.path);
-    const ids = faceIds(
-      name,
-      resolvePhoto(src.path),
-      found.map((d) => d.box),
-      opts.knownFaces,
-    );
-    for (const [k, d] of found.entries()) {
-      const id = ids[k] as string;
-      const subject = src.identity === 'face' ? id : name;
-      subjects.add(subject);
-      faces++;
-      const row = { subject, source: `${src.path}#${k + 1}`, frame: 0 };
-      const crop = alignFace(img, d.mesh, cropSize);
-      await writer.add({ ...row, labels: labels(d.mesh, crop) }, crop, `${id}-a0`);
-      for (const [tag, count, make] of VARIANTS)
-        for (let j = 1; j <= count(opts); j++) {
-          const sample = await make(opts, img, d, j, `${src.path}#${k + 1}`);
-          if (!sample) {
-            lost++;
-            continue;
+  try {
+    for (const src of present) {
+      const img = await decodeImage(resolvePhoto(src.path));
+      const found = await findFaces(opts.detector, img, src.tile);
+      const name = photoName(src.path);
+      const ids = faceIds(
+        name,
+        resolvePhoto(src.path),
+        found.map((d) => d.box),
+        opts.knownFaces,
+      );
+      for (const [k, d] of found.entries()) {
+        const id = ids[k] as string;
+        const subject = src.identity === 'face' ? id : name;
+        subjects.add(subject);
+        faces++;
+        const row = { subject, source: `${src.path}#${k + 1}`, frame: 0 };
+        const crop = alignFace(img, d.mesh, cropSize);
+        await writer.add({ ...row, labels: await labels(d.mesh, crop) }, crop, `${id}-a0`);
+        for (const [tag, count, make] of VARIANTS)
+          for (let j = 1; j <= count(opts); j++) {
+            const sample = await make(opts, img, d, j, `${src.path}#${k + 1}`);
+            if (!sample) {
+              lost++;
+              continue;
+            }
+            await writer.add(
+              { ...row, labels: await labels(sample.mesh, sample.crop) },
+              sample.crop,
+              `${id}-${tag}${j}`,
+            );
           }
-          await writer.add(
-            { ...row, labels: labels(sample.mesh, sample.crop) },
-            sample.crop,
-            `${id}-${tag}${j}`,
-          );
-        }
+      }
+      opts.onProgress?.({ photo: src.path, faces, samples: writer.count });
     }
-    opts.onProgress?.({ photo: src.path, faces, samples: writer.count });
+  } finally {
+    await net?.close();
   }
   const dataset = await writer.finish();
   return {

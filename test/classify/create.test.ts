@@ -53,7 +53,7 @@ describe('createEstimator', () => {
     const [a] = await withNet.estimate([f]);
     const [b] = await without.estimate([f]);
     expect(a!.AU25).not.toBe(b!.AU25);
-    expect(a!.AU12).toBe(b!.AU12);
+    expect(a!.AU26).toBe(b!.AU26);
     await Promise.all([withNet.close(), without.close()]);
     const err = (await createEstimator(cfg({ estimator: 'mesh', lipModel: '/no/such/lips' })).catch(
       (e: unknown) => e,

@@ -8,6 +8,7 @@ import {
   LANDMARKS68_DIR,
   Landmarks68,
   lipGap68,
+  lipMeasures68,
   MeshAuEstimator,
   meshAus,
   mouthAppearance,
@@ -45,7 +46,7 @@ function similarity(p: Float32Array, deg: number, scale: number, tx: number, ty:
   return out;
 }
 
-describe('lipGap68 (pure)', () => {
+describe('lipMeasures68 (pure)', () => {
   it('reads the inner-lip gap in inter-ocular units, whatever the rotation, scale and position', () => {
     expect(lipGap68(face68(0))).toBeCloseTo(0, 6);
     expect(lipGap68(face68(0.2))).toBeCloseTo(0.2, 6);
@@ -53,8 +54,26 @@ describe('lipGap68 (pure)', () => {
     expect(lipGap68(similarity(face68(0.05), -40, 0.3, 0, 0))).toBeCloseTo(0.05, 5);
   });
 
+  it('reads mouth width along the eye line and corner rise above the lip mid-line', () => {
+    const p = face68(0.1);
+    const set = (i: number, x: number, y: number) => {
+      p[2 * i] = x;
+      p[2 * i + 1] = y;
+    };
+    set(48, -0.4, 1);
+    set(54, 0.4, 1); // corners 0.05 above the inner-lip mid-line (1.05)
+    const m = lipMeasures68(p);
+    expect(m.width).toBeCloseTo(0.8, 6);
+    expect(m.curve).toBeCloseTo(0.05, 6);
+    const t = lipMeasures68(similarity(p, 30, 50, 10, 20));
+    expect(t.width).toBeCloseTo(0.8, 5);
+    expect(t.curve).toBeCloseTo(0.05, 5);
+    expect(t.gap).toBeCloseTo(0.1, 5);
+  });
+
   it('is NaN when the eyes coincide (no scale to measure in)', () => {
     expect(lipGap68(new Float32Array(2 * LANDMARK_COUNT))).toBeNaN();
+    expect(lipMeasures68(new Float32Array(2 * LANDMARK_COUNT)).width).toBeNaN();
   });
 });
 
@@ -132,10 +151,12 @@ describe('the 68-point landmark model on real aligned crops', () => {
     const withNet = new MeshAuEstimator({ landmarks: local });
     const [a] = await withNet.estimate([f]);
     const [b] = await new MeshAuEstimator().estimate([f]);
-    const gap = lipGap68((await net.landmarks([f.crop]))[0]!);
-    expect(a).toEqual(meshAus(f.mesh, { mouth: mouthAppearance(f.crop, f.mesh), lipGap68: gap }));
+    const lips68 = lipMeasures68((await net.landmarks([f.crop]))[0]!);
+    expect(a).toEqual(meshAus(f.mesh, { mouth: mouthAppearance(f.crop, f.mesh), lips68 }));
+    // sample1-2 laughs with the jaw open: the net's gap adds to AU25; its smile moves AU12.
     expect(a!.AU25).toBeGreaterThan(b!.AU25);
-    for (const k of ['AU12', 'AU26', 'AU6'] as const) expect(a![k]).toBe(b![k]);
+    expect(a!.AU12).not.toBe(b!.AU12);
+    for (const k of ['AU1', 'AU2', 'AU4', 'AU6', 'AU9', 'AU17', 'AU26'] as const) expect(a![k]).toBe(b![k]);
     await withNet.close();
     await expect(local.landmarks([f.crop])).rejects.toThrow(/closed/);
   });

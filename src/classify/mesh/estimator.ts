@@ -10,7 +10,7 @@ import { AU_KEYS, type AuKey, type AuVector, type FaceObservation } from '../../
 import type { AuEstimator } from '../estimator.js';
 import { type AuCalibration, logistic, MESH_CALIBRATION } from './calibration.js';
 import type { Landmarks68 } from './landmarks68.js';
-import { lipGap68 } from './lips68.js';
+import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
 import { normalizeMesh } from './normalize.js';
@@ -21,8 +21,8 @@ export interface MeshAuOptions {
   readonly calibration?: Readonly<Record<AuKey, AuCalibration>>;
   /** Teeth/cavity seen between the lips in the aligned crop (`mouthAppearance`); absent: geometry only. */
   readonly mouth?: MouthAppearance;
-  /** Lip gap from the 68-point landmark net on the aligned crop (`lipGap68`, IOD units); absent: not used. */
-  readonly lipGap68?: number;
+  /** Mouth measures of the 68-point landmark net on the aligned crop (`lipMeasures68`); absent: not used. */
+  readonly lips68?: LipMeasures68;
 }
 
 /**
@@ -32,34 +32,45 @@ export interface MeshAuOptions {
 export const MOUTH_OPEN_WEIGHT = 4;
 
 /**
- * Weight of the 68-point net's lip gap (IOD units) added to the AU25 measure: 1, the same weight as the
- * mesh's own lip gap there, so the measure reads the two landmark models' gaps summed. Weights 0.5–4 rank
- * the yardstick about the same (docs/au-evidence.md).
+ * Weight of the 68-point net's lip gap (IOD units) added to the AU25 measure: 1, the weight of the mesh's own
+ * lip gap there, so AU25 reads the two landmark models' gaps summed (docs/au-evidence.md). AU26 keeps the
+ * mesh's gap only: adding this one pulled parted-lip smiles above the AU26 threshold (F1 0.75 -> 0.40).
  */
 export const LIPS68_WEIGHT = 1;
 
 /**
+ * The net's lip gap on closed lips (its neutral reference, like the canonical face for the mesh): the median
+ * over the 60 yardstick faces hand-labelled AU25 absent, 0.013 IOD. It moves only the AU25 threshold (F1), not
+ * the ranking (AUC).
+ */
+export const LIPS68_CLOSED_GAP = 0.013;
+
+/**
  * Measures relative to the neutral reference, in inter-ocular units (one per AU). With `mouth`, AU25 also
  * counts the teeth or cavity the crop shows between the lips (a closed mouth shows none, so the neutral
- * reference needs no appearance term).
+ * reference needs no appearance term). With `lips68` (the 68-point net's reading of the same mouth), AU25
+ * adds its lip gap and AU12 is the mean of the two models' AU12 measures (same points, same neutral
+ * reference).
  */
 export function meshMeasures(
   mesh: ArrayLike<number>,
-  neutral?: AuMeasures,
+  neutral: AuMeasures = CANONICAL_MEASURES,
   mouth?: MouthAppearance,
-  lipGap?: number,
+  lips?: LipMeasures68,
 ): AuMeasures {
   const n = normalizeMesh(mesh);
-  const m = auMeasures(n.pts, n.count, neutral);
-  let au25 = m.AU25;
-  if (mouth) au25 += MOUTH_OPEN_WEIGHT * mouth.open;
-  if (lipGap !== undefined && Number.isFinite(lipGap)) au25 += LIPS68_WEIGHT * lipGap;
-  return au25 === m.AU25 ? m : { ...m, AU25: au25 };
+  const m = { ...auMeasures(n.pts, n.count, neutral) };
+  if (mouth) m.AU25 += MOUTH_OPEN_WEIGHT * mouth.open;
+  if (lips && Number.isFinite(lips.gap)) {
+    m.AU25 += LIPS68_WEIGHT * (lips.gap - LIPS68_CLOSED_GAP);
+    m.AU12 = (m.AU12 + lips.curve + 0.5 * lips.width - neutral.AU12) / 2;
+  }
+  return m;
 }
 
 /** AU probabilities from one face mesh (image pixels, xyz interleaved, 468 or 478 points). */
 export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVector {
-  const m = meshMeasures(mesh, opts.neutral, opts.mouth, opts.lipGap68);
+  const m = meshMeasures(mesh, opts.neutral, opts.mouth, opts.lips68);
   const cal = opts.calibration ?? MESH_CALIBRATION;
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = logistic(m[k], cal[k]);
@@ -116,13 +127,13 @@ export class MeshAuEstimator implements AuEstimator {
   constructor(private readonly opts: MeshEstimatorOptions = {}) {}
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
-    const gaps = await this.lipGaps(faces);
+    const lips = await this.lips68(faces);
     return faces.map((f, i) => {
       const cropped = hasCrop(f);
       const mouth =
         this.opts.mouthAppearance === false || !cropped ? undefined : mouthAppearance(f.crop, f.mesh);
-      const gap = gaps[i];
-      const extra = { ...(mouth ? { mouth } : {}), ...(gap !== undefined ? { lipGap68: gap } : {}) };
+      const l = lips[i];
+      const extra = { ...(mouth ? { mouth } : {}), ...(l ? { lips68: l } : {}) };
       if (!this.opts.trackBaseline) return meshAus(f.mesh, extra);
       const key = `${f.streamId}/${f.trackId}`;
       let b = this.baselines.get(key);
@@ -134,16 +145,16 @@ export class MeshAuEstimator implements AuEstimator {
     });
   }
 
-  /** The landmark net's lip gap per face (undefined without the net or a usable crop), in one batch. */
-  private async lipGaps(faces: readonly FaceObservation[]): Promise<(number | undefined)[]> {
+  /** The landmark net's mouth measures per face (undefined without the net or a usable crop), in one batch. */
+  private async lips68(faces: readonly FaceObservation[]): Promise<(LipMeasures68 | undefined)[]> {
     const net = this.opts.landmarks;
-    const out: (number | undefined)[] = faces.map(() => undefined);
+    const out: (LipMeasures68 | undefined)[] = faces.map(() => undefined);
     if (!net) return out;
     const idx = faces.flatMap((f, i) => (hasCrop(f) ? [i] : []));
     if (idx.length === 0) return out;
     const pts = await net.landmarks(idx.map((i) => (faces[i] as FaceObservation).crop));
     idx.forEach((i, k) => {
-      out[i] = lipGap68(pts[k] as Float32Array);
+      out[i] = lipMeasures68(pts[k] as Float32Array);
     });
     return out;
   }

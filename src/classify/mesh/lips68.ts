@@ -1,17 +1,30 @@
 /**
- * The lip gap read from 68 landmarks (the 300-W / iBUG scheme face-api's landmark net uses): the mean
- * vertical distance between the three inner upper-lip points (61, 62, 63) and the inner lower-lip points
- * facing them (67, 66, 65), measured across the eye line and in inter-ocular units (eye centres: the means
- * of 36–41 and 42–47), so in-plane rotation and scale drop out. Closed lips read about 0; parted lips more.
+ * Mouth measures read from 68 landmarks (the 300-W / iBUG scheme face-api's landmark net uses), in the
+ * mesh measures' frame: across and along the eye line (eye centres: the means of 36–41 and 42–47) and in
+ * inter-ocular units, so in-plane rotation and scale drop out.
+ * - `gap`: mean distance between the three inner upper-lip points (61, 62, 63) and the inner lower-lip
+ *   points facing them (67, 66, 65); closed lips read about 0.
+ * - `width`: corner-to-corner distance (48, 54) along the eye line.
+ * - `curve`: height of the corners above the inner-lip mid-line (mean of 62 and 66), as the mesh's AU12 term.
+ * The corners and eye centres are the same anatomical points the mesh measures use, so `curve + 0.5 * width`
+ * is the mesh's raw AU12 measure read by another model (on the yardstick they differ by 0.005 IOD at the median).
  */
+export interface LipMeasures68 {
+  readonly gap: number;
+  readonly width: number;
+  readonly curve: number;
+}
+
 const INNER_PAIRS = [
   [61, 67],
   [62, 66],
   [63, 65],
 ] as const;
+const CORNERS = [48, 54] as const;
+const LIP_MID = [62, 66] as const;
 
-/** `p`: 68 points, x and y interleaved, in any pixel frame. Returns NaN when the eyes coincide. */
-export function lipGap68(p: ArrayLike<number>): number {
+/** `p`: 68 points, x and y interleaved, in any pixel frame. All NaN when the eyes coincide. */
+export function lipMeasures68(p: ArrayLike<number>): LipMeasures68 {
   const mean = (from: number, to: number, k: 0 | 1): number => {
     let s = 0;
     for (let i = from; i <= to; i++) s += p[2 * i + k] as number;
@@ -21,12 +34,22 @@ export function lipGap68(p: ArrayLike<number>): number {
   const ly = mean(36, 41, 1);
   const dx = mean(42, 47, 0) - lx;
   const dy = mean(42, 47, 1) - ly;
-  const iod = Math.hypot(dx, dy);
-  if (!(iod > 0)) return Number.NaN;
-  // Distance along the downward normal of the eye line, in IOD units.
-  const down = (i: number): number =>
-    (-dy * (p[2 * i] as number) + dx * (p[2 * i + 1] as number)) / (iod * iod);
+  const iod2 = dx * dx + dy * dy;
+  if (!(iod2 > 0)) return { gap: Number.NaN, width: Number.NaN, curve: Number.NaN };
+  // Coordinates along the eye line and along its downward normal, in IOD units.
+  const along = (i: number): number => (dx * (p[2 * i] as number) + dy * (p[2 * i + 1] as number)) / iod2;
+  const down = (i: number): number => (-dy * (p[2 * i] as number) + dx * (p[2 * i + 1] as number)) / iod2;
   let gap = 0;
   for (const [u, l] of INNER_PAIRS) gap += down(l) - down(u);
-  return gap / INNER_PAIRS.length;
+  const mid = (down(LIP_MID[0]) + down(LIP_MID[1])) / 2;
+  return {
+    gap: gap / INNER_PAIRS.length,
+    width: along(CORNERS[1]) - along(CORNERS[0]),
+    curve: mid - (down(CORNERS[0]) + down(CORNERS[1])) / 2,
+  };
+}
+
+/** The inner-lip gap alone (`lipMeasures68(p).gap`). */
+export function lipGap68(p: ArrayLike<number>): number {
+  return lipMeasures68(p).gap;
 }
