@@ -50,12 +50,18 @@ function getPath(obj: unknown, parts: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/**
+ * AUPIPE_* variables that are not pipeline config: the Python trainer's (training/README.md). Scripts that
+ * set them for a training sweep also call the CLI (dataset building), so they must not fail it.
+ */
+export const TRAINER_ENV: ReadonlySet<string> = new Set(['AUPIPE_THREADS', 'AUPIPE_QUIET']);
+
 /** Reads AUPIPE_* variables, typed by the default value of the key they name. Unknown names fail. */
 export function envOverrides(env: NodeJS.ProcessEnv): Plain {
   const byName = new Map(configLeaves().map(([k, v]) => [envName(k), [k, v] as const]));
   const out: Plain = {};
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith('AUPIPE_') || raw === undefined) continue;
+    if (!name.startsWith('AUPIPE_') || raw === undefined || TRAINER_ENV.has(name)) continue;
     const leaf = byName.get(name);
     if (!leaf) {
       throw new ConfigError(

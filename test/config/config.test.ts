@@ -54,6 +54,9 @@ describe('config', () => {
     expect(() => loadConfig({ env: { AUPIPE_INGEST_FPSS: '3' } })).toThrow(
       /AUPIPE_INGEST_FPSS names no config key/,
     );
+    // The Python trainer's variables are not config, and not typos either (training sweeps call the CLI).
+    const withTrainer = loadConfig({ env: { AUPIPE_THREADS: '2', AUPIPE_QUIET: '1' } });
+    expect(withTrainer).toEqual(loadConfig({ env: {} }));
   });
 
   it('env values are typed by the key they name', () => {
