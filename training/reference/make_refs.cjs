@@ -1,6 +1,6 @@
 // Runs face-api's and nsfwjs's own models (tfjs, wasm backend) on a fixed 112x112 face crop and saves their
 // outputs, so the Python converters can be tested against the source models without Node at test time.
-// Writes tests/fixtures/faceapi-reference.json and tests/fixtures/nsfwjs-reference.json.
+// Writes tests/fixtures/faceapi-reference.json, faceapi-landmarks-reference.json and nsfwjs-reference.json.
 // Usage (repo root): node training/reference/make_refs.cjs
 const fs = require('node:fs');
 const path = require('node:path');
@@ -58,6 +58,7 @@ async function nsfwjsRef(rgb) {
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
   await faceapi.nets.faceExpressionNet.loadFromDisk(MODELS);
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(MODELS);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(MODELS);
   const rgb = fs.readFileSync(path.join(FIX, 'face112.rgb'));
   const img = tf.tensor4d(Float32Array.from(rgb), [1, 112, 112, 3]);
   const input = await faceapi.toNetInput(img);
@@ -74,6 +75,11 @@ async function nsfwjsRef(rgb) {
   fs.writeFileSync(path.join(FIX, 'faceapi-reference.json'), `${JSON.stringify(ref)}\n`);
   console.log('expression probabilities', ref.faceExpression.probabilities.map((v) => v.toFixed(4)).join(' '));
   console.log('ssd backbone', ssd.shape);
+  // faceLandmark68Net.forward: its 136 outputs after face-api's post-processing (x, y relative to the input).
+  const lm = await faceapi.nets.faceLandmark68Net.forward(tf.tensor3d(Int32Array.from(rgb), [112, 112, 3], 'int32'));
+  const lmRef = { source: ref.source, input: ref.input, relative: Array.from(lm.dataSync()) };
+  fs.writeFileSync(path.join(FIX, 'faceapi-landmarks-reference.json'), `${JSON.stringify(lmRef)}\n`);
+  console.log('landmarks68', lmRef.relative.slice(0, 4).map((v) => v.toFixed(4)).join(' '));
   await nsfwjsRef(rgb);
 })().catch((e) => {
   console.error(e);
