@@ -101,7 +101,7 @@ export function configReferenceMarkdown(): string {
     '',
     'Generated from the schema in `src/config` by `npm run gen:config`; a test keeps it in step.',
     'Layers, later wins: `config/default.yaml` < `--config FILE` < `AUPIPE_*` environment variables < CLI flags.',
-    'Unknown keys and out-of-range values fail at start with a message naming the key, the value and what is allowed (`AUPIPE_THREADS` and `AUPIPE_QUIET` are the Python trainer\'s, not config).',
+    "Unknown keys and out-of-range values fail at start with a message naming the key, the value and what is allowed (`AUPIPE_THREADS` and `AUPIPE_QUIET` are the Python trainer's, not config).",
     '',
     '| key | environment | default | allowed | meaning |',
     '| --- | --- | --- | --- | --- |',
