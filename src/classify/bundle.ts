@@ -79,6 +79,29 @@ export function knownAlignmentTemplates(dir = join(PACKAGE_ROOT, 'config', 'alig
   return [...new Set(ids)];
 }
 
+/** A model folder: a relative path is looked up from the working directory, then from the package. */
+export function resolveModelDir(dirIn: string): { dir: string; tried: string } {
+  const tries = isAbsolute(dirIn) ? [dirIn] : [resolve(dirIn), join(PACKAGE_ROOT, dirIn)];
+  return { dir: tries.find((d) => existsSync(d)) ?? tries[0]!, tried: tries.join(' or ') };
+}
+
+/** Reads `dir/model.json` against `schema`; a problem comes back as text, for the caller's error code. */
+export function readCard<S extends z.ZodType>(
+  dir: string,
+  schema: S,
+): { card: z.infer<S> } | { problem: string; cause?: unknown } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  } catch (e) {
+    return { problem: `model.json is not valid JSON (${(e as Error).message})`, cause: e };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { card: parsed.data };
+  const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return { problem: `model.json is invalid: ${why}` };
+}
+
 export interface LoadBundleOptions {
   /** Alignment template ids to accept; default: `knownAlignmentTemplates()`. */
   readonly knownTemplates?: readonly string[];
@@ -86,26 +109,15 @@ export interface LoadBundleOptions {
 
 /** Reads and validates `model.json` (the ONNX graph itself is checked when the session opens). */
 export function loadBundle(dirIn: string, opts: LoadBundleOptions = {}): ModelBundle {
-  // a relative path is looked up from the working directory, then from the package (shipped bundles)
-  const tries = isAbsolute(dirIn) ? [dirIn] : [resolve(dirIn), join(PACKAGE_ROOT, dirIn)];
-  const dir = tries.find((d) => existsSync(d)) ?? tries[0]!;
-  if (!existsSync(dir)) fail(tries.join(' or '), 'BUNDLE_NOT_FOUND', 'no such folder');
+  const { dir, tried } = resolveModelDir(dirIn);
+  if (!existsSync(dir)) fail(tried, 'BUNDLE_NOT_FOUND', 'no such folder');
   const cardPath = join(dir, 'model.json');
   const onnxPath = join(dir, 'model.onnx');
   if (!existsSync(cardPath)) fail(dir, 'BUNDLE_MISSING_FILE', 'missing model.json');
   if (!existsSync(onnxPath)) fail(dir, 'BUNDLE_MISSING_FILE', 'missing model.onnx');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(cardPath, 'utf8'));
-  } catch (e) {
-    fail(dir, 'BUNDLE_BAD_CARD', `model.json is not valid JSON (${(e as Error).message})`, e);
-  }
-  const parsed = cardSchema.safeParse(raw);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    fail(dir, 'BUNDLE_BAD_CARD', `model.json is invalid: ${why}`);
-  }
-  const card = (parsed as { data: ModelCard }).data;
+  const read = readCard(dir, cardSchema);
+  if ('problem' in read) return fail(dir, 'BUNDLE_BAD_CARD', read.problem, read.cause);
+  const card = read.card;
   const aus = card.aus.map((a) => auKeyOf(a) ?? fail(dir, 'BUNDLE_UNKNOWN_AU', `unknown AU "${a}" in aus`));
   const dup = aus.find((a, i) => aus.indexOf(a) !== i);
   if (dup) fail(dir, 'BUNDLE_BAD_CARD', `AU ${dup} listed twice in aus`);

@@ -35,29 +35,24 @@ def _face_feature_extractor(w: dict) -> dict:
     return sd
 
 
+def _face_api_net(model_dir: Path, model: str, head: str, source: str) -> dict:
+    """A face-api net built on the FaceFeatureExtractor: its backbone as face_dense plus its fc as `extra`."""
+    w = load_tfjs_weights(str(Path(model_dir) / f'{model}-weights_manifest.json'))
+    extra = {f'{head}.weight': _t(w['fc/weights'].T), f'{head}.bias': _t(w['fc/bias'])}
+    return {'backbone_name': 'face_dense', 'backbone': _face_feature_extractor(w), 'extra': extra, 'source': source}
+
+
 def convert_face_expression(model_dir: Path = FACE_API) -> dict:
     """face-api face_expression_model: FaceFeatureExtractor (-> face_dense) + its 7-way expression fc."""
-    w = load_tfjs_weights(str(Path(model_dir) / 'face_expression_model-weights_manifest.json'))
-    extra = {'expression_fc.weight': _t(w['fc/weights'].T), 'expression_fc.bias': _t(w['fc/bias'])}
-    return {
-        'backbone_name': 'face_dense',
-        'backbone': _face_feature_extractor(w),
-        'extra': extra,
-        'source': '@vladmandic/face-api model/face_expression_model (FaceFeatureExtractor, trained on faces for 7 expressions)',
-    }
+    return _face_api_net(model_dir, 'face_expression_model', 'expression_fc',
+                         '@vladmandic/face-api model/face_expression_model (FaceFeatureExtractor, trained on faces for 7 expressions)')
 
 
 def convert_face_landmarks68(model_dir: Path = FACE_API) -> dict:
     """face-api face_landmark_68_model: the same FaceFeatureExtractor (-> face_dense) + a 136-output fc
     (68 x/y pairs relative to the square input)."""
-    w = load_tfjs_weights(str(Path(model_dir) / 'face_landmark_68_model-weights_manifest.json'))
-    extra = {'landmark_fc.weight': _t(w['fc/weights'].T), 'landmark_fc.bias': _t(w['fc/bias'])}
-    return {
-        'backbone_name': 'face_dense',
-        'backbone': _face_feature_extractor(w),
-        'extra': extra,
-        'source': '@vladmandic/face-api model/face_landmark_68_model (FaceFeatureExtractor, trained on faces for 68 landmarks)',
-    }
+    return _face_api_net(model_dir, 'face_landmark_68_model', 'landmark_fc',
+                         '@vladmandic/face-api model/face_landmark_68_model (FaceFeatureExtractor, trained on faces for 68 landmarks)')
 
 
 def _identity_bn(prefix: str, offset: np.ndarray, sd: dict) -> None:

@@ -5,14 +5,13 @@
  * (300-W-style annotations) and fails elsewhere, so the two readings are added.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { PACKAGE_ROOT } from '../../config/index.js';
 import { warpAffine } from '../../detect/align.js';
 import { ModelError } from '../../errors.js';
 import { type OpenOptions, OrtOpenError, openOrtSession, ort } from '../../runtime/ort.js';
 import type { RgbImage } from '../../types.js';
-import { cardSchema } from '../bundle.js';
+import { cardSchema, readCard, resolveModelDir } from '../bundle.js';
 import { type Normalizer, normalizerOf, writeCrop } from '../preprocess.js';
 
 /** The shipped model folder (model.onnx + model.json). */
@@ -62,23 +61,13 @@ export class Landmarks68 {
 
   /** Opens `dir` (relative: from the working directory, then from the package). Throws a ModelError. */
   static async open(dirIn: string, o: Landmarks68Options): Promise<Landmarks68> {
-    const tries = isAbsolute(dirIn) ? [dirIn] : [resolve(dirIn), join(PACKAGE_ROOT, dirIn)];
-    const dir = tries.find((d) => existsSync(d)) ?? tries[0]!;
-    if (!existsSync(dir)) fail(tries.join(' or '), 'LANDMARKS_NOT_FOUND', 'no such folder');
+    const { dir, tried } = resolveModelDir(dirIn);
+    if (!existsSync(dir)) fail(tried, 'LANDMARKS_NOT_FOUND', 'no such folder');
     for (const f of ['model.json', 'model.onnx'])
       if (!existsSync(join(dir, f))) fail(dir, 'LANDMARKS_MISSING_FILE', `missing ${f}`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    } catch (e) {
-      fail(dir, 'LANDMARKS_BAD_CARD', `model.json is not valid JSON (${(e as Error).message})`, e);
-    }
-    const card = landmarkCardSchema.safeParse(raw);
-    if (!card.success) {
-      const why = card.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      fail(dir, 'LANDMARKS_BAD_CARD', `model.json is invalid: ${why}`);
-    }
-    const input = (card as { data: z.infer<typeof landmarkCardSchema> }).data.input;
+    const read = readCard(dir, landmarkCardSchema);
+    if ('problem' in read) return fail(dir, 'LANDMARKS_BAD_CARD', read.problem, read.cause);
+    const input = read.card.input;
     let session: ort.InferenceSession;
     try {
       ({ session } = await openOrtSession(readFileSync(join(dir, 'model.onnx')), {
