@@ -90,9 +90,12 @@ fi
 if want variants; then
   D=training/runs/data
   pseudo() { [ -f "$D/$1/labels.csv" ] || AUPIPE_DETECT_BACKEND=tfjs npx tsx src/cli.ts dataset pseudo --out "$D/$1" --seed 1 "${@:2}"; }
-  pseudo real-faces-aug2 --augment 2
-  pseudo real-faces-warps2 --augment 0 --warps 2
-  pseudo real-faces-aug2-warps2 --augment 2 --warps 2
+  # --labeller mesh-crop: labelled as data/real-faces is (geometry + mouth appearance); the lips68 set is labelled
+  # by the production estimator with its 68-point lip net, the one row that differs in labels only
+  pseudo real-faces-aug2 --augment 2 --labeller mesh-crop
+  pseudo real-faces-warps2 --augment 0 --warps 2 --labeller mesh-crop
+  pseudo real-faces-aug2-warps2 --augment 2 --warps 2 --labeller mesh-crop
+  pseudo real-faces-aug2-warps2-lips68 --augment 2 --warps 2 --labeller mesh
   HEAD_ONLY=(--epochs-head 7 --epochs-ft 0)
   for seed in "${SEEDS[@]}"; do
     run fd-headonly-s$seed "${FD[@]}" --loss proposed "${HEAD_ONLY[@]}" --seed $seed
@@ -100,6 +103,7 @@ if want variants; then
     run fd-warps-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-warps2 --seed $seed
     run fd-warps-headonly-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-warps2 "${HEAD_ONLY[@]}" --seed $seed
     run fd-augwarps-headonly-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-aug2-warps2 "${HEAD_ONLY[@]}" --seed $seed
+    run fd-augwarps-lips68-headonly-s$seed "${FD[@]}" --loss proposed --data $D/real-faces-aug2-warps2-lips68 "${HEAD_ONLY[@]}" --seed $seed
   done
 fi
 want bench && $PY -m training bench --backbones face_dense,mobilenet_v1,mobilenet_v2,mobilenet_v2_tf,densenet121 --out $E/bench.json

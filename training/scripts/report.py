@@ -37,6 +37,7 @@ SETTINGS = {
     'fd-warps': ('face_dense, + 2 mesh-warped variants per face in the data (--warps 2)', 'face_dense', 'face-api expression net'),
     'fd-warps-headonly': ('face_dense, --warps 2 data, stage 1 only (7 epochs)', 'face_dense', 'face-api expression net'),
     'fd-augwarps-headonly': ('face_dense, --augment 2 --warps 2 data, stage 1 only (7 epochs): shipped', 'face_dense', 'face-api expression net'),
+    'fd-augwarps-lips68-headonly': ('the same, labelled by the estimator with its 68-point lip net (--labeller mesh)', 'face_dense', 'face-api expression net'),
     'mv1-bntrain': ('mobilenet_v1, face-api SSD init, --bn train', 'mobilenet_v1', 'face-api SSD detector'),
 }
 
@@ -176,7 +177,8 @@ def main():
         main_table('Schedule', ['fd-proposed', 'fd-top1', 'fd-onestage', 'fd-headonly', 'fd-bntrain', 'mv1-bntrain'], bench)
     if any(runs(s) for s in ('fd-aug2', 'fd-warps', 'fd-warps-headonly', 'fd-augwarps-headonly')):
         main_table('(5) Data: re-detected variants per face (3x the samples, 5x with both; same faces and folds; base crops only are scored)',
-                   ['fd-proposed', 'fd-aug2', 'fd-warps', 'fd-headonly', 'fd-warps-headonly', 'fd-augwarps-headonly'], bench)
+                   ['fd-proposed', 'fd-aug2', 'fd-warps', 'fd-headonly', 'fd-warps-headonly', 'fd-augwarps-headonly',
+                    'fd-augwarps-lips68-headonly'], bench)
 
     # per-AU F1 for the losses: every AU with a positive pseudo-label among the pooled test faces, rarest first
     rb, rp = runs('fd-bce'), runs('fd-proposed')

@@ -8,8 +8,9 @@ set -euo pipefail
 PY=/usr/bin/python3
 W=training/runs/weights
 D=training/runs/data/real-faces-aug2-warps2
-# Same detector runtime and seed as data/real-faces, so its base crops are data/real-faces' crops.
-[ -f "$D/labels.csv" ] || AUPIPE_DETECT_BACKEND=tfjs npx tsx src/cli.ts dataset pseudo --out "$D" --seed 1 --augment 2 --warps 2
+# Same detector runtime, seed and labeller as data/real-faces, so its base crops and labels are data/real-faces'.
+# (--labeller mesh, the estimator with its 68-point lip net, taught a slightly worse model: training/README.md (5).)
+[ -f "$D/labels.csv" ] || AUPIPE_DETECT_BACKEND=tfjs npx tsx src/cli.ts dataset pseudo --out "$D" --seed 1 --augment 2 --warps 2 --labeller mesh-crop
 # Stage 1 only (head on the frozen backbone): on this data fine-tuning did not help the hand-labelled faces
 # (training/README.md, table (5)).
 COMMON=(--data "$D" --backbone face_dense --train-only screenshot-facematch --epochs-head 7 --epochs-ft 0
