@@ -61,10 +61,16 @@ def pooled(ds: Dataset, results: list, hand: dict | None) -> dict:
     if hand is not None:
         files = [ds.files[i] for i in idx]
         h = hand_label_matrix(files, ds.aus, hand)
+        # fusion: the pipeline's `fusion` estimator (0.5 CNN + 0.5 mesh) out of fold; the soft labels are the mesh
+        # estimator's probabilities on the same crops
         cnn, teacher = auc_table(probs, h, ds.aus), auc_table(labels, h, ds.aus)
-        out['yardstick'] = {au: {**cnn[au], 'teacher_auc': teacher[au]['auc'], 'delta': cnn[au]['auc'] - teacher[au]['auc']} for au in cnn}
-        out['yardstick_mean_auc'] = float(np.mean([v['auc'] for v in cnn.values()])) if cnn else float('nan')
-        out['yardstick_teacher_mean_auc'] = float(np.mean([v['auc'] for v in teacher.values()])) if teacher else float('nan')
+        fusion = auc_table(0.5 * probs + 0.5 * labels, h, ds.aus)
+        out['yardstick'] = {au: {**cnn[au], 'teacher_auc': teacher[au]['auc'], 'delta': cnn[au]['auc'] - teacher[au]['auc'],
+                                 'fusion_auc': fusion[au]['auc']} for au in cnn}
+        mean = lambda t: float(np.mean([v['auc'] for v in t.values()])) if t else float('nan')  # noqa: E731
+        out['yardstick_mean_auc'] = mean(cnn)
+        out['yardstick_teacher_mean_auc'] = mean(teacher)
+        out['yardstick_fusion_mean_auc'] = mean(fusion)
     return out
 
 

@@ -32,3 +32,22 @@ def test_auc_table_needs_both_classes():
     hand = np.array([[1, 1], [0, 1], [1, np.nan]])
     t = auc_table(scores, hand, ['AU12', 'AU25'])
     assert t == {'AU12': {'auc': 1.0, 'positives': 2, 'negatives': 1}}
+
+
+def test_pooled_scores_the_cnn_its_teacher_and_their_fusion_on_the_hand_labels():
+    import types
+
+    import torch
+
+    from training.aupipe_train.experiment import pooled
+
+    files = [f'crops/f{i}-a0.png' for i in range(4)]
+    hand = {'f0': {'AU12': 1}, 'f1': {'AU12': 1}, 'f2': {'AU12': 0}, 'f3': {'AU12': 0}}
+    # teacher (the soft labels) ranks f1 below f2; the CNN ranks f0 below f3; their mean ranks all four right
+    labels = torch.tensor([[0.9], [0.3], [0.4], [0.1]])
+    ds = types.SimpleNamespace(files=files, aus=['AU12'], labels=labels)
+    results = [{'test_index': [0, 1, 2, 3], 'test_probs': [[0.35], [0.9], [0.1], [0.4]], 'thresholds': {'AU12': 0.5}}]
+    out = pooled(ds, results, hand)
+    y = out['yardstick']['AU12']
+    assert y['auc'] == 0.75 and y['teacher_auc'] == 0.75 and y['fusion_auc'] == 1.0
+    assert out['yardstick_fusion_mean_auc'] == 1.0
