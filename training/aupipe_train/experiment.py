@@ -92,4 +92,9 @@ def run_kfold(cfg: TrainConfig, ds: Dataset, k: int, hand: dict | None = None, t
     if cfg.out:
         Path(cfg.out).mkdir(parents=True, exist_ok=True)
         (Path(cfg.out) / 'kfold.json').write_text(json.dumps(summary, indent=1, default=str))
+        # every test crop's out-of-fold probabilities, to score other combinations later (e.g. fusion with
+        # another estimator's outputs on the same crops)
+        oof = {'aus': list(ds.aus), 'rows': [{'file': ds.files[i], 'probs': [round(float(v), 6) for v in p]}
+                                             for r in results for i, p in zip(r['test_index'], r['test_probs'])]}
+        (Path(cfg.out) / 'oof.json').write_text(json.dumps(oof))
     return summary

@@ -42,3 +42,14 @@ def test_train_export_eval_from_the_command_line(tiny_dataset, tmp_path, capsys)
 def test_unknown_backbone_is_rejected():
     with pytest.raises(SystemExit):
         main(['train', '--data', 'x', '--backbone', 'resnet', '--out', 'y'])
+
+
+def test_kfold_writes_every_test_crop_once_out_of_fold(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / 'kf'
+    args = ['train', '--data', str(tiny_dataset), '--backbone', 'mobilenet_v1', '--width', '0.25', '--size', '48', '--epochs-head', '1',
+            '--epochs-ft', '0', '--batch-size', '32', '--fold', '-1', '--folds', '2', '--device', 'cpu', '--out', str(run)]
+    assert main(args) == 0
+    oof = json.loads((run / 'oof.json').read_text())
+    files = [r['file'] for r in oof['rows']]
+    assert len(files) == len(set(files)) == json.loads((run / 'kfold.json').read_text())['pooled']['n']
+    assert all(len(r['probs']) == len(oof['aus']) and all(0 <= p <= 1 for p in r['probs']) for r in oof['rows'])
