@@ -25,3 +25,24 @@ def test_report_gives_mean_std_over_seeds_and_paired_differences(tmp_path):
     assert 'F1@0.5 +0.200 ± 0.100 (n=3)' in out  # paired proposed - bce
     assert '| AU26 (3) | AU12 (17) |' in out and 'AU1' in out.split('F1 undefined')[1]
     assert 'mobilenet_v1, face-api SSD init, proposed, aug | 0 | not run' in out
+
+
+def test_fusion_oof_scores_cnn_mesh_and_their_mix(tmp_path, capsys):
+    import json
+    import subprocess
+    import sys
+
+    run = tmp_path / 'run'
+    run.mkdir()
+    files = [f'crops/f{i}-a0.png' for i in range(4)]
+    rows = [{'file': f, 'probs': [p]} for f, p in zip(files, [0.35, 0.9, 0.1, 0.4])]
+    (run / 'oof.json').write_text(json.dumps({'aus': ['AU12'], 'rows': rows}))
+    (tmp_path / 'labels.csv').write_text('file,subject,source,frame,AU12\n' + ''.join(
+        f'{f},s,x,0,{v}\n' for f, v in zip(files, [0.9, 0.3, 0.4, 0.1])))
+    (tmp_path / 'hand.json').write_text(json.dumps({'version': 1, 'faces': [
+        {'id': f'f{i}', 'labels': {'AU12': int(i < 2)}} for i in range(4)]}))
+    out = subprocess.run([sys.executable, 'training/scripts/fusion_oof.py', '--mesh-labels', str(tmp_path / 'labels.csv'),
+                          '--hand-labels', str(tmp_path / 'hand.json'), str(run)], capture_output=True, text=True, check=True).stdout
+    assert '| cnn | 0.750 ± 0.000 | 0.750 |' in out
+    assert '| mesh | 0.750 ± 0.000 | 0.750 |' in out
+    assert '| fusion | 1.000 ± 0.000 | 1.000 |' in out

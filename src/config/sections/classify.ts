@@ -5,8 +5,10 @@ export const classifySchema = z
   .object({
     estimator: z
       .enum(['mesh', 'cnn', 'fusion'])
-      .default('mesh')
-      .describe('AU estimator: mesh geometry, the CNN model bundle, or a weighted fusion of both.'),
+      .default('fusion')
+      .describe(
+        'AU estimator: mesh geometry (with the lip model), the CNN model bundle, or a weighted fusion of both (the default: the best out of fold on the hand-labelled faces, README "AU estimators").',
+      ),
     model: z.string().default('models/au-mobilenet').describe('Path of the CNN model bundle folder.'),
     lipModel: z
       .string()
