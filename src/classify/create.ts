@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import { AupipeError, ModelError } from '../errors.js';
 import { CnnEstimator } from './cnn.js';
 import type { AuEstimator, CropSpec } from './estimator.js';
-import { FusionEstimator } from './fusion.js';
+import { FusionEstimator, fusionAusOf } from './fusion.js';
 
 export interface CreateEstimatorOptions {
   /** The detect stage's crops; a bundle whose input size or alignment differs is refused at start. */
@@ -63,7 +63,7 @@ export async function createEstimator(
     const cnn = await openCnn(cfg, o);
     if (cfg.estimator === 'cnn') return cnn;
     try {
-      return new FusionEstimator(cnn, await mesh(), cfg.fusionWeight);
+      return new FusionEstimator(cnn, await mesh(), cfg.fusionWeight, fusionAusOf(cfg.fusionAus));
     } catch (e) {
       await cnn.close();
       throw e;

@@ -3,8 +3,11 @@ import type { AuEstimator } from './estimator.js';
 
 /**
  * Weighted mean of the CNN and the mesh estimator: `p = w * cnn + (1 - w) * mesh` per AU, with
- * `w = classify.fusionWeight`. An AU only one side measures takes that side's value alone, so a CNN
- * trained on the 8 DISFA benchmark AUs does not halve the mesh's other four. Both run concurrently.
+ * `w = classify.fusionWeight`, on the AUs in `mix` (`classify.fusionAus`: those the CNN is validated on);
+ * where both measure an AU outside `mix`, the mesh's value stands (a CNN taught by pseudo-labels without
+ * positives for an AU outputs uncalibrated values for it). An AU only one side measures takes that side's
+ * value alone, so a CNN trained on the 8 DISFA benchmark AUs does not halve the mesh's other four. Both
+ * run concurrently.
  */
 export function fuse(
   cnn: AuVector,
@@ -12,14 +15,22 @@ export function fuse(
   w: number,
   cnnAus: ReadonlySet<AuKey>,
   meshAus: ReadonlySet<AuKey>,
+  mix: ReadonlySet<AuKey> = new Set(AU_KEYS),
 ) {
   const v = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) {
     const hasC = cnnAus.has(k);
     const hasM = meshAus.has(k);
-    v[k] = hasC && hasM ? w * cnn[k] + (1 - w) * mesh[k] : hasC ? cnn[k] : hasM ? mesh[k] : 0;
+    if (hasC && hasM) v[k] = mix.has(k) ? w * cnn[k] + (1 - w) * mesh[k] : mesh[k];
+    else v[k] = hasC ? cnn[k] : hasM ? mesh[k] : 0;
   }
   return v as AuVector;
+}
+
+/** `classify.fusionAus` ("all" or a comma list, validated by the config schema) as a set. */
+export function fusionAusOf(spec: string): ReadonlySet<AuKey> {
+  if (spec.trim() === 'all') return new Set(AU_KEYS);
+  return new Set(spec.split(',').map((a) => a.trim() as AuKey));
 }
 
 export class FusionEstimator implements AuEstimator {
@@ -33,6 +44,7 @@ export class FusionEstimator implements AuEstimator {
     private readonly cnn: AuEstimator,
     private readonly mesh: AuEstimator,
     private readonly weight: number,
+    private readonly mix: ReadonlySet<AuKey> = new Set(AU_KEYS),
   ) {
     this.alignment = cnn.alignment;
     this.name = `fusion(${cnn.name}*${weight}+${mesh.name})`;
@@ -43,7 +55,7 @@ export class FusionEstimator implements AuEstimator {
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
     const [c, m] = await Promise.all([this.cnn.estimate(faces), this.mesh.estimate(faces)]);
-    return c.map((v, i) => fuse(v, m[i]!, this.weight, this.cAus, this.mAus));
+    return c.map((v, i) => fuse(v, m[i]!, this.weight, this.cAus, this.mAus, this.mix));
   }
 
   async close(): Promise<void> {

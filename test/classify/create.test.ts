@@ -20,18 +20,26 @@ describe('createEstimator', () => {
     const o = { knownTemplates: TEMPLATES, crop: { size: 112, templateId: TEMPLATES[0]! } };
     const cnn = await createEstimator(cfg({ estimator: 'cnn', model: TINY, intraOpThreads: 1 }), o);
     const mesh = await createEstimator(cfg({ estimator: 'mesh' }), o);
-    const fusion = await createEstimator(cfg({ estimator: 'fusion', model: TINY, fusionWeight: 0.25 }), o);
+    const fusion = await createEstimator(
+      cfg({ estimator: 'fusion', model: TINY, fusionWeight: 0.25, fusionAus: 'all' }),
+      o,
+    );
+    const validated = await createEstimator(cfg({ estimator: 'fusion', model: TINY, fusionWeight: 0.25 }), o);
     expect([cnn.name, mesh.name]).toEqual(['tiny-au@0.0.1', 'mesh']);
     expect(fusion.name).toContain('tiny-au@0.0.1');
     const [c] = await cnn.estimate([f]);
     const [m] = await mesh.estimate([f]);
     const [u] = await fusion.estimate([f]);
+    const [d] = await validated.estimate([f]);
     for (const k of AU_KEYS) {
       expect(u![k]).toBeCloseTo(0.25 * c![k] + 0.75 * m![k], 6);
+      // default classify.fusionAus: the CNN is mixed in where it is validated, the mesh stands elsewhere
+      const mixed = ['AU6', 'AU12', 'AU25', 'AU26'].includes(k);
+      expect(d![k]).toBeCloseTo(mixed ? 0.25 * c![k] + 0.75 * m![k] : m![k], 6);
       expect(m![k]).toBeGreaterThanOrEqual(0);
       expect(m![k]).toBeLessThanOrEqual(1);
     }
-    await Promise.all([cnn.close(), mesh.close(), fusion.close()]);
+    await Promise.all([cnn.close(), mesh.close(), fusion.close(), validated.close()]);
   });
 
   it('refuses to start on a missing bundle and says which path it tried', async () => {
@@ -71,6 +79,11 @@ describe('createEstimator', () => {
     expect((err as ModelError).message).toMatch(/112x112 crops but detect\.cropSize is 128/);
   });
 
+  it('classify.fusionAus must name AUs', () => {
+    expect(() => cfg({ fusionAus: 'AU12,AU99' })).toThrow(/fusionAus/);
+    expect(cfg({ fusionAus: 'all' }).fusionAus).toBe('all');
+  });
+
   it('fusion: an AU only one side measures keeps that side alone', () => {
     const v = (x: number) => Object.fromEntries(AU_KEYS.map((k) => [k, x])) as AuVector;
     const only = new Set<AuKey>(['AU12']);
@@ -78,5 +91,10 @@ describe('createEstimator', () => {
     const r = fuse(v(1), v(0.2), 0.5, only, all);
     expect(r.AU12).toBeCloseTo(0.6);
     expect(r.AU1).toBeCloseTo(0.2);
+    // both measure every AU, but the CNN is mixed in only where `mix` says; a CNN-only AU stays the CNN's
+    const mixed = fuse(v(1), v(0.2), 0.5, all, new Set<AuKey>(['AU1', 'AU12']), new Set<AuKey>(['AU12']));
+    expect(mixed.AU12).toBeCloseTo(0.6);
+    expect(mixed.AU1).toBeCloseTo(0.2);
+    expect(mixed.AU25).toBeCloseTo(1);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AU_KEYS } from '../../types.js';
 import { ortProviderSchema } from './provider.js';
 
 export const classifySchema = z
@@ -35,6 +36,16 @@ export const classifySchema = z
       .max(10_000)
       .default(64)
       .describe('Pending faces per stream before the oldest are dropped.'),
+    fusionAus: z
+      .string()
+      .default('AU6,AU12,AU25,AU26')
+      .refine(
+        (v) => v === 'all' || v.split(',').every((a) => (AU_KEYS as readonly string[]).includes(a.trim())),
+        { message: `expected "all" or a comma list of ${AU_KEYS.join(', ')}` },
+      )
+      .describe(
+        'AUs where fusion mixes the CNN in: those the CNN is validated on with hand labels; the others take the mesh value ("all": every AU).',
+      ),
     fusionWeight: z
       .number()
       .min(0)
