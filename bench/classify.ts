@@ -12,11 +12,8 @@ import { AuBatcher } from '../src/classify/batcher.js';
 import { knownAlignmentTemplates } from '../src/classify/bundle.js';
 import { CnnEstimator } from '../src/classify/cnn.js';
 import { percentile } from '../src/classify/latency.js';
-import { LANDMARKS68_DIR, Landmarks68, MeshEstimator } from '../src/classify/mesh/index.js';
 import { classifyFaces } from '../src/classify/stage.js';
 import { PACKAGE_ROOT } from '../src/config/index.js';
-import { loadYardstick } from '../src/dataset/yardstick.js';
-import { yardstickObservations } from '../src/dataset/yardstick-report.js';
 import type { AlignedCrop, FaceObservation, FrameAus, FrameFaces } from '../src/types.js';
 import type { BenchResult } from './harness.js';
 
@@ -138,40 +135,6 @@ async function staged(est: CnnEstimator, crop: AlignedCrop, batch: number, ms: n
   return { fps: (counted * 1000) / elapsed, p50: percentile(lat, 0.5), p95: percentile(lat, 0.95) };
 }
 
-async function meshRate(est: MeshEstimator, faces: FaceObservation[], ms: number): Promise<number> {
-  await est.estimate(faces.slice(0, 4)); // warm-up (ORT allocations)
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) n += (await est.estimate(faces)).length;
-  return (n * 1000) / (performance.now() - t0);
-}
-
-/**
- * The mesh estimator on the yardstick's photo faces (stored meshes, aligned 112 px crops), one call per 30
- * faces: geometry only, + the crop's mouth appearance, + the 68-point landmark net (the default). Rounds
- * alternate so machine load hits all three alike.
- */
-async function meshBench(ms: number): Promise<{ geometry: number; crop: number; full: number } | undefined> {
-  if (!existsSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'meshes', 'real-faces.json'))) return undefined;
-  const y = await loadYardstick();
-  const obs = await yardstickObservations(y.faces.filter((f) => !f.image.includes('facematch')));
-  const faces = [...obs.values()];
-  const bare = faces.map((f) => ({ ...f, crop: { ...f.crop, width: 0, rgb: new Uint8Array(0) } }));
-  const geometry = new MeshEstimator();
-  const crop = new MeshEstimator();
-  const landmarks = await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: THREADS });
-  const full = new MeshEstimator({ landmarks });
-  const r = { geometry: 0, crop: 0, full: 0 };
-  const rounds = 3;
-  for (let i = 0; i < rounds; i++) {
-    r.geometry += (await meshRate(geometry, bare, ms / rounds / 3)) / rounds;
-    r.crop += (await meshRate(crop, faces, ms / rounds / 3)) / rounds;
-    r.full += (await meshRate(full, faces, ms / rounds / 3)) / rounds;
-  }
-  await Promise.all([geometry.close(), crop.close(), full.close()]);
-  return r;
-}
-
 /** `model`: another bundle folder to measure (default: the shipped one, else the tiny test bundle). */
 export async function run(opts: { quick: boolean; model?: string }): Promise<BenchResult[]> {
   const ms = opts.quick ? 2000 : 8000;
@@ -232,31 +195,6 @@ export async function run(opts: { quick: boolean; model?: string }): Promise<Ben
         value: st.p95,
         unit: 'ms',
         metric: 'face in → AuSample out',
-        note,
-      },
-    );
-  }
-  const mesh = await meshBench(ms);
-  if (mesh !== undefined) {
-    const note = `mesh estimator on the yardstick photo faces (stored meshes, 112 px crops), ${THREADS} ORT threads`;
-    out.push(
-      {
-        name: 'classify.mesh.faces_per_s',
-        value: mesh.full,
-        unit: 'faces/s',
-        metric:
-          'default estimator (geometry + mouth appearance + 68-point lip net) vs geometry + mouth appearance',
-        baseline: mesh.crop,
-        ratio: mesh.full / mesh.crop,
-        note,
-      },
-      {
-        name: 'classify.mesh.crop_faces_per_s',
-        value: mesh.crop,
-        unit: 'faces/s',
-        metric: 'geometry + mouth appearance vs geometry alone',
-        baseline: mesh.geometry,
-        ratio: mesh.crop / mesh.geometry,
         note,
       },
     );
