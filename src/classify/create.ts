@@ -24,7 +24,7 @@ async function defaultMesh(cfg: Config['classify'], o: CreateEstimatorOptions): 
     maxBatch: cfg.maxBatch,
     ...(o.log ? { log: o.log } : {}),
   });
-  return new MeshEstimator({ landmarks });
+  return new MeshEstimator({ landmarks, landmarksOnDetections: cfg.lipModelOnDetections });
 }
 
 async function openCnn(cfg: Config['classify'], o: CreateEstimatorOptions): Promise<CnnEstimator> {

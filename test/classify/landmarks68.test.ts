@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   LANDMARK_COUNT,
   LANDMARKS68_DIR,
@@ -160,6 +160,47 @@ describe('the 68-point landmark model on real aligned crops', () => {
     await withNet.close();
     await expect(local.landmarks([f.crop])).rejects.toThrow(/closed/);
   });
+});
+
+describe('the lip net only on detections (classify.lipModelOnDetections)', () => {
+  it('followed faces reuse their track’s last reading; detections, new tracks and ended tracks measure again', async () => {
+    const y = await loadYardstick();
+    const obs = await yardstickObservations(
+      y.faces.filter((f) => f.id === 'sample1-2' || f.id === 'sample2-1'),
+    );
+    const open = obs.get('sample1-2') as FaceObservation;
+    const closed = obs.get('sample2-1') as FaceObservation;
+    const net = await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 1 });
+    const calls = vi.spyOn(net, 'landmarks');
+    const est = new MeshAuEstimator({ landmarks: net, landmarksOnDetections: true });
+    const at = (f: FaceObservation, trackId: number, detected: boolean) => ({
+      ...f,
+      streamId: 's',
+      trackId,
+      detected,
+    });
+    // track 1 detected on the open mouth, then followed while its crop shows the closed one: AU25 keeps the
+    // open reading's net term (the net did not run again), the mesh terms follow the closed face
+    const [first] = await est.estimate([at(open, 1, true)]);
+    expect(calls).toHaveBeenCalledTimes(1);
+    const [followed] = await est.estimate([at(closed, 1, false)]);
+    expect(calls).toHaveBeenCalledTimes(1);
+    const lips = lipMeasures68((await net.landmarks([open.crop]))[0]!);
+    expect(followed).toEqual(
+      meshAus(closed.mesh, { mouth: mouthAppearance(closed.crop, closed.mesh), lips68: lips }),
+    );
+    expect(first!.AU25).toBeGreaterThan(followed!.AU25);
+    calls.mockClear();
+    // a followed face of a track never measured, and a new detection, both run the net (one batch)
+    await est.estimate([at(closed, 2, false), at(closed, 1, true)]);
+    expect(calls).toHaveBeenCalledTimes(1);
+    expect(calls.mock.calls[0]?.[0]).toHaveLength(2);
+    est.endTrack('s', 2);
+    calls.mockClear();
+    await est.estimate([at(closed, 2, false)]);
+    expect(calls).toHaveBeenCalledTimes(1);
+    await est.close();
+  }, 60_000);
 });
 
 describe('Landmarks68.open: clear errors', () => {

@@ -113,7 +113,17 @@ export interface MeshEstimatorOptions {
    * reading (AU25). The estimator closes it in `close()`. Absent: mesh and mouth appearance only.
    */
   readonly landmarks?: Landmarks68;
+  /**
+   * Run the landmark net only on faces the detector found in this frame (`detected`), and reuse the track's
+   * last reading on the frames the tracker follows in between (default off: every face, every frame).
+   * The reading is in inter-ocular units, so it carries over while the face moves; it lags a mouth that
+   * moves between two detections by up to `detect.every - 1` frames.
+   */
+  readonly landmarksOnDetections?: boolean;
 }
+
+/** Tracks whose last lip reading is kept (oldest forgotten first): far more than live faces at once. */
+const LIP_CACHE_TRACKS = 4096;
 
 /** Whether the observation carries a usable aligned crop. */
 function hasCrop(f: FaceObservation): boolean {
@@ -124,6 +134,7 @@ function hasCrop(f: FaceObservation): boolean {
 export class MeshAuEstimator implements AuEstimator {
   readonly name = 'mesh';
   private readonly baselines = new Map<string, NeutralBaseline>();
+  private readonly lastLips = new Map<string, LipMeasures68>();
   constructor(private readonly opts: MeshEstimatorOptions = {}) {}
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
@@ -145,27 +156,47 @@ export class MeshAuEstimator implements AuEstimator {
     });
   }
 
-  /** The landmark net's mouth measures per face (undefined without the net or a usable crop), in one batch. */
+  /**
+   * The landmark net's mouth measures per face (undefined without the net or a usable crop), in one batch;
+   * with `landmarksOnDetections`, followed faces reuse their track's last reading.
+   */
   private async lips68(faces: readonly FaceObservation[]): Promise<(LipMeasures68 | undefined)[]> {
     const net = this.opts.landmarks;
     const out: (LipMeasures68 | undefined)[] = faces.map(() => undefined);
     if (!net) return out;
-    const idx = faces.flatMap((f, i) => (hasCrop(f) ? [i] : []));
+    const reuse = this.opts.landmarksOnDetections === true;
+    const key = (f: FaceObservation): string => `${f.streamId}/${f.trackId}`;
+    const idx: number[] = [];
+    faces.forEach((f, i) => {
+      if (!hasCrop(f)) return;
+      const last = reuse && !f.detected ? this.lastLips.get(key(f)) : undefined;
+      if (last) out[i] = last;
+      else idx.push(i);
+    });
     if (idx.length === 0) return out;
     const pts = await net.landmarks(idx.map((i) => (faces[i] as FaceObservation).crop));
     idx.forEach((i, k) => {
-      out[i] = lipMeasures68(pts[k] as Float32Array);
+      const m = lipMeasures68(pts[k] as Float32Array);
+      out[i] = m;
+      if (!reuse) return;
+      const id = key(faces[i] as FaceObservation);
+      this.lastLips.delete(id); // re-insert: the map's order is then least recently measured first
+      this.lastLips.set(id, m);
+      if (this.lastLips.size > LIP_CACHE_TRACKS)
+        this.lastLips.delete(this.lastLips.keys().next().value as string);
     });
     return out;
   }
 
   async close(): Promise<void> {
     this.baselines.clear();
+    this.lastLips.clear();
     await this.opts.landmarks?.close();
   }
 
   /** Forget a finished track's baseline. */
   endTrack(streamId: string, trackId: number): void {
     this.baselines.delete(`${streamId}/${trackId}`);
+    this.lastLips.delete(`${streamId}/${trackId}`);
   }
 }

@@ -6,9 +6,9 @@ export const classifySchema = z
   .object({
     estimator: z
       .enum(['mesh', 'cnn', 'fusion'])
-      .default('fusion')
+      .default('mesh')
       .describe(
-        'AU estimator: mesh geometry (with the lip model), the CNN model bundle, or a weighted fusion of both (the default: the best out of fold on the hand-labelled faces, README "AU estimators").',
+        'AU estimator: mesh geometry (with the lip model; the default, the fastest), the CNN model bundle, or a weighted fusion of both (the most accurate out of fold on the hand-labelled faces, at the CNN\'s cost: README "AU estimators").',
       ),
     model: z.string().default('models/au-mobilenet').describe('Path of the CNN model bundle folder.'),
     lipModel: z
@@ -36,6 +36,12 @@ export const classifySchema = z
       .max(10_000)
       .default(64)
       .describe('Pending faces per stream before the oldest are dropped.'),
+    lipModelOnDetections: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Run the lip model only on frames where the detector ran (every detect.every-th frame) and reuse each track's last reading in between: a third of its cost at every=3, a mouth change seen up to every-1 frames late; false: every frame.",
+      ),
     fusionAus: z
       .string()
       .default('AU6,AU12,AU25,AU26')
