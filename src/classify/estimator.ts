@@ -10,6 +10,8 @@ export interface AuEstimator {
   /** One vector per face, in input order, every value in [0, 1]. */
   estimate(faces: readonly FaceObservation[]): Promise<AuVector[]>;
   close(): Promise<void>;
+  /** A track ended: forget what the estimator keeps per track (baselines, last readings). */
+  endTrack?(streamId: string, trackId: number): void;
   /** AUs the estimator really measures (others read 0); all 12 when absent. */
   readonly aus?: readonly AuKey[];
   /** Alignment template the estimator's crops must come from (bundles); absent when any will do. */

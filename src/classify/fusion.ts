@@ -60,6 +60,11 @@ export class FusionEstimator implements AuEstimator {
     return c.map((v, i) => fuse(v, m[i]!, this.weight, this.cAus, this.mAus, this.mix));
   }
 
+  endTrack(streamId: string, trackId: number): void {
+    this.cnn.endTrack?.(streamId, trackId);
+    this.mesh.endTrack?.(streamId, trackId);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.cnn.close(), this.mesh.close()]);
   }

@@ -6,10 +6,12 @@ import type { AuBatcher } from './batcher.js';
  * The classify stage: every face of a frame goes to the shared batcher as soon as the frame arrives
  * (so faces of consecutive frames and of other streams share batches), and frames come out in arrival
  * order with one `AuSample` per face that was not dropped by backpressure (drops are counted by the
- * batcher). An estimator error errors the stream.
+ * batcher). An estimator error errors the stream. A track's end event reaches the estimator's `endTrack`
+ * once that frame's results are out (every earlier face of the track has been estimated by then).
  */
 export function classifyFaces(batcher: AuBatcher): OperatorFunction<FrameFaces, FrameAus> {
   const model = batcher.estimator.name;
+  const est = batcher.estimator;
   return (source) =>
     source.pipe(
       // map subscribes eagerly: submission happens on arrival; concatMap only orders the output.
@@ -36,6 +38,7 @@ export function classifyFaces(batcher: AuBatcher): OperatorFunction<FrameFaces, 
             decodedAt: f.decodedAt,
           });
         });
+        for (const t of frame.tracks) if (t.phase === 'end') est.endTrack?.(t.streamId, t.trackId);
         return { ...frame, samples };
       }),
     );

@@ -51,6 +51,43 @@ describe('classifyFaces stage', () => {
   });
 });
 
+describe('classifyFaces and ended tracks', () => {
+  it("tells the estimator a track ended, after that frame's faces were estimated", async () => {
+    const log: string[] = [];
+    const est = {
+      name: 'recording',
+      async estimate(faces: readonly { trackId: number }[]) {
+        for (const f of faces) log.push(`face ${f.trackId}`);
+        return faces.map(() => Object.fromEntries(AU_KEYS.map((k) => [k, 0])) as AuVector);
+      },
+      endTrack: (streamId: string, trackId: number) => log.push(`end ${streamId}/${trackId}`),
+      async close() {},
+    };
+    const batcher = new AuBatcher(est as never, { maxBatch: 8, maxWaitMs: 1, maxPendingPerStream: 64 });
+    const f = (seq: number, trackIds: number[], ended: number[]): FrameFaces => ({
+      streamId: 'cam',
+      seq,
+      ptsMs: seq * 100,
+      decodedAt: seq,
+      width: 640,
+      height: 480,
+      faces: trackIds.map((t) => ({ streamId: 'cam', trackId: t, seq }) as never),
+      tracks: ended.map((t) => ({
+        v: 1,
+        type: 'track',
+        phase: 'end',
+        streamId: 'cam',
+        trackId: t,
+        ptsMs: seq * 100,
+      })),
+    });
+    await lastValueFrom(from([f(0, [1, 2], []), f(1, [2], [1])]).pipe(classifyFaces(batcher), toArray()));
+    expect(log.indexOf('end cam/1')).toBeGreaterThan(log.lastIndexOf('face 1'));
+    expect(log.filter((l) => l.startsWith('end'))).toEqual(['end cam/1']);
+    await batcher.close();
+  });
+});
+
 describe('classifyFaces under backpressure', () => {
   it('a frame whose faces were dropped comes out with fewer samples, still in order', async () => {
     let release!: () => void;
