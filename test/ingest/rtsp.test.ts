@@ -85,13 +85,22 @@ describe('RTSP source against a real GStreamer RTSP server', () => {
     expect(firstDecoder).toHaveLength(1);
     const port = server.port;
     await server.kill();
-    const before = w.frames.length;
     await waitFor(() => w.statuses.some((s) => s.state === 'reconnecting'), 5000, 'reconnecting');
     await waitGone(firstDecoder);
+    // Counted once the old decoder is gone: frames it still had buffered must not pass for post-restart ones.
+    const before = w.frames.length;
 
     await new Promise((r) => setTimeout(r, 500)); // stay down for a while: reconnects fail meanwhile
     server = await startRtspServer(video, port);
     await waitFor(() => w.frames.length >= before + 5, 20_000, 'frames after the restart');
+    await waitFor(
+      () =>
+        w.statuses
+          .slice(w.statuses.findIndex((s) => s.state === 'reconnecting'))
+          .some((s) => s.state === 'live'),
+      5000,
+      'live again',
+    );
 
     const states = w.statuses.map((s) => s.state);
     const firstReconnect = states.indexOf('reconnecting');
