@@ -1,12 +1,17 @@
 import { DetectError } from '../errors.js';
 
-/** Runs detector calls one at a time (one model instance, one thread); close waits for the last one. */
-export function serialQueue() {
+/**
+ * Runs calls one at a time (one model instance, one thread); close waits for the last one. Calls after
+ * close reject with `closedError()` (default: the detector's).
+ */
+export function serialQueue(
+  closedError: () => Error = () => new DetectError('DETECTOR_CLOSED', 'face detector is closed'),
+) {
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   return {
     run<T>(task: () => Promise<T>): Promise<T> {
-      if (closed) return Promise.reject(new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
+      if (closed) return Promise.reject(closedError());
       const job = queue.then(task);
       queue = job.catch(() => undefined);
       return job;

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { warpAffine } from '../../detect/align.js';
+import { serialQueue } from '../../detect/serial.js';
 import { ModelError } from '../../errors.js';
 import { type OpenOptions, OrtOpenError, openOrtSession, ort } from '../../runtime/ort.js';
 import type { RgbImage } from '../../types.js';
@@ -39,8 +40,10 @@ const fail = (dir: string, code: string, problem: string, cause?: unknown): neve
 export class Landmarks68 {
   private readonly norm: Normalizer;
   private readonly input: Float32Array;
-  private chain: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly queue = serialQueue(
+    () => new ModelError('LANDMARKS_CLOSED', `landmark model ${this.dir} is closed`),
+  );
+  private closing: Promise<void> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -52,11 +55,6 @@ export class Landmarks68 {
   ) {
     this.norm = normalizerOf(input);
     this.input = new Float32Array(maxBatch * 3 * input.size * input.size);
-  }
-
-  /** Side of the square input the net takes; other crops are resampled to it. */
-  get size(): number {
-    return this.norm.size;
   }
 
   /** Opens `dir` (relative: from the working directory, then from the package). Throws a ModelError. */
@@ -112,11 +110,7 @@ export class Landmarks68 {
    * at the net's input size are resampled bilinearly (the net itself was trained on resized face boxes).
    */
   landmarks(crops: readonly RgbImage[]): Promise<Float32Array[]> {
-    if (this.closed)
-      return Promise.reject(new ModelError('LANDMARKS_CLOSED', `landmark model ${this.dir} is closed`));
-    const run = this.chain.then(() => this.runAll(crops));
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.runAll(crops));
   }
 
   private async runAll(crops: readonly RgbImage[]): Promise<Float32Array[]> {
@@ -146,11 +140,10 @@ export class Landmarks68 {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.chain;
-    await this.session.release();
+  /** Waits for the queued runs, then releases the session; closing twice is one close. */
+  close(): Promise<void> {
+    this.closing ??= this.queue.close().then(() => this.session.release());
+    return this.closing;
   }
 }
 
