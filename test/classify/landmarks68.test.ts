@@ -7,7 +7,6 @@ import {
   LANDMARK_COUNT,
   LANDMARKS68_DIR,
   Landmarks68,
-  lipGap68,
   lipMeasures68,
   MeshAuEstimator,
   meshAus,
@@ -19,7 +18,7 @@ import { yardstickObservations } from '../../src/dataset/yardstick-report.js';
 import { ModelError } from '../../src/errors.js';
 import type { AlignedCrop, FaceObservation } from '../../src/types.js';
 
-/** 68 points of a frontal face in the 300-W layout, only the parts lipGap68 reads: eyes and inner lips. */
+/** 68 points of a frontal face in the 300-W layout, only the parts lipMeasures68 reads: eyes and inner lips. */
 function face68(gap: number): Float32Array {
   const p = new Float32Array(2 * LANDMARK_COUNT);
   const set = (i: number, x: number, y: number) => {
@@ -48,10 +47,10 @@ function similarity(p: Float32Array, deg: number, scale: number, tx: number, ty:
 
 describe('lipMeasures68 (pure)', () => {
   it('reads the inner-lip gap in inter-ocular units, whatever the rotation, scale and position', () => {
-    expect(lipGap68(face68(0))).toBeCloseTo(0, 6);
-    expect(lipGap68(face68(0.2))).toBeCloseTo(0.2, 6);
-    expect(lipGap68(similarity(face68(0.2), 25, 87, 300, -40))).toBeCloseTo(0.2, 5);
-    expect(lipGap68(similarity(face68(0.05), -40, 0.3, 0, 0))).toBeCloseTo(0.05, 5);
+    expect(lipMeasures68(face68(0)).gap).toBeCloseTo(0, 6);
+    expect(lipMeasures68(face68(0.2)).gap).toBeCloseTo(0.2, 6);
+    expect(lipMeasures68(similarity(face68(0.2), 25, 87, 300, -40)).gap).toBeCloseTo(0.2, 5);
+    expect(lipMeasures68(similarity(face68(0.05), -40, 0.3, 0, 0)).gap).toBeCloseTo(0.05, 5);
   });
 
   it('reads mouth width along the eye line and corner rise above the lip mid-line', () => {
@@ -72,7 +71,7 @@ describe('lipMeasures68 (pure)', () => {
   });
 
   it('is NaN when the eyes coincide (no scale to measure in)', () => {
-    expect(lipGap68(new Float32Array(2 * LANDMARK_COUNT))).toBeNaN();
+    expect(lipMeasures68(new Float32Array(2 * LANDMARK_COUNT)).gap).toBeNaN();
     expect(lipMeasures68(new Float32Array(2 * LANDMARK_COUNT)).width).toBeNaN();
   });
 });
@@ -122,7 +121,7 @@ describe('the 68-point landmark model on real aligned crops', () => {
     const gaps = Object.fromEntries(
       (await net.landmarks(ids.map((id) => obs.get(id)?.crop as AlignedCrop))).map((p, k) => [
         ids[k],
-        lipGap68(p),
+        lipMeasures68(p).gap,
       ]),
     );
     // sample1-2 laughs with the jaw open, sample2-2's lips are apart; sample2-1 and sample4-1 are closed.
@@ -142,7 +141,7 @@ describe('the 68-point landmark model on real aligned crops', () => {
     const [b] = await net.landmarks([big.get('sample3-3')?.crop as AlignedCrop]);
     const err = a!.map((v, i) => Math.abs(v * (160 / 112) - b![i]!));
     expect(Math.max(...err)).toBeLessThan(3); // pixels of the 160 crop
-    expect(lipGap68(b!)).toBeCloseTo(lipGap68(a!), 1);
+    expect(lipMeasures68(b!).gap).toBeCloseTo(lipMeasures68(a!).gap, 1);
   });
 
   it('the mesh estimator adds its lip gap to AU25 only, and closes it', async () => {

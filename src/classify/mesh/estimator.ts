@@ -125,6 +125,9 @@ export interface MeshEstimatorOptions {
 /** Tracks whose last lip reading is kept (oldest forgotten first): far more than live faces at once. */
 const LIP_CACHE_TRACKS = 4096;
 
+/** What per-track state (baselines, last lip readings) is keyed by. */
+const trackKey = (streamId: string, trackId: number): string => `${streamId}/${trackId}`;
+
 /** Whether the observation carries a usable aligned crop. */
 function hasCrop(f: FaceObservation): boolean {
   const c = f.crop;
@@ -146,7 +149,7 @@ export class MeshAuEstimator implements AuEstimator {
       const l = lips[i];
       const extra = { ...(mouth ? { mouth } : {}), ...(l ? { lips68: l } : {}) };
       if (!this.opts.trackBaseline) return meshAus(f.mesh, extra);
-      const key = `${f.streamId}/${f.trackId}`;
+      const key = trackKey(f.streamId, f.trackId);
       let b = this.baselines.get(key);
       if (!b) {
         b = new NeutralBaseline();
@@ -165,11 +168,10 @@ export class MeshAuEstimator implements AuEstimator {
     const out: (LipMeasures68 | undefined)[] = faces.map(() => undefined);
     if (!net) return out;
     const reuse = this.opts.landmarksOnDetections === true;
-    const key = (f: FaceObservation): string => `${f.streamId}/${f.trackId}`;
     const idx: number[] = [];
     faces.forEach((f, i) => {
       if (!hasCrop(f)) return;
-      const last = reuse && !f.detected ? this.lastLips.get(key(f)) : undefined;
+      const last = reuse && !f.detected ? this.lastLips.get(trackKey(f.streamId, f.trackId)) : undefined;
       if (last) out[i] = last;
       else idx.push(i);
     });
@@ -179,7 +181,8 @@ export class MeshAuEstimator implements AuEstimator {
       const m = lipMeasures68(pts[k] as Float32Array);
       out[i] = m;
       if (!reuse) return;
-      const id = key(faces[i] as FaceObservation);
+      const f = faces[i] as FaceObservation;
+      const id = trackKey(f.streamId, f.trackId);
       this.lastLips.delete(id); // re-insert: the map's order is then least recently measured first
       this.lastLips.set(id, m);
       if (this.lastLips.size > LIP_CACHE_TRACKS)
@@ -196,7 +199,7 @@ export class MeshAuEstimator implements AuEstimator {
 
   /** Forget a finished track's baseline. */
   endTrack(streamId: string, trackId: number): void {
-    this.baselines.delete(`${streamId}/${trackId}`);
-    this.lastLips.delete(`${streamId}/${trackId}`);
+    this.baselines.delete(trackKey(streamId, trackId));
+    this.lastLips.delete(trackKey(streamId, trackId));
   }
 }

@@ -48,8 +48,3 @@ export function lipMeasures68(p: ArrayLike<number>): LipMeasures68 {
     curve: mid - (down(CORNERS[0]) + down(CORNERS[1])) / 2,
   };
 }
-
-/** The inner-lip gap alone (`lipMeasures68(p).gap`). */
-export function lipGap68(p: ArrayLike<number>): number {
-  return lipMeasures68(p).gap;
-}
