@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .convert import convert_face_landmarks68
+from .convert import FACE_API, convert_face_landmarks68
 from .export import OPSET, TOLERANCE
 from .face_dense import FaceDenseNet
 from .models import NORMS
@@ -35,17 +35,18 @@ class Landmarks68(nn.Module):
 
 
 def load_landmarks68(model_dir: Path | None = None) -> Landmarks68:
-    blob = convert_face_landmarks68(model_dir) if model_dir else convert_face_landmarks68()
+    blob = convert_face_landmarks68(model_dir or FACE_API)
     m = Landmarks68().eval()
     m.backbone.load_state_dict(blob['backbone'])
     m.fc.load_state_dict({'weight': blob['extra']['landmark_fc.weight'], 'bias': blob['extra']['landmark_fc.bias']})
     return m
 
 
-def fixture_input() -> torch.Tensor:
-    """The fixture face (112x112 RGB) normalised as face-api does."""
+def fixture_input(backbone: str = 'face_dense') -> torch.Tensor:
+    """The fixture face (112x112 RGB, `face112.rgb`) as a [1, 3, 112, 112] batch, normalised for `backbone`
+    (face_dense: as face-api does); the converter tests feed every converted network this face."""
     rgb = np.frombuffer(open(f'{FIXTURE}/face112.rgb', 'rb').read(), np.uint8).reshape(SIZE, SIZE, 3)
-    n = NORMS['face_dense']
+    n = NORMS[backbone]
     x = (rgb.astype(np.float32) - np.array(n['mean'], np.float32)) / np.array(n['std'], np.float32)
     return torch.from_numpy(x).permute(2, 0, 1)[None].float()
 

@@ -11,18 +11,12 @@ from training.aupipe_train.convert import (
     convert_ssd_mobilenetv1,
     load_pretrained,
 )
+from training.aupipe_train.landmarks import fixture_input, load_landmarks68
 from training.aupipe_train.layers import tf_same_pads
-from training.aupipe_train.models import BACKBONES, NORMS, AuNet
+from training.aupipe_train.models import BACKBONES, AuNet
 from training.aupipe_train.tfjs_weights import load_tfjs_weights, parse_js_literal
 
 FIX = 'training/tests/fixtures'
-
-
-def _face(backbone):
-    rgb = np.frombuffer(open(f'{FIX}/face112.rgb', 'rb').read(), np.uint8).reshape(112, 112, 3).astype(np.float32)
-    n = NORMS[backbone]
-    x = (rgb - np.array(n['mean'], np.float32)) / np.array(n['std'], np.float32)
-    return torch.from_numpy(x).permute(2, 0, 1)[None].float()
 
 
 @pytest.fixture(scope='module')
@@ -49,7 +43,7 @@ def test_face_expression_converter_reproduces_face_api(ref):
     model = AuNet('face_dense', 12).eval()
     model.backbone.load_state_dict(blob['backbone'])
     with torch.no_grad():
-        feats = model.features(_face('face_dense'))
+        feats = model.features(fixture_input('face_dense'))
         probs = torch.softmax(feats @ blob['extra']['expression_fc.weight'].T + blob['extra']['expression_fc.bias'], 1)
     expected = np.array(ref['faceExpression']['features'])
     assert np.abs(feats[0].numpy() - expected).max() < 1e-4 * max(1.0, np.abs(expected).max())
@@ -58,8 +52,6 @@ def test_face_expression_converter_reproduces_face_api(ref):
 
 
 def test_face_landmarks68_converter_reproduces_face_api():
-    from training.aupipe_train.landmarks import fixture_input, load_landmarks68
-
     with torch.no_grad():
         out = load_landmarks68()(fixture_input())[0].numpy()
     expected = np.array(json.load(open(f'{FIX}/faceapi-landmarks-reference.json'))['relative'])
@@ -87,7 +79,7 @@ def test_ssd_mobilenetv1_converter_reproduces_face_api_backbone(ref):
     model = AuNet('mobilenet_v1', 12).eval()
     model.backbone.load_state_dict(blob['backbone'])
     with torch.no_grad():
-        out = model.backbone(_face('mobilenet_v1'))
+        out = model.backbone(fixture_input('mobilenet_v1'))
     assert list(out.permute(0, 2, 3, 1).shape) == ref['ssdMobilenetv1']['shape']
     assert np.abs(out.mean((2, 3))[0].numpy() - np.array(ref['ssdMobilenetv1']['pooled'])).max() < 1e-4
     assert np.abs(out[0, :32, 0, 0].numpy() - np.array(ref['ssdMobilenetv1']['corner'])).max() < 1e-4
@@ -106,7 +98,7 @@ def nsfwjs():
 
 def _nsfwjs_input(backbone):
     """nsfwjs.infer on the 112 crop: pixels / 255, then resizeBilinear to 224 with alignCorners=true."""
-    return F.interpolate(_face(backbone), size=(224, 224), mode='bilinear', align_corners=True)
+    return F.interpolate(fixture_input(backbone), size=(224, 224), mode='bilinear', align_corners=True)
 
 
 def test_nsfwjs_mobilenetv2_converter_reproduces_nsfwjs(nsfwjs):
