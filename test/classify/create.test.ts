@@ -61,7 +61,8 @@ describe('createEstimator', () => {
     const [a] = await withNet.estimate([f]);
     const [b] = await without.estimate([f]);
     expect(a!.AU25).not.toBe(b!.AU25);
-    expect(a!.AU26).toBe(b!.AU26);
+    expect(a!.AU26).not.toBe(b!.AU26);
+    expect(a!.AU1).toBe(b!.AU1);
     await Promise.all([withNet.close(), without.close()]);
     const err = (await createEstimator(cfg({ estimator: 'mesh', lipModel: '/no/such/lips' })).catch(
       (e: unknown) => e,

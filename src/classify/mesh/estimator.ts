@@ -8,10 +8,10 @@
 
 import { AU_KEYS, type AuKey, type AuVector, type FaceObservation } from '../../types.js';
 import type { AuEstimator } from '../estimator.js';
-import { type AuCalibration, logistic, MESH_CALIBRATION } from './calibration.js';
+import { type AuCalibration, logistic, MESH_CALIBRATION, MESH_CALIBRATION_LIPS68 } from './calibration.js';
 import type { Landmarks68 } from './landmarks68.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
-import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
+import { type AuMeasures, CANONICAL_MEASURES, rawMeasures, relativeMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
 import { normalizeMesh } from './normalize.js';
 
@@ -33,10 +33,16 @@ export const MOUTH_OPEN_WEIGHT = 4;
 
 /**
  * Weight of the 68-point net's lip gap (IOD units) added to the AU25 measure: 1, the weight of the mesh's own
- * lip gap there, so AU25 reads the two landmark models' gaps summed (docs/au-evidence.md). AU26 keeps the
- * mesh's gap only: adding this one pulled parted-lip smiles above the AU26 threshold (F1 0.75 -> 0.40).
+ * lip gap there, so AU25 reads the two landmark models' gaps summed (docs/au-evidence.md).
  */
 export const LIPS68_WEIGHT = 1;
+
+/**
+ * Weight of the crop's dark-cavity run (IOD units) in the AU26 measure read with the 68-point net: FACS scores
+ * AU26 by the teeth parting, which shows as dark cavity between them, where a parted-lip smile (AU25 alone)
+ * shows teeth. The same weight as the teeth-or-cavity run in AU25 (`MOUTH_OPEN_WEIGHT`).
+ */
+export const AU26_CAVITY_WEIGHT = 4;
 
 /**
  * The net's lip gap on closed lips (its neutral reference, like the canonical face for the mesh): the median
@@ -45,12 +51,18 @@ export const LIPS68_WEIGHT = 1;
  */
 export const LIPS68_CLOSED_GAP = 0.013;
 
+/** Whether `meshMeasures` reads the mouth with the net's points (its AU26 measure then differs). */
+const usesLips = (l: LipMeasures68 | undefined): l is LipMeasures68 => !!l && Number.isFinite(l.gap);
+
 /**
  * Measures relative to the neutral reference, in inter-ocular units (one per AU). With `mouth`, AU25 also
  * counts the teeth or cavity the crop shows between the lips (a closed mouth shows none, so the neutral
  * reference needs no appearance term). With `lips68` (the 68-point net's reading of the same mouth), AU25
- * adds its lip gap and AU12 is the mean of the two models' AU12 measures (same points, same neutral
- * reference).
+ * adds its lip gap, AU12 takes the net's mouth width in place of the mesh's (the mesh's width fails on small
+ * faces; the net's corner rise fails on large ones, so the mesh's rise stays), and AU26 is the net's lip gap plus the crop's dark cavity (`AU26_CAVITY_WEIGHT`) instead of the
+ * mesh's nose-to-chin length and lip gap: the mesh's jaw and inner lips are where it fails on open mouths
+ * (AUC 0.67 re-detected), and its nose-to-chin length is anatomy as much as jaw drop on a single frame.
+ * That measure has its own calibration (`AU26_LIPS68_CALIBRATION`).
  */
 export function meshMeasures(
   mesh: ArrayLike<number>,
@@ -59,11 +71,14 @@ export function meshMeasures(
   lips?: LipMeasures68,
 ): AuMeasures {
   const n = normalizeMesh(mesh);
-  const m = { ...auMeasures(n.pts, n.count, neutral) };
+  const raw = rawMeasures(n.pts, n.count);
+  const m = { ...relativeMeasures(raw, neutral) };
   if (mouth) m.AU25 += MOUTH_OPEN_WEIGHT * mouth.open;
-  if (lips && Number.isFinite(lips.gap)) {
+  if (usesLips(lips)) {
     m.AU25 += LIPS68_WEIGHT * (lips.gap - LIPS68_CLOSED_GAP);
-    m.AU12 = (m.AU12 + lips.curve + 0.5 * lips.width - neutral.AU12) / 2;
+    // The mesh's corner rise (raw AU12 less half its width, the AU20 raw measure) with the net's width.
+    m.AU12 = raw.AU12 - 0.5 * raw.AU20 + 0.5 * lips.width - neutral.AU12;
+    m.AU26 = lips.gap - LIPS68_CLOSED_GAP + AU26_CAVITY_WEIGHT * (mouth?.cavity ?? 0);
   }
   return m;
 }
@@ -71,7 +86,7 @@ export function meshMeasures(
 /** AU probabilities from one face mesh (image pixels, xyz interleaved, 468 or 478 points). */
 export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVector {
   const m = meshMeasures(mesh, opts.neutral, opts.mouth, opts.lips68);
-  const cal = opts.calibration ?? MESH_CALIBRATION;
+  const cal = opts.calibration ?? (usesLips(opts.lips68) ? MESH_CALIBRATION_LIPS68 : MESH_CALIBRATION);
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = logistic(m[k], cal[k]);
   return out;
