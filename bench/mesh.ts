@@ -31,7 +31,7 @@ async function withCrops(ms: number): Promise<{ crop: number; full: number; face
   ];
   const crop = new MeshEstimator();
   const full = new MeshEstimator({
-    landmarks: await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 2 }),
+    landmarks: await Landmarks68.open(LANDMARKS68_DIR),
   });
   const r = { crop: 0, full: 0, faces: faces.length };
   const rounds = 3;

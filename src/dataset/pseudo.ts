@@ -177,10 +177,7 @@ export async function buildPseudoDataset(opts: PseudoOptions): Promise<PseudoRep
   let lost = 0;
   let unlabelled = 0;
   const maxResidual = opts.maxResidual ?? 0.3;
-  const net =
-    labeller === 'mesh'
-      ? await Landmarks68.open(opts.lipModel ?? LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 2 })
-      : undefined;
+  const net = labeller === 'mesh' ? await Landmarks68.open(opts.lipModel ?? LANDMARKS68_DIR) : undefined;
   const labels = async (mesh: Float32Array, crop: AlignedCrop) => {
     const l = await labelsOf(mesh, crop, labeller, net, maxResidual);
     if (!l) unlabelled++;

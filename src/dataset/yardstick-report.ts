@@ -89,10 +89,7 @@ export async function meshEstimatorScores(
   obs: ReadonlyMap<string, FaceObservation>,
   opts: { readonly landmarks?: boolean } = {},
 ): Promise<Map<string, AuVector>> {
-  const landmarks =
-    opts.landmarks === false
-      ? undefined
-      : await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 2 });
+  const landmarks = opts.landmarks === false ? undefined : await Landmarks68.open(LANDMARKS68_DIR);
   const est = new MeshAuEstimator(landmarks ? { landmarks } : {});
   const ids = [...obs.keys()];
   const aus = await est.estimate(ids.map((id) => obs.get(id) as FaceObservation));

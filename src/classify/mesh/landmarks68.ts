@@ -57,8 +57,14 @@ export class Landmarks68 {
     this.input = new Float32Array(maxBatch * 3 * input.size * input.size);
   }
 
-  /** Opens `dir` (relative: from the working directory, then from the package). Throws a ModelError. */
-  static async open(dirIn: string, o: Landmarks68Options): Promise<Landmarks68> {
+  /**
+   * Opens `dir` (relative: from the working directory, then from the package). Throws a ModelError. The
+   * default options (CPU, 2 threads) are the offline tools'; the pipeline passes its `classify` settings.
+   */
+  static async open(
+    dirIn: string,
+    o: Landmarks68Options = { provider: 'cpu', intraOpThreads: 2 },
+  ): Promise<Landmarks68> {
     const { dir, tried } = resolveModelDir(dirIn);
     if (!existsSync(dir)) fail(tried, 'LANDMARKS_NOT_FOUND', 'no such folder');
     for (const f of ['model.json', 'model.onnx'])
