@@ -27,7 +27,7 @@ const GLYPHS: Record<string, number[]> = {
   '?': [7, 1, 3, 0, 2],
 };
 
-function drawText(
+export function drawText(
   img: RgbImage,
   text: string,
   x0: number,

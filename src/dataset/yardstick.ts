@@ -1,6 +1,8 @@
 /**
  * The real-world yardstick: hand-labelled real faces (test/fixtures/real-faces.json; 1 clearly present,
  * 0 clearly absent, unsure left out) and per-AU rank (AUC) and threshold (F1) metrics for any scorer.
+ * Each face keeps every annotator's labels (`annotations`, made blind to each other and to every
+ * estimator); `labels`, the ones scored, are their consensus (`consensusLabels`).
  */
 import { readFile } from 'node:fs/promises';
 import { prf, auc as rankAuc } from '../classify/metrics.js';
@@ -14,8 +16,26 @@ export interface LabelledFace {
   /** [x, y, w, h] in source-image pixels, from the detector that found the face. */
   readonly box: readonly [number, number, number, number];
   readonly subject: string;
-  readonly labels: Readonly<Partial<Record<AuKey, 0 | 1>>>;
+  /** The scored labels: `consensusLabels(annotations)`. */
+  readonly labels: AuLabels;
+  /** Each annotator's own labels, by annotator id. */
+  readonly annotations?: Readonly<Record<string, AuLabels>>;
   readonly note?: string;
+}
+
+export type AuLabels = Readonly<Partial<Record<AuKey, 0 | 1>>>;
+
+/**
+ * Labels no annotator contradicts: an AU is labelled when at least one annotator marked it and every
+ * annotator who marked it agrees; where they disagree the face is not clearly anything, so it is left out.
+ */
+export function consensusLabels(annotations: Readonly<Record<string, AuLabels>>): AuLabels {
+  const out: Partial<Record<AuKey, 0 | 1>> = {};
+  for (const au of AU_KEYS) {
+    const marks = new Set(Object.values(annotations).flatMap((a) => (a[au] === undefined ? [] : [a[au]])));
+    if (marks.size === 1) out[au] = [...marks][0] as 0 | 1;
+  }
+  return out;
 }
 
 export interface Yardstick {

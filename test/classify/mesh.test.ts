@@ -103,15 +103,19 @@ describe('mesh estimator: direction', () => {
     }
   });
 
-  it('with the 68-point net: AU12 reads the mesh corners’ rise and the net’s width; AU26 the net’s gap and the cavity', () => {
+  it('with the 68-point net: AU12 is the mean of the two models’ measures; AU26 the net’s gap and the cavity', () => {
     const mesh = meshOf('sample3-1');
     const lips = { gap: 0.05, width: 0.8, curve: 0.02 };
     const mouth = { open: 0.05, teeth: 0.03, cavity: 0.02 };
     const base = meshMeasures(mesh, undefined, mouth, lips);
-    const wider = meshMeasures(mesh, undefined, mouth, { ...lips, width: 0.9 });
-    expect(wider.AU12 - base.AU12).toBeCloseTo(0.05, 6);
-    // The net's own corner rise is not used (it ranks AU12 at 0.67 on the photo faces).
-    expect(meshMeasures(mesh, undefined, mouth, { ...lips, curve: 0.2 }).AU12).toBe(base.AU12);
+    expect(meshMeasures(mesh, undefined, mouth, { ...lips, width: 0.9 }).AU12 - base.AU12).toBeCloseTo(
+      0.025,
+      6,
+    );
+    expect(meshMeasures(mesh, undefined, mouth, { ...lips, curve: 0.12 }).AU12 - base.AU12).toBeCloseTo(
+      0.05,
+      6,
+    );
     const risen = meshMeasures(move(mesh, [61, 291, 78, 308], 0, UP), undefined, mouth, lips);
     expect(risen.AU12).toBeGreaterThan(base.AU12 + 0.01);
     // AU26: the net's gap above closed lips plus 4x the dark cavity; the mesh's jaw no longer counts.
@@ -160,25 +164,28 @@ describe('mesh estimator: the hand-labelled real faces', () => {
       () => true,
       (f) => crop.get(f.id) ?? null,
     );
-    // Issue #4 targets AUC ≥ 0.95 for all three: AU25 meets it on the photo faces; the rest are held at the
-    // measured levels less a small margin (measured: photos AU12 1.00, AU26 0.93; thumbnails AU12 0.93,
-    // AU25 0.86; all AU12 0.95, AU25 0.88).
+    // Issue #4 targets AUC ≥ 0.95 for all three, scored on the two annotators' consensus labels: AU25 on the
+    // photo faces and AU26 meet it; the rest are held at the measured levels less a small margin (measured:
+    // photos AU12 0.950, AU25 0.973, AU26 0.952; thumbnails AU12 0.932, AU25 0.881; all AU12 0.937,
+    // AU25 0.895, AU26 0.975).
     expect(photos.AU25?.auc).toBeGreaterThanOrEqual(0.95);
-    expect(photos.AU12?.auc).toBeGreaterThanOrEqual(0.97);
-    expect(photos.AU26?.auc).toBeGreaterThanOrEqual(0.9);
+    expect(all.AU26?.auc).toBeGreaterThanOrEqual(0.95);
+    expect(photos.AU12?.auc).toBeGreaterThanOrEqual(0.93);
+    expect(photos.AU26?.auc).toBeGreaterThanOrEqual(0.93);
     expect(thumbs.AU12?.auc).toBeGreaterThanOrEqual(0.91);
-    expect(thumbs.AU25?.auc).toBeGreaterThanOrEqual(0.84);
-    expect(all.AU12?.auc).toBeGreaterThanOrEqual(0.93);
-    expect(all.AU25?.auc).toBeGreaterThanOrEqual(0.86);
-    expect(all.AU12?.positives).toBeGreaterThanOrEqual(60);
-    // The crop's teeth/cavity evidence lifts AU25 above the geometry alone (0.86 on the photos); the 68-point
-    // net lifts AU25 again (all 0.84 -> 0.88) and AU12 with its mouth width (all 0.90 -> 0.95).
+    expect(thumbs.AU25?.auc).toBeGreaterThanOrEqual(0.86);
+    expect(all.AU12?.auc).toBeGreaterThanOrEqual(0.92);
+    expect(all.AU25?.auc).toBeGreaterThanOrEqual(0.87);
+    expect(all.AU12?.positives).toBeGreaterThanOrEqual(80);
+    expect(all.AU26?.negatives).toBeGreaterThanOrEqual(90);
+    // The crop's teeth/cavity evidence lifts AU25 above the geometry alone (0.87 on the photos); the 68-point
+    // net lifts AU25 again (all 0.86 -> 0.90) and AU12 on the small faces (all 0.90 -> 0.94).
     expect(photosCrop.AU25?.auc).toBeGreaterThan((photosGeometry.AU25?.auc ?? 1) + 0.03);
     expect(photosGeometry.AU25?.auc).toBeGreaterThanOrEqual(0.83);
     expect(all.AU25?.auc).toBeGreaterThan((allCrop.AU25?.auc ?? 1) + 0.02);
     expect(all.AU12?.auc).toBeGreaterThan((allCrop.AU12?.auc ?? 1) + 0.03);
-    // With the net, AU26 reads its lip gap plus the crop's dark cavity instead of the mesh's jaw (0.875 -> 0.932).
-    expect(photos.AU26?.auc).toBeGreaterThan((photosCrop.AU26?.auc ?? 1) + 0.03);
+    // With the net, AU26 reads its lip gap plus the crop's dark cavity instead of the mesh's jaw (0.81 -> 0.975).
+    expect(all.AU26?.auc).toBeGreaterThan((allCrop.AU26?.auc ?? 1) + 0.1);
   }, 60_000); // decodes the yardstick photos with ffmpeg
 
   it('the estimator class gives the pure function result and keeps per-track baselines apart', async () => {

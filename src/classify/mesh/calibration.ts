@@ -33,15 +33,11 @@ export function logistic(m: number, c: AuCalibration): number {
 }
 
 /**
- * With the 68-point net two measures change (estimator.ts), so their centres do. AU12 takes the net's mouth
- * width, which reads about 0.035 IOD narrower than the mesh's on the yardstick: the centre sits between the
- * 90th percentile of the faces labelled AU12 absent and the 10th of those labelled present (0.04-0.06 and
- * 0.03-0.045 over the three detector paths). AU26 is the net's lip gap plus 4x the crop's dark cavity:
- * closed lips read about 0, parted-lip smiles 0.15-0.3 (lips part over the teeth, no cavity), open jaws
- * 0.15-0.9; the centre sits at a lip gap of 0.3 IOD, or less with dark cavity between the teeth.
+ * With the 68-point net, AU26 is a different measure (the net's lip gap plus 4x the crop's dark cavity,
+ * estimator.ts): closed lips read about 0, parted-lip smiles 0.15-0.3 (lips part over the teeth, no cavity),
+ * open jaws 0.15-0.9. The centre sits at a lip gap of 0.3 IOD, or less with dark cavity between the teeth.
  */
 export const MESH_CALIBRATION_LIPS68: Readonly<Record<AuKey, AuCalibration>> = {
   ...MESH_CALIBRATION,
-  AU12: { centre: 0.04, scale: 0.025, confidence: 'high' },
   AU26: { centre: 0.3, scale: 0.05, confidence: 'medium' },
 };

@@ -11,7 +11,7 @@ import type { AuEstimator } from '../estimator.js';
 import { type AuCalibration, logistic, MESH_CALIBRATION, MESH_CALIBRATION_LIPS68 } from './calibration.js';
 import type { Landmarks68 } from './landmarks68.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
-import { type AuMeasures, CANONICAL_MEASURES, rawMeasures, relativeMeasures } from './measures.js';
+import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
 import { normalizeMesh } from './normalize.js';
 
@@ -58,8 +58,8 @@ const usesLips = (l: LipMeasures68 | undefined): l is LipMeasures68 => !!l && Nu
  * Measures relative to the neutral reference, in inter-ocular units (one per AU). With `mouth`, AU25 also
  * counts the teeth or cavity the crop shows between the lips (a closed mouth shows none, so the neutral
  * reference needs no appearance term). With `lips68` (the 68-point net's reading of the same mouth), AU25
- * adds its lip gap, AU12 takes the net's mouth width in place of the mesh's (the mesh's width fails on small
- * faces; the net's corner rise fails on large ones, so the mesh's rise stays), and AU26 is the net's lip gap plus the crop's dark cavity (`AU26_CAVITY_WEIGHT`) instead of the
+ * adds its lip gap, AU12 is the mean of the two models' AU12 measures (same points, same neutral
+ * reference), and AU26 is the net's lip gap plus the crop's dark cavity (`AU26_CAVITY_WEIGHT`) instead of the
  * mesh's nose-to-chin length and lip gap: the mesh's jaw and inner lips are where it fails on open mouths
  * (AUC 0.67 re-detected), and its nose-to-chin length is anatomy as much as jaw drop on a single frame.
  * That measure has its own calibration (`AU26_LIPS68_CALIBRATION`).
@@ -71,13 +71,11 @@ export function meshMeasures(
   lips?: LipMeasures68,
 ): AuMeasures {
   const n = normalizeMesh(mesh);
-  const raw = rawMeasures(n.pts, n.count);
-  const m = { ...relativeMeasures(raw, neutral) };
+  const m = { ...auMeasures(n.pts, n.count, neutral) };
   if (mouth) m.AU25 += MOUTH_OPEN_WEIGHT * mouth.open;
   if (usesLips(lips)) {
     m.AU25 += LIPS68_WEIGHT * (lips.gap - LIPS68_CLOSED_GAP);
-    // The mesh's corner rise (raw AU12 less half its width, the AU20 raw measure) with the net's width.
-    m.AU12 = raw.AU12 - 0.5 * raw.AU20 + 0.5 * lips.width - neutral.AU12;
+    m.AU12 = (m.AU12 + lips.curve + 0.5 * lips.width - neutral.AU12) / 2;
     m.AU26 = lips.gap - LIPS68_CLOSED_GAP + AU26_CAVITY_WEIGHT * (mouth?.cavity ?? 0);
   }
   return m;

@@ -102,11 +102,7 @@ export const CANONICAL_MEASURES: AuMeasures = NEUTRAL;
  * against the lip mid-line (the AU12 curve term) is taken off.
  */
 export function auMeasures(p: ArrayLike<number>, count: number, neutral: AuMeasures = NEUTRAL): AuMeasures {
-  return relativeMeasures(rawMeasures(p, count), neutral);
-}
-
-/** `auMeasures` from raw measures already taken (`rawMeasures`). */
-export function relativeMeasures(raw: AuMeasures, neutral: AuMeasures = NEUTRAL): AuMeasures {
+  const raw = rawMeasures(p, count);
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = raw[k] - neutral[k];
   const curveRise = out.AU12 - 0.5 * out.AU20;

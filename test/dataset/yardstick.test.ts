@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { consensusLabels, type LabelledFace } from '../../src/dataset/yardstick.js';
+import { codeKey, decodeLabels, mergeAnnotator, shuffled } from '../../src/dataset/yardstick-sheets.js';
+
+const doc = JSON.parse(readFileSync('test/fixtures/real-faces.json', 'utf8')) as {
+  annotators: Record<string, string>;
+  faces: LabelledFace[];
+};
+
+describe('yardstick annotations', () => {
+  it('consensus keeps an AU any annotator marked unless another marked it otherwise', () => {
+    expect(
+      consensusLabels({ a: { AU12: 1, AU25: 0, AU6: 1 }, b: { AU12: 1, AU25: 1, AU26: 0 }, c: {} }),
+    ).toEqual({ AU12: 1, AU26: 0, AU6: 1 });
+    expect(consensusLabels({})).toEqual({});
+  });
+
+  it('every face scores its annotators’ consensus; two annotators, 10 contradictions left out', () => {
+    expect(Object.keys(doc.annotators)).toEqual(['h3', 'h4']);
+    let contradictions = 0;
+    for (const f of doc.faces) {
+      const a = f.annotations ?? {};
+      expect(Object.keys(a), f.id).toEqual(['h3', 'h4']);
+      expect(f.labels, f.id).toEqual(consensusLabels(a));
+      for (const [au, v] of Object.entries(a.h3 ?? {}))
+        if (a.h4?.[au as 'AU1'] !== undefined && a.h4[au as 'AU1'] !== v) contradictions++;
+    }
+    expect(contradictions).toBe(10);
+  });
+
+  it('merging an annotator’s coded form recomputes the labels; bad forms are refused with the code named', () => {
+    const faces = [
+      { id: 'x', labels: { AU12: 1 as const }, annotations: { h3: { AU12: 1 as const } } },
+      { id: 'y', labels: { AU25: 0 as const }, annotations: { h3: { AU25: 0 as const } } },
+    ] as unknown as LabelledFace[];
+    const key = codeKey(['x', 'y'], 3);
+    const codeOf = (id: string) => Object.keys(key).find((c) => key[c] === id) as string;
+    const form = { faces: { [codeOf('x')]: { AU12: 0 }, [codeOf('y')]: { AU25: 0, AU26: 1 } } };
+    const merged = mergeAnnotator({ faces }, 'h5', decodeLabels(form, key));
+    expect(merged.faces.map((f) => f.labels)).toEqual([{}, { AU25: 0, AU26: 1 }]);
+    expect(merged.faces[0]?.annotations).toEqual({ h3: { AU12: 1 }, h5: { AU12: 0 } });
+    expect(() => decodeLabels({ faces: { '999': {} } }, key)).toThrow(/code 999 is not in the key/);
+    expect(() => decodeLabels({ faces: { [codeOf('x')]: { AU12: 2 } } }, key)).toThrow(
+      /AU12: 2 is not 0 or 1/,
+    );
+    expect(() => decodeLabels({ faces: { [codeOf('x')]: { AU99: 1 } } }, key)).toThrow(/unknown AU "AU99"/);
+  });
+
+  it('codes are a seeded shuffle: the same seed the same codes, every face once', () => {
+    const ids = doc.faces.map((f) => f.id);
+    const a = codeKey(ids, 7);
+    expect(codeKey(ids, 7)).toEqual(a);
+    expect(Object.values(a).sort()).toEqual([...ids].sort());
+    expect(Object.keys(a)[0]).toBe('101');
+    expect(shuffled(ids, 8)).not.toEqual(shuffled(ids, 7));
+  });
+});
