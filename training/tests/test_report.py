@@ -46,3 +46,8 @@ def test_fusion_oof_scores_cnn_mesh_and_their_mix(tmp_path, capsys):
     assert '| cnn | 0.750 ± 0.000 | 0.750 |' in out
     assert '| mesh | 0.750 ± 0.000 | 0.750 |' in out
     assert '| fusion | 1.000 ± 0.000 | 1.000 |' in out
+    # an AU left out of --fuse (classify.fusionAus) takes the mesh's value
+    out = subprocess.run([sys.executable, 'training/scripts/fusion_oof.py', '--mesh-labels', str(tmp_path / 'labels.csv'),
+                          '--hand-labels', str(tmp_path / 'hand.json'), '--fuse', 'AU6', str(run)],
+                         capture_output=True, text=True, check=True).stdout
+    assert '| fusion | 0.750 ± 0.000 | 0.750 |' in out
