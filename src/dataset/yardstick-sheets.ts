@@ -133,8 +133,12 @@ export function mergeAnnotator<T extends { faces: readonly LabelledFace[] }>(
   return { ...doc, faces };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+const USAGE =
+  'usage: yardstick-sheets.ts sheets --out DIR [--seed N] | merge --labels FILE --key FILE --name ID [--about TEXT]';
+
+async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
+    args: argv,
     allowPositionals: true,
     options: {
       out: { type: 'string' },
@@ -147,22 +151,31 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
   const mode = positionals[0];
   if (mode === 'sheets' && values.out) {
-    const n = await writeSheets(values.out, Number(values.seed));
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
+    const n = await writeSheets(values.out, seed);
     console.log(
       `${n} faces on ${Math.ceil(n / PER_SHEET)} sheets in ${values.out}; the key is in ${values.out}/key`,
     );
   } else if (mode === 'merge' && values.labels && values.key && values.name) {
+    const doc = JSON.parse(await readFile(YARDSTICK_PATH, 'utf8'));
+    if (doc.annotators?.[values.name] !== undefined)
+      throw new Error(`annotator "${values.name}" is already in ${YARDSTICK_PATH}; choose another --name`);
     const form = JSON.parse(await readFile(values.labels, 'utf8'));
     const key = JSON.parse(await readFile(values.key, 'utf8')) as Record<string, string>;
-    const doc = JSON.parse(await readFile(YARDSTICK_PATH, 'utf8'));
     const merged = mergeAnnotator(doc, values.name, decodeLabels(form, key));
     merged.annotators = { ...(doc.annotators ?? {}), [values.name]: values.about ?? values.name };
     await writeFile(YARDSTICK_PATH, `${JSON.stringify(merged, null, 1)}\n`);
     console.log(`${values.name} merged into ${YARDSTICK_PATH}`);
   } else {
-    console.error(
-      'usage: yardstick-sheets.ts sheets --out DIR [--seed N] | merge --labels FILE --key FILE --name ID',
-    );
+    console.error(USAGE);
     process.exitCode = 2;
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(`yardstick-sheets: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
 }
