@@ -62,7 +62,7 @@ const usesLips = (l: LipMeasures68 | undefined): l is LipMeasures68 => !!l && Nu
  * reference), and AU26 is the net's lip gap plus the crop's dark cavity (`AU26_CAVITY_WEIGHT`) instead of the
  * mesh's nose-to-chin length and lip gap: the mesh's jaw and inner lips are where it fails on open mouths
  * (AUC 0.67 re-detected), and its nose-to-chin length is anatomy as much as jaw drop on a single frame.
- * That measure has its own calibration (`AU26_LIPS68_CALIBRATION`).
+ * That measure has its own calibration (`MESH_CALIBRATION_LIPS68`).
  */
 export function meshMeasures(
   mesh: ArrayLike<number>,

@@ -1,5 +1,6 @@
-export { type AuCalibration, MESH_CALIBRATION } from './calibration.js';
+export { type AuCalibration, MESH_CALIBRATION, MESH_CALIBRATION_LIPS68 } from './calibration.js';
 export {
+  AU26_CAVITY_WEIGHT,
   LIPS68_CLOSED_GAP,
   LIPS68_WEIGHT,
   MeshAuEstimator,
