@@ -6,6 +6,7 @@
  * the stored mesh and the aligned crop cut from the source photo with the production alignment.
  */
 import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { LANDMARKS68_DIR, Landmarks68, MeshAuEstimator, meshAus } from '../classify/mesh/index.js';
 import { alignFace } from '../detect/align.js';
 import { decodeImage } from '../ingest/image.js';
@@ -140,9 +141,9 @@ export function subsetTable(title: string, s: SubsetScores): string {
 }
 
 export async function yardstickReport(
-  opts: { readonly faceApi?: boolean; readonly fixture?: string } = {},
+  opts: { readonly faceApi?: boolean; readonly fixture?: string; readonly agreed?: number } = {},
 ): Promise<YardstickReport> {
-  const y = await loadYardstick();
+  const y = await loadYardstick(undefined, opts.agreed);
   const fixture = opts.fixture ?? MESH_FIXTURE;
   const fx = JSON.parse(await readFile(fixture, 'utf8')) as MeshFixture;
   const byId = new Map(fx.faces.map((f) => [f.id, f]));
@@ -182,8 +183,17 @@ export async function yardstickReport(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // npx tsx src/dataset/yardstick-report.ts [MESH_FIXTURE.json]
-  yardstickReport({ ...(process.argv[2] ? { fixture: process.argv[2] } : {}) }).then((r) =>
+  // npx tsx src/dataset/yardstick-report.ts [MESH_FIXTURE.json] [--agreed N]
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { agreed: { type: 'string', default: '1' } },
+  });
+  const agreed = Number(values.agreed);
+  if (!Number.isInteger(agreed) || agreed < 1) {
+    console.error(`yardstick-report: --agreed must be a whole number ≥ 1, got "${values.agreed}"`);
+    process.exit(2);
+  }
+  yardstickReport({ ...(positionals[0] ? { fixture: positionals[0] } : {}), agreed }).then((r) =>
     console.log(r.markdown),
   );
 }

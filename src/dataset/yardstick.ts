@@ -30,10 +30,18 @@ export type AuLabels = Readonly<Partial<Record<AuKey, 0 | 1>>>;
  * annotator who marked it agrees; where they disagree the face is not clearly anything, so it is left out.
  */
 export function consensusLabels(annotations: Readonly<Record<string, AuLabels>>): AuLabels {
+  return agreedLabels(annotations, 1);
+}
+
+/**
+ * The stricter view for sensitivity checks: an AU labelled only where at least `min` annotators marked it,
+ * all alike (`min` 1 is `consensusLabels`).
+ */
+export function agreedLabels(annotations: Readonly<Record<string, AuLabels>>, min: number): AuLabels {
   const out: Partial<Record<AuKey, 0 | 1>> = {};
   for (const au of AU_KEYS) {
-    const marks = new Set(Object.values(annotations).flatMap((a) => (a[au] === undefined ? [] : [a[au]])));
-    if (marks.size === 1) out[au] = [...marks][0] as 0 | 1;
+    const marks = Object.values(annotations).flatMap((a) => (a[au] === undefined ? [] : [a[au]]));
+    if (marks.length >= min && new Set(marks).size === 1) out[au] = marks[0] as 0 | 1;
   }
   return out;
 }
@@ -45,12 +53,23 @@ export interface Yardstick {
 
 export const YARDSTICK_PATH = 'test/fixtures/real-faces.json';
 
-export async function loadYardstick(file = YARDSTICK_PATH): Promise<Yardstick> {
+/**
+ * Loads the yardstick. `agreed` > 1 scores only the AUs that many annotators marked alike (`agreedLabels`), a
+ * sensitivity check against contested calls; default: the consensus labels as stored.
+ */
+export async function loadYardstick(file = YARDSTICK_PATH, agreed = 1): Promise<Yardstick> {
   const doc = JSON.parse(await readFile(file, 'utf8')) as Yardstick;
   if (doc.version !== 1 || !Array.isArray(doc.faces)) {
     throw new ConfigError('YARDSTICK_INVALID', `${file}: not a version-1 real-faces file`);
   }
-  return doc;
+  if (agreed <= 1) return doc;
+  return {
+    ...doc,
+    faces: doc.faces.map((f) => ({
+      ...f,
+      labels: agreedLabels(f.annotations ?? { only: f.labels }, agreed),
+    })),
+  };
 }
 
 /** Absolute path of a yardstick image (or file): the photo sources' resolver, relative to the package root. */

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { consensusLabels, type LabelledFace } from '../../src/dataset/yardstick.js';
+import {
+  agreedLabels,
+  consensusLabels,
+  type LabelledFace,
+  loadYardstick,
+} from '../../src/dataset/yardstick.js';
 import { codeKey, decodeLabels, mergeAnnotator, shuffled } from '../../src/dataset/yardstick-sheets.js';
 import { AU_KEYS } from '../../src/types.js';
 
@@ -15,6 +20,21 @@ describe('yardstick annotations', () => {
       consensusLabels({ a: { AU12: 1, AU25: 0, AU6: 1 }, b: { AU12: 1, AU25: 1, AU26: 0 }, c: {} }),
     ).toEqual({ AU12: 1, AU26: 0, AU6: 1 });
     expect(consensusLabels({})).toEqual({});
+  });
+
+  it('the stricter view keeps an AU only where that many annotators marked it alike', async () => {
+    const a = {
+      h3: { AU12: 1 as const, AU25: 0 as const },
+      h4: { AU12: 1 as const, AU25: 1 as const },
+      h5: {},
+    };
+    expect(agreedLabels(a, 2)).toEqual({ AU12: 1 });
+    expect(agreedLabels(a, 3)).toEqual({});
+    const strict = await loadYardstick(undefined, 2);
+    const all = await loadYardstick();
+    const count = (y: typeof all, au: 'AU25') => y.faces.filter((f) => f.labels[au] !== undefined).length;
+    expect(count(strict, 'AU25')).toBeLessThan(count(all, 'AU25'));
+    expect(count(strict, 'AU25')).toBeGreaterThan(90);
   });
 
   it('every face scores its annotators’ consensus; three annotators, 14 contradicted face-AU pairs left out', () => {
