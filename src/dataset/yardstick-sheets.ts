@@ -61,7 +61,8 @@ function blit(dst: RgbImage, src: RgbImage, x0: number, y0: number): void {
     );
 }
 
-async function writeSheets(out: string, seed: number): Promise<number> {
+/** Writes the coded sheets, the empty form and the key (in `out/key/`); returns the number of faces. */
+export async function writeSheets(out: string, seed: number): Promise<number> {
   const y = await loadYardstick();
   const obs = await yardstickObservations(y.faces, CELL);
   const key = codeKey(

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   agreedLabels,
@@ -6,7 +8,14 @@ import {
   type LabelledFace,
   loadYardstick,
 } from '../../src/dataset/yardstick.js';
-import { codeKey, decodeLabels, mergeAnnotator, shuffled } from '../../src/dataset/yardstick-sheets.js';
+import {
+  codeKey,
+  decodeLabels,
+  mergeAnnotator,
+  shuffled,
+  writeSheets,
+} from '../../src/dataset/yardstick-sheets.js';
+import { decodeImage } from '../../src/ingest/image.js';
 import { AU_KEYS } from '../../src/types.js';
 
 const doc = JSON.parse(readFileSync('test/fixtures/real-faces.json', 'utf8')) as {
@@ -83,4 +92,22 @@ describe('yardstick annotations', () => {
     expect(Object.keys(a)[0]).toBe('101');
     expect(shuffled(ids, 8)).not.toEqual(shuffled(ids, 7));
   });
+
+  it('writes sheets with every face once under a code, an empty form with the same codes, and the key apart', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'aupipe-sheets-'));
+    const n = await writeSheets(out, 7);
+    expect(n).toBe(doc.faces.length);
+    const sheets = readdirSync(out).filter((f) => f.endsWith('.png'));
+    expect(sheets).toHaveLength(Math.ceil(n / 8));
+    const key = JSON.parse(readFileSync(join(out, 'key', 'key.json'), 'utf8')) as Record<string, string>;
+    const form = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')) as {
+      faces: Record<string, object>;
+    };
+    expect(Object.keys(form.faces)).toEqual(Object.keys(key));
+    expect(Object.values(key).sort()).toEqual(doc.faces.map((f) => f.id).sort());
+    expect(JSON.stringify(form)).not.toMatch(/sample|facematch|AU\d/); // no ids or labels on the form
+    const sheet = await decodeImage(join(out, sheets[0] as string));
+    expect([sheet.width, sheet.height]).toEqual([4 * 290, 2 * (2 * 280 + 26)]);
+    rmSync(out, { recursive: true, force: true });
+  }, 60_000); // decodes the yardstick photos
 });
