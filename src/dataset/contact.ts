@@ -54,6 +54,15 @@ export function drawText(
   }
 }
 
+/** Copies `src` into `dst` with its top-left corner at (x0, y0); `src` must fit. */
+export function blit(dst: RgbImage, src: RgbImage, x0: number, y0: number): void {
+  for (let y = 0; y < src.height; y++)
+    dst.rgb.set(
+      src.rgb.subarray(y * src.width * 3, (y + 1) * src.width * 3),
+      ((y0 + y) * dst.width + x0) * 3,
+    );
+}
+
 export interface ContactSheetOptions {
   readonly cols?: number;
   readonly max?: number;
@@ -88,8 +97,7 @@ export async function writeContactSheet(
     const crop = await readCrop(ds, row);
     const ox = (n % cols) * cellW + 2;
     const oy = Math.floor(n / cols) * cellH + 2;
-    for (let y = 0; y < size; y++)
-      sheet.rgb.set(crop.rgb.subarray(y * size * 3, (y + 1) * size * 3), ((oy + y) * sheet.width + ox) * 3);
+    blit(sheet, crop, ox, oy);
     // "12:.93" per AU at or above the cut; two per line; '?' when every label is unknown.
     const items = AU_KEYS.filter((k) => (row.labels[k] ?? 0) >= cut).map((k) => {
       const v = row.labels[k] ?? 0;

@@ -17,9 +17,10 @@ import { warpAffine } from '../detect/align.js';
 import { encodePng } from '../ingest/image.js';
 import { AU_KEYS, type AuKey, type RgbImage } from '../types.js';
 import { seededRandom } from './augment.js';
-import { drawText } from './contact.js';
+import { blit, drawText } from './contact.js';
 import {
   type AuLabels,
+  annotationsOf,
   consensusLabels,
   type LabelledFace,
   loadYardstick,
@@ -53,14 +54,6 @@ export function codeKey(ids: readonly string[], seed: number): Record<string, st
   return Object.fromEntries(shuffled(ids, seed).map((id, k) => [String(k + 101), id]));
 }
 
-function blit(dst: RgbImage, src: RgbImage, x0: number, y0: number): void {
-  for (let y = 0; y < src.height; y++)
-    dst.rgb.set(
-      src.rgb.subarray(y * src.width * 3, (y + 1) * src.width * 3),
-      ((y0 + y) * dst.width + x0) * 3,
-    );
-}
-
 /** Writes the coded sheets, the empty form and the key (in `out/key/`); returns the number of faces. */
 export async function writeSheets(out: string, seed: number): Promise<number> {
   const y = await loadYardstick();
@@ -71,25 +64,21 @@ export async function writeSheets(out: string, seed: number): Promise<number> {
   );
   const codes = Object.keys(key);
   const cellH = 2 * CELL + 16;
+  const width = COLS * (CELL + 10);
+  const height = Math.ceil(PER_SHEET / COLS) * (cellH + 10);
+  // Mouth zoom: zoom pixel (u, v) -> crop pixel (side u + x0, side v + y0), the same for every face.
+  const s0 = MOUTH.side;
+  const toMouth = [s0, 0, (MOUTH.cx - s0 / 2) * CELL, 0, s0, (MOUTH.cy - s0 / 2) * CELL];
   await mkdir(join(out, 'key'), { recursive: true });
   for (let s = 0; s * PER_SHEET < codes.length; s++) {
-    const sheet: RgbImage = {
-      width: COLS * (CELL + 10),
-      height: Math.ceil(PER_SHEET / COLS) * (cellH + 10),
-      rgb: new Uint8Array(COLS * (CELL + 10) * Math.ceil(PER_SHEET / COLS) * (cellH + 10) * 3).fill(255),
-    };
+    const sheet: RgbImage = { width, height, rgb: new Uint8Array(width * height * 3).fill(255) };
     codes.slice(s * PER_SHEET, (s + 1) * PER_SHEET).forEach((code, j) => {
       const crop = obs.get(key[code] as string)?.crop;
       if (!crop) return;
       const x0 = (j % COLS) * (CELL + 10);
       const y0 = Math.floor(j / COLS) * (cellH + 10);
-      blit(sheet, { width: CELL, height: CELL, rgb: crop.rgb }, x0, y0);
-      // Mouth zoom: zoom pixel (u, v) -> crop pixel (ox + k u, oy + k v).
-      const k = MOUTH.side;
-      const ox = (MOUTH.cx - MOUTH.side / 2) * CELL;
-      const oy = (MOUTH.cy - MOUTH.side / 2) * CELL;
-      const zoom = warpAffine({ width: CELL, height: CELL, rgb: crop.rgb }, [k, 0, ox, 0, k, oy], CELL);
-      blit(sheet, { width: CELL, height: CELL, rgb: zoom }, x0, y0 + CELL);
+      blit(sheet, crop, x0, y0);
+      blit(sheet, { width: CELL, height: CELL, rgb: warpAffine(crop, toMouth, CELL) }, x0, y0 + CELL);
       drawText(sheet, code, x0 + 2, y0 + 2 * CELL + 2, 2, [0, 0, 0]);
     });
     await writeFile(join(out, `sheet${String(s + 1).padStart(2, '0')}.png`), await encodePng(sheet));
@@ -128,7 +117,7 @@ export function mergeAnnotator<T extends { faces: readonly LabelledFace[] }>(
   labels: Readonly<Record<string, AuLabels>>,
 ): T {
   const faces = doc.faces.map((f) => {
-    const annotations = { ...(f.annotations ?? { first: f.labels }), [name]: labels[f.id] ?? {} };
+    const annotations = { ...annotationsOf(f), [name]: labels[f.id] ?? {} };
     return { ...f, labels: consensusLabels(annotations), annotations };
   });
   return { ...doc, faces };

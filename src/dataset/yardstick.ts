@@ -25,6 +25,11 @@ export interface LabelledFace {
 
 export type AuLabels = Readonly<Partial<Record<AuKey, 0 | 1>>>;
 
+/** A face's annotations; a face stored with labels only counts as one annotator's (`first`). */
+export function annotationsOf(f: LabelledFace): Readonly<Record<string, AuLabels>> {
+  return f.annotations ?? { first: f.labels };
+}
+
 /**
  * Labels no annotator contradicts: an AU is labelled when at least one annotator marked it and every
  * annotator who marked it agrees; where they disagree the face is not clearly anything, so it is left out.
@@ -67,7 +72,7 @@ export async function loadYardstick(file = YARDSTICK_PATH, agreed = 1): Promise<
     ...doc,
     faces: doc.faces.map((f) => ({
       ...f,
-      labels: agreedLabels(f.annotations ?? { only: f.labels }, agreed),
+      labels: agreedLabels(annotationsOf(f), agreed),
     })),
   };
 }
