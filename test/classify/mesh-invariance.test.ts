@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Landmarks68, MeshAuEstimator } from '../../src/classify/mesh/index.js';
+import { LANDMARKS68_DIR, Landmarks68, MeshAuEstimator } from '../../src/classify/mesh/index.js';
 import { loadYardstick, resolveImage } from '../../src/dataset/yardstick.js';
 import { alignFace, applyAffine, invertAffine, warpAffine } from '../../src/detect/align.js';
 import { decodeImage } from '../../src/ingest/image.js';
@@ -62,7 +62,7 @@ const observe = (img: RgbImage, mesh: Float32Array): FaceObservation => ({
 describe('mesh estimator with the crop and the 68-point net: invariance on real pixels', () => {
   let est: MeshAuEstimator;
   beforeAll(async () => {
-    est = new MeshAuEstimator({ landmarks: await Landmarks68.open('models/face-landmarks68') });
+    est = new MeshAuEstimator({ landmarks: await Landmarks68.open(LANDMARKS68_DIR) });
   });
   afterAll(async () => est.close());
 
