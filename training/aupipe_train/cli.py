@@ -243,12 +243,17 @@ def cmd_convert(a) -> int:
     return 0
 
 
-def cmd_landmarks(a) -> int:
-    from .landmarks import export_landmarks68
-    card = export_landmarks68(a.out, Path(a.model_dir) if a.model_dir else None)
-    print(f"face-landmarks68 -> {a.out}/model.onnx (face-api vs PyTorch {card['onnx']['faceApiMaxAbsDiff']:.2g}, "
+def cmd_face_api_net(a) -> int:
+    from .face_api_nets import export_face_api_net
+    out = a.out or FACE_API_NET_DIRS[a.kind]
+    card = export_face_api_net(a.kind, out, Path(a.model_dir) if a.model_dir else None)
+    print(f"{card['name']} -> {out}/model.onnx (face-api vs PyTorch {card['onnx']['faceApiMaxAbsDiff']:.2g}, "
           f"ORT vs PyTorch {card['onnx']['ortMaxAbsDiff']:.2g})")
     return 0
+
+
+# Where the pipeline looks for each face-api crop net by default (classify.lipModel, classify.expressionModel).
+FACE_API_NET_DIRS = {'landmarks68': 'models/face-landmarks68', 'expressions': 'models/face-expression'}
 
 
 def main(argv=None) -> int:
@@ -288,9 +293,11 @@ def main(argv=None) -> int:
     q.add_argument('--train-only')
     q.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
     q.add_argument('--out', required=True)
-    lm = sub.add_parser('landmarks', help="face-api's 68-point landmark net -> ONNX + model.json for the mesh estimator")
-    lm.add_argument('--out', default='models/face-landmarks68')
-    lm.add_argument('--model-dir', help='folder with the tfjs manifest (default: the npm package)')
+    fn = sub.add_parser('face-api-net', help="face-api's 68-point landmark net or its expression net -> ONNX + "
+                        "model.json for the mesh estimator")
+    fn.add_argument('kind', choices=sorted(FACE_API_NET_DIRS))
+    fn.add_argument('--out', help='output folder (default: models/face-landmarks68 or models/face-expression)')
+    fn.add_argument('--model-dir', help='folder with the tfjs manifest (default: the npm package)')
     bn = sub.add_parser('bench', help='params, MFLOPs, ORT faces/s and training-step time per backbone')
     bn.add_argument('--backbones', default='face_dense,mobilenet_v1,mobilenet_v2,densenet121')
     bn.add_argument('--size', type=int, default=112)
@@ -298,7 +305,7 @@ def main(argv=None) -> int:
     bn.add_argument('--threads', type=int, default=2)
     bn.add_argument('--out')
     a = p.parse_args(argv)
-    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'landmarks': cmd_landmarks}[a.cmd](a)
+    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'face-api-net': cmd_face_api_net}[a.cmd](a)
 
 
 if __name__ == '__main__':

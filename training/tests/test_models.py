@@ -11,7 +11,7 @@ from training.aupipe_train.convert import (
     convert_ssd_mobilenetv1,
     load_pretrained,
 )
-from training.aupipe_train.landmarks import fixture_input, load_landmarks68
+from training.aupipe_train.face_api_nets import fixture_input, load_face_api_net, load_landmarks68
 from training.aupipe_train.layers import tf_same_pads
 from training.aupipe_train.models import BACKBONES, AuNet
 from training.aupipe_train.tfjs_weights import load_tfjs_weights, parse_js_literal
@@ -65,13 +65,26 @@ def test_face_landmarks68_converter_reproduces_face_api():
 
 
 def test_landmarks68_export_matches_in_onnx_runtime(tmp_path):
-    from training.aupipe_train.landmarks import export_landmarks68
+    from training.aupipe_train.face_api_nets import export_landmarks68
 
     card = export_landmarks68(str(tmp_path))
     assert (tmp_path / 'model.onnx').stat().st_size > 1_000_000
     assert card['onnx']['ortMaxAbsDiff'] < 1e-4 and card['onnx']['faceApiMaxAbsDiff'] < 1e-4
     saved = json.load(open(tmp_path / 'model.json'))
     assert saved['input']['size'] == 112 and saved['output']['shape'] == ['batch', 136]
+
+
+def test_face_expression_net_export_gives_face_api_probabilities(tmp_path):
+    from training.aupipe_train.face_api_nets import EXPRESSIONS, export_face_api_net
+
+    card = export_face_api_net('expressions', str(tmp_path))
+    assert card['onnx']['ortMaxAbsDiff'] < 1e-4 and card['onnx']['faceApiMaxAbsDiff'] < 1e-4
+    saved = json.load(open(tmp_path / 'model.json'))
+    assert saved['output']['labels'] == EXPRESSIONS and saved['output']['shape'] == ['batch', 7]
+    with torch.no_grad():
+        p = load_face_api_net('expressions')(fixture_input())[0].numpy()
+    # A softmax in the graph: probabilities that sum to 1, and the fixture face smiles (face-api's 'happy').
+    assert abs(float(p.sum()) - 1) < 1e-5 and EXPRESSIONS[int(p.argmax())] == 'happy'
 
 
 def test_ssd_mobilenetv1_converter_reproduces_face_api_backbone(ref):
