@@ -1,11 +1,18 @@
 /**
  * Mesh estimator cost: faces/s of `meshAus` (geometry) on the real-face meshes of the yardstick, and of the
  * estimator as the pipeline runs it on the yardstick's photo faces (112 px aligned crops: + mouth appearance,
- * + the 68-point lip net, the default), against the detector's own cost per face (the estimator must cost
- * far less than detection).
+ * + the 68-point lip net, + the expression net: the default), against the detector's own cost per face (the
+ * estimator must cost far less than detection).
  */
 import { readFileSync } from 'node:fs';
-import { LANDMARKS68_DIR, Landmarks68, MeshEstimator, meshAus } from '../src/classify/mesh/index.js';
+import {
+  EXPRESSIONS_DIR,
+  FaceExpressions,
+  LANDMARKS68_DIR,
+  Landmarks68,
+  MeshEstimator,
+  meshAus,
+} from '../src/classify/mesh/index.js';
 import { configSchema } from '../src/config/index.js';
 import { loadYardstick } from '../src/dataset/yardstick.js';
 import { yardstickObservations } from '../src/dataset/yardstick-report.js';
@@ -13,6 +20,8 @@ import { createFaceDetector } from '../src/detect/index.js';
 import { decodeImage } from '../src/ingest/image.js';
 import type { FaceObservation } from '../src/types.js';
 import type { BenchOptions, BenchResult } from './harness.js';
+
+const THREADS = configSchema.parse({}).classify.intraOpThreads;
 
 /** ms per face of `est` over repeated calls with all `faces` (one ORT batch per call). */
 async function msPerFace(est: MeshEstimator, faces: FaceObservation[], ms: number): Promise<number> {
@@ -23,23 +32,31 @@ async function msPerFace(est: MeshEstimator, faces: FaceObservation[], ms: numbe
   return (performance.now() - t0) / n;
 }
 
-/** Mouth appearance (crop) and the default (crop + lip net), alternating in rounds so load hits both alike. */
-async function withCrops(ms: number): Promise<{ crop: number; full: number; faces: number }> {
+/**
+ * Mouth appearance (crop), + the lip net (lips) and the default (+ the expression net), alternating in rounds so
+ * load hits all alike.
+ */
+async function withCrops(ms: number): Promise<{ crop: number; lips: number; full: number; faces: number }> {
   const y = await loadYardstick();
   const faces = [
     ...(await yardstickObservations(y.faces.filter((f) => !f.image.includes('facematch')))).values(),
   ];
+  // The pipeline's own ORT settings (classify.intraOpThreads).
+  const ort = { provider: 'cpu', intraOpThreads: THREADS } as const;
   const crop = new MeshEstimator();
+  const lips = new MeshEstimator({ landmarks: await Landmarks68.open(LANDMARKS68_DIR, ort) });
   const full = new MeshEstimator({
-    landmarks: await Landmarks68.open(LANDMARKS68_DIR),
+    landmarks: await Landmarks68.open(LANDMARKS68_DIR, ort),
+    expressions: await FaceExpressions.open(EXPRESSIONS_DIR, ort),
   });
-  const r = { crop: 0, full: 0, faces: faces.length };
+  const r = { crop: 0, lips: 0, full: 0, faces: faces.length };
   const rounds = 3;
   for (let i = 0; i < rounds; i++) {
-    r.crop += (await msPerFace(crop, faces, ms / rounds / 2)) / rounds;
-    r.full += (await msPerFace(full, faces, ms / rounds / 2)) / rounds;
+    r.crop += (await msPerFace(crop, faces, ms / rounds / 3)) / rounds;
+    r.lips += (await msPerFace(lips, faces, ms / rounds / 3)) / rounds;
+    r.full += (await msPerFace(full, faces, ms / rounds / 3)) / rounds;
   }
-  await Promise.all([crop.close(), full.close()]);
+  await Promise.all([crop.close(), lips.close(), full.close()]);
   return r;
 }
 
@@ -64,7 +81,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const detMsPerFace = (performance.now() - t1) / Math.max(1, faces);
   await det.close();
   const c = await withCrops(opts.quick ? 1500 : 6000);
-  const note = `${c.faces} photo faces per call, 112 px crops, 2 ORT threads`;
+  const note = `${c.faces} photo faces per call, 112 px crops, ${THREADS} ORT thread(s)`;
   return [
     { name: 'classify.mesh.faces_per_s', value: 1000 / meshMs, unit: 'faces/s', metric: 'throughput' },
     {
@@ -81,7 +98,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       value: c.full,
       unit: 'ms',
       metric:
-        'the default estimator (geometry + mouth appearance + 68-point lip net) vs the detector per face',
+        'the default estimator (geometry + mouth appearance + 68-point lip net + expression net) vs the detector per face',
       baseline: detMsPerFace,
       ratio: c.full / detMsPerFace,
       note,
@@ -90,9 +107,18 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       name: 'classify.mesh.default_faces_per_s',
       value: 1000 / c.full,
       unit: 'faces/s',
-      metric: 'the default estimator vs geometry + mouth appearance (no lip net)',
+      metric: 'the default estimator vs geometry + mouth appearance (no crop nets)',
       baseline: 1000 / c.crop,
       ratio: c.crop / c.full,
+      note,
+    },
+    {
+      name: 'classify.mesh.expression_net_faces_per_s',
+      value: 1000 / c.full,
+      unit: 'faces/s',
+      metric: 'the default estimator vs the same without the expression net (geometry + mouth + lip net)',
+      baseline: 1000 / c.lips,
+      ratio: c.lips / c.full,
       note,
     },
   ];

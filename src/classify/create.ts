@@ -14,17 +14,32 @@ export interface CreateEstimatorOptions {
   readonly mesh?: () => Promise<AuEstimator>;
 }
 
-/** The mesh estimator, reading the lip gap with the 68-point landmark model unless `lipModel` is empty. */
+/**
+ * The mesh estimator, reading the lips with the 68-point landmark model unless `lipModel` is empty and the smile
+ * with the expression model unless `expressionModel` is empty.
+ */
 async function defaultMesh(cfg: Config['classify'], o: CreateEstimatorOptions): Promise<AuEstimator> {
-  const { Landmarks68, MeshEstimator } = await import('./mesh/index.js');
-  if (!cfg.lipModel) return new MeshEstimator();
-  const landmarks = await Landmarks68.open(cfg.lipModel, {
+  const { FaceExpressions, Landmarks68, MeshEstimator } = await import('./mesh/index.js');
+  const ortOpts = {
     provider: cfg.provider,
     intraOpThreads: cfg.intraOpThreads,
     maxBatch: cfg.maxBatch,
     ...(o.log ? { log: o.log } : {}),
-  });
-  return new MeshEstimator({ landmarks, landmarksOnDetections: cfg.lipModelOnDetections });
+  };
+  const landmarks = cfg.lipModel ? await Landmarks68.open(cfg.lipModel, ortOpts) : undefined;
+  try {
+    const expressions = cfg.expressionModel
+      ? await FaceExpressions.open(cfg.expressionModel, ortOpts)
+      : undefined;
+    return new MeshEstimator({
+      ...(landmarks ? { landmarks } : {}),
+      ...(expressions ? { expressions } : {}),
+      cropNetsOnDetections: cfg.cropModelsOnDetections,
+    });
+  } catch (e) {
+    await landmarks?.close();
+    throw e;
+  }
 }
 
 async function openCnn(cfg: Config['classify'], o: CreateEstimatorOptions): Promise<CnnEstimator> {
@@ -49,6 +64,15 @@ async function openCnn(cfg: Config['classify'], o: CreateEstimatorOptions): Prom
   return cnn;
 }
 
+/** " with lip model X and expression model Y", as configured. */
+function meshModels(cfg: Config['classify']): string {
+  const parts = [
+    cfg.lipModel ? `lip model ${cfg.lipModel}` : '',
+    cfg.expressionModel ? `expression model ${cfg.expressionModel}` : '',
+  ].filter(Boolean);
+  return parts.length ? ` with ${parts.join(' and ')}` : '';
+}
+
 /**
  * Builds the configured estimator, or throws a ModelError that names the estimator and the bundle
  * path it tried: the service refuses to start without a valid estimator.
@@ -71,7 +95,7 @@ export async function createEstimator(
   } catch (e) {
     const tried =
       cfg.estimator === 'mesh'
-        ? `the mesh-geometry estimator${cfg.lipModel ? ` with lip model ${cfg.lipModel}` : ''}`
+        ? `the mesh-geometry estimator${meshModels(cfg)}`
         : `model bundle ${cfg.model}`;
     const msg = `cannot start AU estimator "${cfg.estimator}" (tried ${tried}): ${(e as Error).message}`;
     throw new ModelError(e instanceof AupipeError ? e.code : 'ESTIMATOR_UNAVAILABLE', msg, { cause: e });

@@ -1,47 +1,85 @@
 /**
- * The peers' expression outputs on yardstick faces, as a reference for the AU estimators: face-api's
- * faceExpressionNet (7 classes) on the labelled face box, loaded from the npm package's own weights on
- * tfjs-wasm (local wasm files, no network).
+ * face-api's own nets on tfjs-wasm, loaded from the npm package's weights (local wasm files, no network): the
+ * peers' expression outputs on yardstick faces (a reference for the AU estimators), and the references the
+ * ONNX exports of face-api's crop nets are checked against.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Expressions } from '../classify/mesh/expressions.js';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { cropRegion } from '../detect/index.js';
 import { decodeImage } from '../ingest/image.js';
+import type { RgbImage } from '../types.js';
 import { type LabelledFace, resolveImage } from './yardstick.js';
 
-export type Expressions = Readonly<Record<string, number>>;
-
+interface Tensor {
+  dispose(): void;
+}
 interface Tf {
   setBackend(b: string): Promise<boolean>;
   ready(): Promise<void>;
-  tensor3d(v: Int32Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
+  tensor3d(v: Int32Array, shape: [number, number, number], dtype: 'int32'): Tensor;
 }
-interface FaceApi {
+interface Net {
+  loadFromDisk(dir: string): Promise<void>;
+}
+export interface FaceApi {
   nets: {
-    faceExpressionNet: {
-      loadFromDisk(dir: string): Promise<void>;
-      predictExpressions(t: unknown): Promise<Record<string, number>>;
+    faceExpressionNet: Net & { predictExpressions(t: Tensor): Promise<Record<string, number>> };
+    faceLandmark68Net: Net & {
+      detectLandmarks(t: Tensor): Promise<{ positions: { x: number; y: number }[] }>;
     };
   };
 }
 
-/** Loads face-api's expression net once and returns a scorer for labelled faces. */
-export async function faceApiExpressions(): Promise<(face: LabelledFace) => Promise<Expressions>> {
+let loaded: Promise<FaceApi> | undefined;
+
+/** face-api on tfjs-wasm (nets not loaded yet), once per process. */
+function faceApi(): Promise<FaceApi> {
+  loaded ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const mod = (p: string): unknown => require(path.join(PACKAGE_ROOT, 'node_modules', p));
+    const tf = mod('@tensorflow/tfjs') as Tf;
+    const wasm = mod('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
+    wasm.setWasmPaths(`${path.join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+    await tf.setBackend('wasm');
+    await tf.ready();
+    return mod('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  })();
+  return loaded;
+}
+
+/**
+ * Runs one of face-api's nets (its weights loaded from the package) on RGB images: `run(net, tensor)` gets the
+ * image as face-api's int32 HWC tensor, disposed afterwards.
+ */
+export async function faceApiNet<N extends keyof FaceApi['nets'], R>(
+  name: N,
+  run: (net: FaceApi['nets'][N], t: Tensor) => Promise<R>,
+): Promise<(img: RgbImage) => Promise<R>> {
+  const api = await faceApi();
+  const net = api.nets[name];
+  await net.loadFromDisk(path.join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/model'));
   const require = createRequire(import.meta.url);
   const tf = require(path.join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs')) as Tf;
-  const wasm = require(path.join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm')) as {
-    setWasmPaths(p: string, usePlatformFetch?: boolean): void;
+  return async (img) => {
+    const t = tf.tensor3d(Int32Array.from(img.rgb), [img.height, img.width, 3], 'int32');
+    try {
+      return await run(net, t);
+    } finally {
+      t.dispose();
+    }
   };
-  wasm.setWasmPaths(`${path.join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
-  await tf.setBackend('wasm');
-  await tf.ready();
-  const api = require(
-    path.join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/dist/face-api.node-wasm.js'),
-  ) as FaceApi;
-  await api.nets.faceExpressionNet.loadFromDisk(
-    path.join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/model'),
-  );
+}
+
+/** face-api's expression probabilities on an RGB image (resized to its 112 px input by face-api itself). */
+export function faceApiExpressionNet(): Promise<(img: RgbImage) => Promise<Expressions>> {
+  return faceApiNet('faceExpressionNet', (net, t) => net.predictExpressions(t));
+}
+
+/** Loads face-api's expression net once and returns a scorer for labelled faces (on the labelled face box). */
+export async function faceApiExpressions(): Promise<(face: LabelledFace) => Promise<Expressions>> {
+  const predict = await faceApiExpressionNet();
   const cache = new Map<string, Awaited<ReturnType<typeof decodeImage>>>();
   return async (face) => {
     const file = resolveImage(face.image);
@@ -56,12 +94,6 @@ export async function faceApiExpressions(): Promise<(face: LabelledFace) => Prom
     const y = Math.max(0, Math.round(by + bh / 2 - side / 2));
     const w = Math.min(img.width - x, Math.round(side));
     const h = Math.min(img.height - y, Math.round(side));
-    const crop = cropRegion(img, x, y, w, h);
-    const t = tf.tensor3d(Int32Array.from(crop.rgb), [h, w, 3], 'int32');
-    try {
-      return await api.nets.faceExpressionNet.predictExpressions(t);
-    } finally {
-      t.dispose();
-    }
+    return predict(cropRegion(img, x, y, w, h));
   };
 }

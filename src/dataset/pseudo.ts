@@ -44,9 +44,11 @@ export interface PseudoOptions {
   readonly maxResidual?: number;
   readonly photos?: readonly PhotoSource[];
   /**
-   * What labels each crop: 'mesh' (default) is the production mesh estimator: geometry, the teeth/cavity it
-   * sees between the lips in the aligned crop (AU25) and the 68-point landmark net's mouth reading (AU12,
-   * AU25); 'mesh-crop' leaves the net out; 'geometry' is the mesh measures alone.
+   * What labels each crop: 'mesh' (default) is the production mesh estimator without its expression net:
+   * geometry, the teeth/cavity it sees between the lips in the aligned crop (AU25) and the 68-point landmark
+   * net's mouth reading (AU12, AU25, AU26); 'mesh-crop' leaves the net out; 'geometry' is the mesh measures
+   * alone. The expression net's `happy` stays out of every labeller: the CNN student starts from that very
+   * net's backbone (face-api's expression net), so its labels stay measurements of geometry and the mouth.
    */
   readonly labeller?: Labeller;
   /** The 68-point landmark model folder for the 'mesh' labeller (default: the shipped one). */

@@ -7,7 +7,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { LANDMARKS68_DIR, Landmarks68, MeshAuEstimator, meshAus } from '../classify/mesh/index.js';
+import {
+  EXPRESSIONS_DIR,
+  FaceExpressions,
+  LANDMARKS68_DIR,
+  Landmarks68,
+  MeshAuEstimator,
+  meshAus,
+} from '../classify/mesh/index.js';
 import { alignFace } from '../detect/align.js';
 import { decodeImage } from '../ingest/image.js';
 import type { AuVector, FaceObservation, RgbImage } from '../types.js';
@@ -84,14 +91,19 @@ export async function yardstickObservations(
 
 /**
  * Per-face AU vectors of the production mesh estimator on the yardstick observations: mesh + crop + the
- * 68-point net's lip gap (`landmarks: false`: mesh + crop only).
+ * 68-point net's lip reading + the expression net's `happy` (`landmarks: false` / `expressions: false`: without
+ * that net).
  */
 export async function meshEstimatorScores(
   obs: ReadonlyMap<string, FaceObservation>,
-  opts: { readonly landmarks?: boolean } = {},
+  opts: { readonly landmarks?: boolean; readonly expressions?: boolean } = {},
 ): Promise<Map<string, AuVector>> {
   const landmarks = opts.landmarks === false ? undefined : await Landmarks68.open(LANDMARKS68_DIR);
-  const est = new MeshAuEstimator(landmarks ? { landmarks } : {});
+  const expressions = opts.expressions === false ? undefined : await FaceExpressions.open(EXPRESSIONS_DIR);
+  const est = new MeshAuEstimator({
+    ...(landmarks ? { landmarks } : {}),
+    ...(expressions ? { expressions } : {}),
+  });
   const ids = [...obs.keys()];
   const aus = await est.estimate(ids.map((id) => obs.get(id) as FaceObservation));
   await est.close();
@@ -99,9 +111,14 @@ export async function meshEstimatorScores(
 }
 
 export interface YardstickReport {
-  /** The production estimator: mesh geometry, the crop's mouth appearance and the 68-point lip gap. */
+  /**
+   * The production estimator: mesh geometry, the crop's mouth appearance, the 68-point lip reading and the
+   * expression net's `happy`.
+   */
   readonly mesh: SubsetScores;
-  /** Mesh geometry plus the crop's mouth appearance, without the 68-point net. */
+  /** The same without the expression net (mesh, mouth appearance, 68-point lips). */
+  readonly meshLips: SubsetScores;
+  /** Mesh geometry plus the crop's mouth appearance, without either net. */
   readonly meshCrop: SubsetScores;
   /** Mesh geometry only (`meshAus(mesh)`, as the pseudo-label builder calls it). */
   readonly meshGeometry: SubsetScores;
@@ -150,7 +167,9 @@ export async function yardstickReport(
   const obs = await yardstickObservations(y.faces, 112, fixture);
   const prod = await meshEstimatorScores(obs);
   const mesh = bySubset(y.faces, (f) => prod.get(f.id) ?? null);
-  const noNet = await meshEstimatorScores(obs, { landmarks: false });
+  const lipsOnly = await meshEstimatorScores(obs, { expressions: false });
+  const meshLips = bySubset(y.faces, (f) => lipsOnly.get(f.id) ?? null);
+  const noNet = await meshEstimatorScores(obs, { landmarks: false, expressions: false });
   const meshCrop = bySubset(y.faces, (f) => noNet.get(f.id) ?? null);
   const meshGeometry = bySubset(y.faces, (f) => {
     const m = byId.get(f.id)?.mesh;
@@ -166,14 +185,16 @@ export async function yardstickReport(
     faceApi = bySubset(y.faces, (f) => got.get(f.id) ?? null, peerAus);
   }
   const parts = [
-    subsetTable('mesh estimator (mesh + crop + 68-point lips)', mesh),
-    subsetTable('mesh + crop (no 68-point net)', meshCrop),
+    subsetTable('mesh estimator (mesh + crop + 68-point lips + expression net)', mesh),
+    subsetTable('mesh + crop + 68-point lips (no expression net)', meshLips),
+    subsetTable('mesh + crop (no crop nets)', meshCrop),
     subsetTable('mesh geometry only', meshGeometry),
     ...(faceApi ? [subsetTable('face-api expressions', faceApi)] : []),
     subsetTable('human emotion', human),
   ];
   return {
     mesh,
+    meshLips,
     meshCrop,
     meshGeometry,
     human,

@@ -71,6 +71,26 @@ describe('createEstimator', () => {
     expect(err.message).toMatch(/tried the mesh-geometry estimator with lip model \/no\/such\/lips/);
   });
 
+  it('the mesh estimator reads the expression model from classify.expressionModel; empty turns it off; a bad path is named', async () => {
+    const [crop] = await fixtureCrops();
+    const f = { ...face(crop!, 's', 1, 0), mesh: Float32Array.from(meshDoc.faces[0]!.mesh) };
+    const withNet = await createEstimator(cfg({ estimator: 'mesh', lipModel: '' }));
+    const without = await createEstimator(cfg({ estimator: 'mesh', lipModel: '', expressionModel: '' }));
+    const [a] = await withNet.estimate([f]);
+    const [b] = await without.estimate([f]);
+    expect(a!.AU12).not.toBe(b!.AU12);
+    expect(a!.AU6).not.toBe(b!.AU6);
+    expect(a!.AU25).toBe(b!.AU25);
+    await Promise.all([withNet.close(), without.close()]);
+    const err = (await createEstimator(
+      cfg({ estimator: 'mesh', lipModel: '', expressionModel: '/no/such/expressions' }),
+    ).catch((e: unknown) => e)) as ModelError;
+    expect(err.code).toBe('EXPRESSIONS_NOT_FOUND');
+    expect(err.message).toMatch(
+      /tried the mesh-geometry estimator with expression model \/no\/such\/expressions/,
+    );
+  });
+
   it('refuses a bundle whose input size differs from the detect crop size', async () => {
     const err = await createEstimator(cfg({ estimator: 'fusion', model: TINY }), {
       knownTemplates: TEMPLATES,

@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,7 +11,7 @@ import {
   meshAus,
   mouthAppearance,
 } from '../../src/classify/mesh/index.js';
-import { PACKAGE_ROOT } from '../../src/config/index.js';
+import { faceApiNet } from '../../src/dataset/peers.js';
 import { loadYardstick } from '../../src/dataset/yardstick.js';
 import { yardstickObservations } from '../../src/dataset/yardstick-report.js';
 import { ModelError } from '../../src/errors.js';
@@ -89,24 +88,11 @@ describe('the 68-point landmark model on real aligned crops', () => {
   afterAll(async () => net.close());
 
   it("matches face-api's own tfjs landmark net on the same crops (the ONNX export is the same model)", async () => {
-    const require = createRequire(import.meta.url);
-    const tf = require(join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs'));
-    const wasm = require(join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm'));
-    wasm.setWasmPaths(`${join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
-    await tf.setBackend('wasm');
-    await tf.ready();
-    const api = require(join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/dist/face-api.node-wasm.js'));
-    await api.nets.faceLandmark68Net.loadFromDisk(
-      join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/model'),
-    );
+    const faceApi = await faceApiNet('faceLandmark68Net', (n, t) => n.detectLandmarks(t));
     const crops = ids.map((id) => obs.get(id)?.crop as AlignedCrop);
     const ours = await net.landmarks(crops);
     for (const [k, c] of crops.entries()) {
-      const t = tf.tensor3d(Int32Array.from(c.rgb), [c.height, c.width, 3], 'int32');
-      const lm = (await api.nets.faceLandmark68Net.detectLandmarks(t)) as {
-        positions: { x: number; y: number }[];
-      };
-      t.dispose();
+      const lm = await faceApi(c);
       const diff = Math.max(
         ...lm.positions.flatMap((q, i) => [
           Math.abs(q.x - ours[k]![2 * i]!),
@@ -164,7 +150,7 @@ describe('the 68-point landmark model on real aligned crops', () => {
   });
 });
 
-describe('the lip net only on detections (classify.lipModelOnDetections)', () => {
+describe('the lip net only on detections (classify.cropModelsOnDetections)', () => {
   it('followed faces reuse their track’s last reading; detections, new tracks and ended tracks measure again', async () => {
     const y = await loadYardstick();
     const obs = await yardstickObservations(
@@ -174,7 +160,7 @@ describe('the lip net only on detections (classify.lipModelOnDetections)', () =>
     const closed = obs.get('sample2-1') as FaceObservation;
     const net = await Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 1 });
     const calls = vi.spyOn(net, 'landmarks');
-    const est = new MeshAuEstimator({ landmarks: net, landmarksOnDetections: true });
+    const est = new MeshAuEstimator({ landmarks: net, cropNetsOnDetections: true });
     const at = (f: FaceObservation, trackId: number, detected: boolean) => ({
       ...f,
       streamId: 's',

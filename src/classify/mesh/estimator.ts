@@ -9,6 +9,7 @@
 import { AU_KEYS, type AuKey, type AuVector, type FaceObservation } from '../../types.js';
 import type { AuEstimator } from '../estimator.js';
 import { type AuCalibration, logistic, MESH_CALIBRATION, MESH_CALIBRATION_LIPS68 } from './calibration.js';
+import type { Expressions, FaceExpressions } from './expressions.js';
 import type { Landmarks68 } from './landmarks68.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
@@ -23,6 +24,8 @@ export interface MeshAuOptions {
   readonly mouth?: MouthAppearance;
   /** Mouth measures of the 68-point landmark net on the aligned crop (`lipMeasures68`); absent: not used. */
   readonly lips68?: LipMeasures68;
+  /** face-api's expression probabilities on the aligned crop (`FaceExpressions`); absent: not used. */
+  readonly expressions?: Expressions;
 }
 
 /**
@@ -50,6 +53,23 @@ export const AU26_CAVITY_WEIGHT = 4;
  * the ranking (AUC).
  */
 export const LIPS68_CLOSED_GAP = 0.013;
+
+/**
+ * Weight of the expression net's `happy` in AU6 and AU12 (log-odds mean: p = σ((1 − w)·logit(mesh) +
+ * w·logit(happy))). Equal weight, not fitted: the two are different kinds of evidence (landmark geometry against
+ * appearance) and each ranks AU12 about as well alone on the hand-labelled faces (docs/au-evidence.md).
+ */
+export const EXPRESSION_WEIGHT = 0.5;
+
+/** AUs the expression net's `happy` is evidence for: the lip-corner pull and the cheek raise of a smile. */
+export const EXPRESSION_AUS = ['AU6', 'AU12'] as const satisfies readonly AuKey[];
+
+/** Probabilities are clamped to [ε, 1 − ε] before the log-odds: a saturated softmax must not decide alone. */
+const LOGIT_EPS = 1e-4;
+const logit = (p: number): number => {
+  const q = Math.min(1 - LOGIT_EPS, Math.max(LOGIT_EPS, p));
+  return Math.log(q / (1 - q));
+};
 
 /** Whether `meshMeasures` reads the mouth with the net's points (its AU26 measure then differs). */
 const usesLips = (l: LipMeasures68 | undefined): l is LipMeasures68 => !!l && Number.isFinite(l.gap);
@@ -87,6 +107,11 @@ export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVe
   const cal = opts.calibration ?? (usesLips(opts.lips68) ? MESH_CALIBRATION_LIPS68 : MESH_CALIBRATION);
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = logistic(m[k], cal[k]);
+  const happy = opts.expressions?.happy;
+  if (happy !== undefined && Number.isFinite(happy))
+    for (const k of EXPRESSION_AUS)
+      out[k] =
+        1 / (1 + Math.exp(-((1 - EXPRESSION_WEIGHT) * logit(out[k]) + EXPRESSION_WEIGHT * logit(happy))));
   return out;
 }
 
@@ -127,18 +152,23 @@ export interface MeshEstimatorOptions {
    */
   readonly landmarks?: Landmarks68;
   /**
-   * Run the landmark net only on faces the detector found in this frame (`detected`), and reuse the track's
-   * last reading on the frames the tracker follows in between (default off: every face, every frame).
-   * The reading is in inter-ocular units, so it carries over while the face moves; it lags a mouth that
-   * moves between two detections by up to `detect.every - 1` frames.
+   * face-api's expression net (`FaceExpressions.open`), run on each face's aligned crop: its `happy` is averaged
+   * into AU6 and AU12 (`EXPRESSION_WEIGHT`). The estimator closes it in `close()`. Absent: not used.
    */
-  readonly landmarksOnDetections?: boolean;
+  readonly expressions?: FaceExpressions;
+  /**
+   * Run the crop nets (landmarks, expressions) only on faces the detector found in this frame (`detected`),
+   * and reuse the track's last readings on the frames the tracker follows in between (default off: every face,
+   * every frame). The lip reading is in inter-ocular units and `happy` a probability, so both carry over while
+   * the face moves; they lag a face that changes between two detections by up to `detect.every - 1` frames.
+   */
+  readonly cropNetsOnDetections?: boolean;
 }
 
-/** Tracks whose last lip reading is kept (oldest forgotten first): far more than live faces at once. */
-const LIP_CACHE_TRACKS = 4096;
+/** Tracks whose last crop-net readings are kept (oldest forgotten first): far more than live faces at once. */
+const CROP_CACHE_TRACKS = 4096;
 
-/** What per-track state (baselines, last lip readings) is keyed by. */
+/** What per-track state (baselines, last crop-net readings) is keyed by. */
 const trackKey = (streamId: string, trackId: number): string => `${streamId}/${trackId}`;
 
 /** Whether the observation carries a usable aligned crop. */
@@ -147,20 +177,25 @@ function hasCrop(f: FaceObservation): boolean {
   return !!c && c.width > 0 && c.rgb.length >= c.width * c.height * 3 && c.toSource.length >= 6;
 }
 
+/** What the crop nets read on one face. */
+interface CropReading {
+  readonly lips68?: LipMeasures68;
+  readonly expressions?: Expressions;
+}
+
 export class MeshAuEstimator implements AuEstimator {
   readonly name = 'mesh';
   private readonly baselines = new Map<string, NeutralBaseline>();
-  private readonly lastLips = new Map<string, LipMeasures68>();
+  private readonly lastReading = new Map<string, CropReading>();
   constructor(private readonly opts: MeshEstimatorOptions = {}) {}
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
-    const lips = await this.lips68(faces);
+    const readings = await this.cropReadings(faces);
     return faces.map((f, i) => {
       const cropped = hasCrop(f);
       const mouth =
         this.opts.mouthAppearance === false || !cropped ? undefined : mouthAppearance(f.crop, f.mesh);
-      const l = lips[i];
-      const extra = { ...(mouth ? { mouth } : {}), ...(l ? { lips68: l } : {}) };
+      const extra = { ...(mouth ? { mouth } : {}), ...readings[i] };
       if (!this.opts.trackBaseline) return meshAus(f.mesh, extra);
       const key = trackKey(f.streamId, f.trackId);
       let b = this.baselines.get(key);
@@ -173,46 +208,51 @@ export class MeshAuEstimator implements AuEstimator {
   }
 
   /**
-   * The landmark net's mouth measures per face (undefined without the net or a usable crop), in one batch;
-   * with `landmarksOnDetections`, followed faces reuse their track's last reading.
+   * The crop nets' readings per face (empty without the nets or a usable crop), one batch per net; with
+   * `cropNetsOnDetections`, followed faces reuse their track's last readings.
    */
-  private async lips68(faces: readonly FaceObservation[]): Promise<(LipMeasures68 | undefined)[]> {
-    const net = this.opts.landmarks;
-    const out: (LipMeasures68 | undefined)[] = faces.map(() => undefined);
-    if (!net) return out;
-    const reuse = this.opts.landmarksOnDetections === true;
+  private async cropReadings(faces: readonly FaceObservation[]): Promise<CropReading[]> {
+    const { landmarks, expressions } = this.opts;
+    const out: CropReading[] = faces.map(() => ({}));
+    if (!landmarks && !expressions) return out;
+    const reuse = this.opts.cropNetsOnDetections === true;
     const idx: number[] = [];
     faces.forEach((f, i) => {
       if (!hasCrop(f)) return;
-      const last = reuse && !f.detected ? this.lastLips.get(trackKey(f.streamId, f.trackId)) : undefined;
+      const last = reuse && !f.detected ? this.lastReading.get(trackKey(f.streamId, f.trackId)) : undefined;
       if (last) out[i] = last;
       else idx.push(i);
     });
     if (idx.length === 0) return out;
-    const pts = await net.landmarks(idx.map((i) => (faces[i] as FaceObservation).crop));
+    const crops = idx.map((i) => (faces[i] as FaceObservation).crop);
+    // One net after the other: run together, their ORT thread pools would contend for the same cores.
+    const pts = await landmarks?.landmarks(crops);
+    const exprs = await expressions?.expressions(crops);
     idx.forEach((i, k) => {
-      const m = lipMeasures68(pts[k] as Float32Array);
-      out[i] = m;
+      const lips = pts ? lipMeasures68(pts[k] as Float32Array) : undefined;
+      const e = exprs?.[k];
+      const r: CropReading = { ...(lips ? { lips68: lips } : {}), ...(e ? { expressions: e } : {}) };
+      out[i] = r;
       if (!reuse) return;
       const f = faces[i] as FaceObservation;
       const id = trackKey(f.streamId, f.trackId);
-      this.lastLips.delete(id); // re-insert: the map's order is then least recently measured first
-      this.lastLips.set(id, m);
-      if (this.lastLips.size > LIP_CACHE_TRACKS)
-        this.lastLips.delete(this.lastLips.keys().next().value as string);
+      this.lastReading.delete(id); // re-insert: the map's order is then least recently measured first
+      this.lastReading.set(id, r);
+      if (this.lastReading.size > CROP_CACHE_TRACKS)
+        this.lastReading.delete(this.lastReading.keys().next().value as string);
     });
     return out;
   }
 
   async close(): Promise<void> {
     this.baselines.clear();
-    this.lastLips.clear();
-    await this.opts.landmarks?.close();
+    this.lastReading.clear();
+    await Promise.all([this.opts.landmarks?.close(), this.opts.expressions?.close()]);
   }
 
-  /** Forget a finished track's baseline. */
+  /** Forget a finished track's baseline and crop-net readings. */
   endTrack(streamId: string, trackId: number): void {
     this.baselines.delete(trackKey(streamId, trackId));
-    this.lastLips.delete(trackKey(streamId, trackId));
+    this.lastReading.delete(trackKey(streamId, trackId));
   }
 }

@@ -1,6 +1,9 @@
 export { type AuCalibration, MESH_CALIBRATION, MESH_CALIBRATION_LIPS68 } from './calibration.js';
+export { CropNet, type CropNetKind, type CropNetOptions } from './crop-net.js';
 export {
   AU26_CAVITY_WEIGHT,
+  EXPRESSION_AUS,
+  EXPRESSION_WEIGHT,
   LIPS68_CLOSED_GAP,
   LIPS68_WEIGHT,
   MeshAuEstimator,
@@ -12,6 +15,7 @@ export {
   meshMeasures,
   NeutralBaseline,
 } from './estimator.js';
+export { EXPRESSIONS_DIR, type Expressions, FaceExpressions } from './expressions.js';
 export { LANDMARK_COUNT, LANDMARKS68_DIR, Landmarks68, type Landmarks68Options } from './landmarks68.js';
 export { type LipMeasures68, lipMeasures68 } from './lips68.js';
 export { type AuMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';

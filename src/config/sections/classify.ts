@@ -17,6 +17,12 @@ export const classifySchema = z
       .describe(
         "Folder of the 68-point landmark model whose lip gap on the aligned crop the mesh estimator adds to AU25 (face-api's net in ONNX); empty: off.",
       ),
+    expressionModel: z
+      .string()
+      .default('models/face-expression')
+      .describe(
+        "Folder of the expression model whose 'happy' on the aligned crop the mesh estimator averages into AU6 and AU12 (face-api's expression net in ONNX); empty: off.",
+      ),
     provider: ortProviderSchema
       .default('cpu')
       .describe('ONNX Runtime execution provider; auto takes the first that loads.'),
@@ -36,11 +42,11 @@ export const classifySchema = z
       .max(10_000)
       .default(64)
       .describe('Pending faces per stream before the oldest are dropped.'),
-    lipModelOnDetections: z
+    cropModelsOnDetections: z
       .boolean()
       .default(true)
       .describe(
-        "Run the lip model only on frames where the detector ran (every detect.every-th frame) and reuse each track's last reading in between: a third of its cost at every=3, a mouth change seen up to every-1 frames late; false: every frame.",
+        "Run the lip and expression models only on frames where the detector ran (every detect.every-th frame) and reuse each track's last readings in between: a third of their cost at every=3, a mouth or smile change seen up to every-1 frames late; false: every frame.",
       ),
     fusionAus: z
       .string()
@@ -50,7 +56,7 @@ export const classifySchema = z
         { message: `expected "all" or a comma list of ${AU_KEYS.join(', ')}` },
       )
       .describe(
-        'AUs where fusion mixes the CNN in: those where the shipped CNN is validated on hand labels and ranks them no worse than the mesh by more than 0.05 AUC out of fold (not AU26: 0.68 against 0.99); the others take the mesh value ("all": every AU).',
+        'AUs where fusion mixes the CNN in: those where the shipped CNN is validated on hand labels and ranks them no worse than the mesh by more than 0.05 AUC out of fold (not AU26: 0.62 against 1.00); the others take the mesh value ("all": every AU).',
       ),
     fusionWeight: z
       .number()
