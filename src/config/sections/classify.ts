@@ -31,8 +31,10 @@ export const classifySchema = z
       .int()
       .min(0)
       .max(256)
-      .default(2)
-      .describe('ORT intra-op threads (0: ORT default).'),
+      .default(1)
+      .describe(
+        'ORT intra-op threads of the AU models (CNN, lip and expression nets; 0: ORT default). 1: on these small nets a second thread costs more in hand-off than it saves at the batch sizes a stream gives, and the detector and ffmpeg need the other cores (docs/au-evidence.md, "Expression evidence").',
+      ),
     maxBatch: z.number().int().min(1).max(256).default(16).describe('Largest inference batch.'),
     maxWaitMs: z.number().min(0).max(1000).default(8).describe('Longest wait to fill a batch.'),
     maxPendingPerStream: z
