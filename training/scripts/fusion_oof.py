@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     p.add_argument('runs', nargs='+')
     p.add_argument('--mesh-labels', required=True, help='labels.csv of a prepared dataset with the same crop files')
     p.add_argument('--weight', type=float, default=0.5, help='weight of the CNN (classify.fusionWeight)')
-    p.add_argument('--fuse', default='AU6,AU12,AU25', help='AUs fused (classify.fusionAus); the mesh stands on the rest')
+    p.add_argument('--fuse', default='AU12,AU25', help='AUs fused (classify.fusionAus); the mesh stands on the rest')
     p.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
     a = p.parse_args(argv)
     mesh = {r['file']: {k: float(v) for k, v in r.items() if k.startswith('AU') and v != ''}

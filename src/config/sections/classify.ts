@@ -52,13 +52,13 @@ export const classifySchema = z
       ),
     fusionAus: z
       .string()
-      .default('AU6,AU12,AU25')
+      .default('AU12,AU25')
       .refine(
         (v) => v === 'all' || v.split(',').every((a) => (AU_KEYS as readonly string[]).includes(a.trim())),
         { message: `expected "all" or a comma list of ${AU_KEYS.join(', ')}` },
       )
       .describe(
-        'AUs where fusion mixes the CNN in: those where the shipped CNN is validated on hand labels and ranks them no worse than the mesh by more than 0.05 AUC out of fold (not AU26: 0.62 against 1.00); the others take the mesh value ("all": every AU).',
+        'AUs where fusion mixes the CNN in: those where the shipped CNN is validated on hand labels and ranks them no worse than the mesh by more than 0.05 AUC out of fold (not AU26: 0.62 against 1.00; not AU6 since the mesh reads the expression net: 0.74 against 0.96); the others take the mesh value ("all": every AU).',
       ),
     fusionWeight: z
       .number()
