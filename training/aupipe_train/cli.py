@@ -12,7 +12,7 @@ from . import AUS8, AUS12
 from .augment import AugConfig
 from .convert import CONVERTERS
 from .data import load_dataset
-from .experiment import pooled, run_kfold, run_split, score
+from .experiment import pooled, run_kfold, run_split, score, yardstick_scores
 from .metrics import tune_thresholds
 from .train import predict, train
 from .yardstick import load_hand_labels
@@ -243,6 +243,33 @@ def cmd_convert(a) -> int:
     return 0
 
 
+def cmd_rescore(a) -> int:
+    """Re-scores a k-fold run's out-of-fold predictions (oof.json) on the current hand labels, in its metrics.json."""
+    import datetime
+
+    run = Path(a.run)
+    metrics = json.loads((run / 'metrics.json').read_text())
+    oof = json.loads((run / 'oof.json').read_text())
+    data = a.data or metrics.get('data', {}).get('path')
+    if not data or not (Path(data) / 'labels.csv').exists():
+        raise SystemExit(f'rescore: no dataset with labels.csv at {data!r}; pass --data (the run\'s training data)')
+    ds = load_dataset(data, oof['aus'])
+    teacher = {f: ds.labels[i].numpy() for i, f in enumerate(ds.files)}
+    rows = [r for r in oof['rows'] if r['file'] in teacher]
+    if len(rows) != len(oof['rows']):
+        raise SystemExit(f'rescore: {len(oof["rows"]) - len(rows)} out-of-fold crops are not in {data}/labels.csv')
+    files = [r['file'] for r in rows]
+    scores = yardstick_scores(files, np.array([r['probs'] for r in rows]), np.stack([teacher[f] for f in files]),
+                              oof['aus'], load_hand_labels(a.hand_labels))
+    metrics['pooled'].update(scores)
+    metrics['pooled']['handLabels'] = {'file': a.hand_labels, 'rescored': datetime.date.today().isoformat()}
+    (run / 'metrics.json').write_text(json.dumps(metrics, indent=1, default=str))
+    per = ', '.join(f"{au} {v['auc']:.2f} (teacher {v['teacher_auc']:.2f})" for au, v in scores['yardstick'].items())
+    print(f"{run}: hand-labelled AUC out of fold {scores['yardstick_mean_auc']:.3f} "
+          f"(teacher {scores['yardstick_teacher_mean_auc']:.3f}): {per}")
+    return 0
+
+
 def cmd_face_api_net(a) -> int:
     from .face_api_nets import export_face_api_net
     out = a.out or FACE_API_NET_DIRS[a.kind]
@@ -293,6 +320,10 @@ def main(argv=None) -> int:
     q.add_argument('--train-only')
     q.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
     q.add_argument('--out', required=True)
+    rs = sub.add_parser('rescore', help="re-score a k-fold run's out-of-fold predictions on the current hand labels")
+    rs.add_argument('--run', required=True, help='a run trained with --fold -1 (it has oof.json and metrics.json)')
+    rs.add_argument('--data', help="the run's training data (default: the path in its metrics.json)")
+    rs.add_argument('--hand-labels', default='test/fixtures/real-faces.json')
     fn = sub.add_parser('face-api-net', help="face-api's 68-point landmark net or its expression net -> ONNX + "
                         "model.json for the mesh estimator")
     fn.add_argument('kind', choices=sorted(FACE_API_NET_DIRS))
@@ -305,7 +336,8 @@ def main(argv=None) -> int:
     bn.add_argument('--threads', type=int, default=2)
     bn.add_argument('--out')
     a = p.parse_args(argv)
-    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'face-api-net': cmd_face_api_net}[a.cmd](a)
+    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'face-api-net': cmd_face_api_net,
+            'rescore': cmd_rescore}[a.cmd](a)
 
 
 if __name__ == '__main__':

@@ -47,6 +47,20 @@ def run_split(cfg: TrainConfig, ds: Dataset, fold: int, k: int, resume: bool = F
     return result, model
 
 
+def yardstick_scores(files: list, probs: np.ndarray, teacher: np.ndarray, aus: list, hand: dict) -> dict:
+    """Out-of-fold AUC on the hand-labelled faces among `files`: the CNN's (`probs`), its teacher's (the soft
+    pseudo-labels of the same crops) and the pipeline's `fusion` estimator's (0.5 CNN + 0.5 teacher)."""
+    h = hand_label_matrix(files, aus, hand)
+    cnn, tea = auc_table(probs, h, aus), auc_table(teacher, h, aus)
+    fusion = auc_table(0.5 * probs + 0.5 * teacher, h, aus)
+    mean = lambda t: float(np.mean([v['auc'] for v in t.values()])) if t else float('nan')  # noqa: E731
+    return {
+        'yardstick': {au: {**cnn[au], 'teacher_auc': tea[au]['auc'], 'delta': cnn[au]['auc'] - tea[au]['auc'],
+                           'fusion_auc': fusion[au]['auc']} for au in cnn},
+        'yardstick_mean_auc': mean(cnn), 'yardstick_teacher_mean_auc': mean(tea), 'yardstick_fusion_mean_auc': mean(fusion),
+    }
+
+
 def pooled(ds: Dataset, results: list, hand: dict | None) -> dict:
     """Scores the pooled out-of-fold predictions: every test face is predicted by the model that never saw it."""
     idx = [i for r in results for i in r['test_index']]
@@ -59,18 +73,7 @@ def pooled(ds: Dataset, results: list, hand: dict | None) -> dict:
         out['at_tuned']['per_au'][au]['auc'] = out['at_0.5']['per_au'][au]['auc']
     out['at_tuned']['mean_auc'] = out['at_0.5']['mean_auc']
     if hand is not None:
-        files = [ds.files[i] for i in idx]
-        h = hand_label_matrix(files, ds.aus, hand)
-        # fusion: the pipeline's `fusion` estimator (0.5 CNN + 0.5 mesh) out of fold; the soft labels are the mesh
-        # estimator's probabilities on the same crops
-        cnn, teacher = auc_table(probs, h, ds.aus), auc_table(labels, h, ds.aus)
-        fusion = auc_table(0.5 * probs + 0.5 * labels, h, ds.aus)
-        out['yardstick'] = {au: {**cnn[au], 'teacher_auc': teacher[au]['auc'], 'delta': cnn[au]['auc'] - teacher[au]['auc'],
-                                 'fusion_auc': fusion[au]['auc']} for au in cnn}
-        mean = lambda t: float(np.mean([v['auc'] for v in t.values()])) if t else float('nan')  # noqa: E731
-        out['yardstick_mean_auc'] = mean(cnn)
-        out['yardstick_teacher_mean_auc'] = mean(teacher)
-        out['yardstick_fusion_mean_auc'] = mean(fusion)
+        out.update(yardstick_scores([ds.files[i] for i in idx], probs, labels, list(ds.aus), hand))
     return out
 
 
