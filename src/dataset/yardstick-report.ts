@@ -158,12 +158,22 @@ export function subsetTable(title: string, s: SubsetScores): string {
 }
 
 export async function yardstickReport(
-  opts: { readonly faceApi?: boolean; readonly fixture?: string; readonly agreed?: number } = {},
+  opts: {
+    readonly faceApi?: boolean;
+    readonly fixture?: string;
+    readonly agreed?: number;
+    /**
+     * Score only the faces the fixture has a mesh for (the detector found them); default: every labelled face,
+     * a face without a mesh scoring 0 on every AU (counted as absent).
+     */
+    readonly foundOnly?: boolean;
+  } = {},
 ): Promise<YardstickReport> {
-  const y = await loadYardstick(undefined, opts.agreed);
+  const labelled = await loadYardstick(undefined, opts.agreed);
   const fixture = opts.fixture ?? MESH_FIXTURE;
   const fx = JSON.parse(await readFile(fixture, 'utf8')) as MeshFixture;
   const byId = new Map(fx.faces.map((f) => [f.id, f]));
+  const y = opts.foundOnly ? { faces: labelled.faces.filter((f) => byId.has(f.id)) } : labelled;
   const obs = await yardstickObservations(y.faces, 112, fixture);
   const prod = await meshEstimatorScores(obs);
   const mesh = bySubset(y.faces, (f) => prod.get(f.id) ?? null);
@@ -204,17 +214,18 @@ export async function yardstickReport(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // npx tsx src/dataset/yardstick-report.ts [MESH_FIXTURE.json] [--agreed N]
+  // npx tsx src/dataset/yardstick-report.ts [MESH_FIXTURE.json] [--agreed N] [--found-only]
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { agreed: { type: 'string', default: '1' } },
+    options: { agreed: { type: 'string', default: '1' }, 'found-only': { type: 'boolean', default: false } },
   });
   const agreed = Number(values.agreed);
   if (!Number.isInteger(agreed) || agreed < 1) {
     console.error(`yardstick-report: --agreed must be a whole number ≥ 1, got "${values.agreed}"`);
     process.exit(2);
   }
-  yardstickReport({ ...(positionals[0] ? { fixture: positionals[0] } : {}), agreed }).then((r) =>
+  const foundOnly = values['found-only'] === true;
+  yardstickReport({ ...(positionals[0] ? { fixture: positionals[0] } : {}), agreed, foundOnly }).then((r) =>
     console.log(r.markdown),
   );
 }
