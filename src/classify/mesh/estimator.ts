@@ -71,6 +71,11 @@ const logit = (p: number): number => {
   return Math.log(q / (1 - q));
 };
 
+/** One AU probability with the expression net's `happy` mixed in (`EXPRESSION_WEIGHT`, log-odds). Pure. */
+export function withHappy(p: number, happy: number): number {
+  return 1 / (1 + Math.exp(-((1 - EXPRESSION_WEIGHT) * logit(p) + EXPRESSION_WEIGHT * logit(happy))));
+}
+
 /** Whether `meshMeasures` reads the mouth with the net's points (its AU26 measure then differs). */
 const usesLips = (l: LipMeasures68 | undefined): l is LipMeasures68 => !!l && Number.isFinite(l.gap);
 
@@ -109,9 +114,7 @@ export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVe
   for (const k of AU_KEYS) out[k] = logistic(m[k], cal[k]);
   const happy = opts.expressions?.happy;
   if (happy !== undefined && Number.isFinite(happy))
-    for (const k of EXPRESSION_AUS)
-      out[k] =
-        1 / (1 + Math.exp(-((1 - EXPRESSION_WEIGHT) * logit(out[k]) + EXPRESSION_WEIGHT * logit(happy))));
+    for (const k of EXPRESSION_AUS) out[k] = withHappy(out[k], happy);
   return out;
 }
 

@@ -14,6 +14,7 @@ export {
   meshAus,
   meshMeasures,
   NeutralBaseline,
+  withHappy,
 } from './estimator.js';
 export { EXPRESSIONS_DIR, type Expressions, FaceExpressions } from './expressions.js';
 export { LANDMARK_COUNT, LANDMARKS68_DIR, Landmarks68, type Landmarks68Options } from './landmarks68.js';
