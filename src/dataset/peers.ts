@@ -32,10 +32,10 @@ export interface FaceApi {
   };
 }
 
-let loaded: Promise<FaceApi> | undefined;
+let loaded: Promise<{ tf: Tf; api: FaceApi }> | undefined;
 
-/** face-api on tfjs-wasm (nets not loaded yet), once per process. */
-function faceApi(): Promise<FaceApi> {
+/** tfjs on its wasm backend and face-api on it (nets not loaded yet), once per process. */
+function faceApi(): Promise<{ tf: Tf; api: FaceApi }> {
   loaded ??= (async () => {
     const require = createRequire(import.meta.url);
     const mod = (p: string): unknown => require(path.join(PACKAGE_ROOT, 'node_modules', p));
@@ -44,7 +44,7 @@ function faceApi(): Promise<FaceApi> {
     wasm.setWasmPaths(`${path.join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
     await tf.setBackend('wasm');
     await tf.ready();
-    return mod('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    return { tf, api: mod('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi };
   })();
   return loaded;
 }
@@ -57,11 +57,9 @@ export async function faceApiNet<N extends keyof FaceApi['nets'], R>(
   name: N,
   run: (net: FaceApi['nets'][N], t: Tensor) => Promise<R>,
 ): Promise<(img: RgbImage) => Promise<R>> {
-  const api = await faceApi();
+  const { tf, api } = await faceApi();
   const net = api.nets[name];
   await net.loadFromDisk(path.join(PACKAGE_ROOT, 'node_modules/@vladmandic/face-api/model'));
-  const require = createRequire(import.meta.url);
-  const tf = require(path.join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs')) as Tf;
   return async (img) => {
     const t = tf.tensor3d(Int32Array.from(img.rgb), [img.height, img.width, 3], 'int32');
     try {
