@@ -6,31 +6,31 @@
  *
  *   npx tsx src/dataset/with-expressions.ts DATASET_DIR OUT.csv [--model DIR]
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EXPRESSION_AUS, EXPRESSIONS_DIR, FaceExpressions, withHappy } from '../classify/mesh/index.js';
-import { decodeImage } from '../ingest/image.js';
+import { type DatasetRow, formatLabelsCsv, readCrop, readDataset } from './format.js';
 
 /**
- * Rewrites `csv` (a labels.csv) with `happyOf(file)` mixed into the expression AUs; empty cells, and rows whose
- * happy is not a number, stay as they were.
+ * The rows with `happyOf(row)` mixed into the expression AUs; unknown labels, and rows whose happy is not a
+ * number, stay as they were.
  */
-export async function mixHappy(csv: string, happyOf: (file: string) => Promise<number>): Promise<string> {
-  const [head = '', ...rows] = csv.trim().split('\n');
-  const cols = head.split(',');
-  const at = EXPRESSION_AUS.map((au) => cols.indexOf(au));
-  if (at.some((i) => i < 0) || cols[0] !== 'file')
-    throw new Error(`labels.csv must have columns file, ${EXPRESSION_AUS.join(', ')}`);
-  const out = [head];
+export async function mixHappy(
+  rows: readonly DatasetRow[],
+  happyOf: (row: DatasetRow) => Promise<number>,
+): Promise<DatasetRow[]> {
+  const out: DatasetRow[] = [];
   for (const row of rows) {
-    const c = row.split(',');
-    const happy = await happyOf(c[0] as string);
+    const happy = await happyOf(row);
+    const labels = { ...row.labels };
     if (Number.isFinite(happy))
-      for (const i of at) if (c[i] !== '') c[i] = withHappy(Number(c[i]), happy).toFixed(4);
-    out.push(c.join(','));
+      for (const au of EXPRESSION_AUS) {
+        const p = labels[au];
+        if (p !== undefined) labels[au] = withHappy(p, happy);
+      }
+    out.push({ ...row, labels });
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -43,15 +43,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('usage: npx tsx src/dataset/with-expressions.ts DATASET_DIR OUT.csv [--model DIR]');
     process.exit(2);
   }
+  const ds = await readDataset(dir);
   const net = await FaceExpressions.open(values.model);
   let n = 0;
-  const csv = await mixHappy(await readFile(join(dir, 'labels.csv'), 'utf8'), async (file) => {
-    const [e] = await net.expressions([await decodeImage(join(dir, file))]);
+  const rows = await mixHappy(ds.rows, async (row) => {
+    const [e] = await net.expressions([await readCrop(ds, row)]);
     if (++n % 100 === 0) process.stderr.write(`${n} crops\r`);
     return e?.happy ?? Number.NaN;
   });
   await net.close();
   if (n >= 100) process.stderr.write('\n');
-  await writeFile(outFile, csv);
+  await writeFile(outFile, formatLabelsCsv(rows));
   console.log(`${n} crops: ${outFile} (AU6, AU12 with the expression net's happy)`);
 }
