@@ -10,6 +10,11 @@ export interface CreateEstimatorOptions {
   readonly log?: (msg: string) => void;
   /** Alignment template ids to accept (default: `config/alignment/*.json`). */
   readonly knownTemplates?: readonly string[];
+  /**
+   * Stills (analyze, eval): every face is read against the canonical neutral, never a per-track baseline
+   * (`classify.baseline` applies to streams only).
+   */
+  readonly stills?: boolean;
   /** Builds the mesh-geometry estimator (default: `src/classify/mesh` with `classify.lipModel`). */
   readonly mesh?: () => Promise<AuEstimator>;
 }
@@ -35,6 +40,7 @@ async function defaultMesh(cfg: Config['classify'], o: CreateEstimatorOptions): 
       ...(landmarks ? { landmarks } : {}),
       ...(expressions ? { expressions } : {}),
       cropNetsOnDetections: cfg.cropModelsOnDetections,
+      ...(cfg.baseline.enabled && !o.stills ? { baseline: cfg.baseline } : {}),
     });
   } catch (e) {
     await landmarks?.close();

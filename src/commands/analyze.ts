@@ -16,6 +16,14 @@ export interface AnalyzeCommandOptions {
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
 /**
+ * What a still's AUs are read against: a single image has no per-person baseline (`classify.baseline`, streams
+ * only), so brows and lids are judged against the canonical neutral face and individual anatomy can read as an AU.
+ */
+export const STILL_AU_REFERENCE = 'canonical' as const;
+const STILL_NOTE =
+  'AUs of stills are read against the canonical neutral face: a single image has no per-person baseline (streams have one), so brow and lid AUs are less reliable here.';
+
+/**
  * `aupipe analyze`: faces in still images with box, score, landmarks, AU probabilities (`AU1` … `AU26`)
  * and EMFACS emotion scores. Exit 0 when every file was read, 1 when any was not (the others are
  * still analysed and reported).
@@ -26,6 +34,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<number> 
   const detector = await createFaceDetector(config.detect);
   const estimator = await createEstimator(config.classify, {
     crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
+    stills: true,
   });
   try {
     const results = await analyzeImages(
@@ -45,6 +54,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<number> 
             ...r,
             faces: r.faces.map((f) => ({
               ...f,
+              ...(f.au ? { auReference: STILL_AU_REFERENCE } : {}),
               emotions: f.au
                 ? Object.fromEntries(
                     rules.map((rule) => [rule.name, round(scoreRule(rule, f.au ?? {}).score)]),
@@ -56,6 +66,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<number> 
     );
     if (o.json) process.stdout.write(`${JSON.stringify(withEmotions, null, 2)}\n`);
     else {
+      process.stdout.write(`note: ${STILL_NOTE}\n`);
       for (const r of withEmotions) {
         if ('error' in r) {
           process.stdout.write(`${r.file}: error ${r.error.code}: ${r.error.message}\n`);

@@ -22,6 +22,7 @@ export async function evalCommand(o: EvalOptions): Promise<number> {
   const config = configFrom(o, o.flags);
   const estimator = await createEstimator(config.classify, {
     crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
+    stills: true,
   });
   // mesh and fusion read the face mesh: re-detect it on each crop (see src/eval.ts)
   const detector = config.classify.estimator === 'cnn' ? undefined : await createFaceDetector(config.detect);

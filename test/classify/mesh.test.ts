@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MeshAuEstimator, meshAus, meshMeasures, normalizeMesh } from '../../src/classify/mesh/index.js';
+import {
+  DEFAULT_BASELINE,
+  MeshAuEstimator,
+  meshAus,
+  meshMeasures,
+  normalizeMesh,
+  RELATIVE_AUS,
+} from '../../src/classify/mesh/index.js';
 import { type LabelledFace, loadYardstick, scoreYardstick } from '../../src/dataset/yardstick.js';
 import { meshEstimatorScores, SUBSETS, yardstickObservations } from '../../src/dataset/yardstick-report.js';
 import { AU_KEYS, type AuKey, type FaceObservation } from '../../src/types.js';
@@ -207,12 +214,25 @@ describe('mesh estimator: the hand-labelled real faces', () => {
     expect(est.name).toBe('mesh');
     const [v] = await est.estimate([face]);
     expect(v).toEqual(meshAus(mesh));
-    const tracked = new MeshAuEstimator({ trackBaseline: true });
+    const tracked = new MeshAuEstimator({ baseline: { ...DEFAULT_BASELINE, warmupMs: 1000 } });
+    expect(tracked.personNormalised).toBe(true);
+    expect(est.personNormalised).toBe(false);
     const other = { ...face, trackId: 2, mesh: meshOf('sample3-1') } as unknown as FaceObservation;
-    for (let i = 0; i < 40; i++) await tracked.estimate([face, other]);
-    // A face held still for 40 frames becomes its own neutral: its AU12 probability drops toward the centre.
-    const [held] = await tracked.estimate([face]);
-    expect(held?.AU12).toBeLessThan((v?.AU12 ?? 1) - 0.2);
+    const at = (f: FaceObservation, ptsMs: number) => ({ ...f, ptsMs }) as FaceObservation;
+    for (let i = 0; i < 40; i++) await tracked.estimate([at(face, i * 100), at(other, i * 100)]);
+    // A face held still for 4 s becomes its own neutral: its relative AUs read as the relative calibration's
+    // zero (about 0.05), whatever its anatomy reads against the canonical face; AU12 stays absolute.
+    const [held, heldOther] = await tracked.estimate([at(face, 4000), at(other, 4000)]);
+    for (const k of RELATIVE_AUS) {
+      expect(held?.[k]).toBeLessThan(0.06);
+      expect(heldOther?.[k]).toBeLessThan(0.06);
+    }
+    expect(held?.AU12).toBeCloseTo(v?.AU12 ?? -1, 9);
+    // A face that differs from its own neutral reads that difference: the other track's mesh under track 1.
+    const [moved] = await tracked.estimate([
+      { ...at(face, 4100), mesh: meshOf('sample3-1') } as FaceObservation,
+    ]);
+    expect(moved).not.toEqual(held);
     await tracked.close();
   });
 });

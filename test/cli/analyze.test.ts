@@ -38,6 +38,8 @@ describe('aupipe analyze', () => {
     for (const p of Object.values(face.au) as number[]) expect(p).toBeGreaterThanOrEqual(0);
     // the astronaut smiles with parted lips: AU12 and happiness lead
     expect(face.au.AU12).toBeGreaterThan(0.5);
+    // a still has no per-person baseline, and says so
+    expect(face.auReference).toBe('canonical');
     const top = Object.entries(face.emotions as Record<string, number>).sort((a, b) => b[1] - a[1])[0]!;
     expect(top[0]).toBe('happiness');
     expect(results[2].faces).toHaveLength(4);

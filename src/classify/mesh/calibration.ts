@@ -41,3 +41,22 @@ export const MESH_CALIBRATION_LIPS68: Readonly<Record<AuKey, AuCalibration>> = {
   ...MESH_CALIBRATION,
   AU26: { centre: 0.3, scale: 0.05, confidence: 'medium' },
 };
+
+/**
+ * Calibration of the person-relative measures (`baseline.ts`, `RELATIVE_AUS`): measured against the person's own
+ * running median, 0 is "as this person looks most of the time". Each centre is the 95th percentile of that
+ * measure on talking, mostly neutral faces: seven clips of other people than any labelled clip (webcam_talking_1/2,
+ * grid_talking_1/2, single_face, subtle_expressions_glasses, looking_around in ../shared/media), each clip's
+ * percentile weighted equally, so about 5% of a talking face's frames read above 0.5; the scale is a third of the
+ * centre (0 reads 0.05). Reproduce: `npx tsx src/dataset/baseline-floor.ts` (docs/au-evidence.md).
+ */
+export const MESH_CALIBRATION_RELATIVE: Readonly<Partial<Record<AuKey, AuCalibration>>> = {
+  AU1: { centre: 0.037, scale: 0.012, confidence: 'medium' },
+  AU2: { centre: 0.028, scale: 0.009, confidence: 'medium' },
+  AU4: { centre: 0.024, scale: 0.008, confidence: 'medium' },
+  AU5: { centre: 0.016, scale: 0.005, confidence: 'low' },
+  AU9: { centre: 0.028, scale: 0.009, confidence: 'low' },
+  AU15: { centre: 0.031, scale: 0.01, confidence: 'medium' },
+  AU17: { centre: 0.067, scale: 0.022, confidence: 'low' },
+  AU20: { centre: 0.078, scale: 0.026, confidence: 'low' },
+};

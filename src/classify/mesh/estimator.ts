@@ -8,17 +8,31 @@
 
 import { AU_KEYS, type AuKey, type AuVector, type FaceObservation } from '../../types.js';
 import type { AuEstimator } from '../estimator.js';
-import { type AuCalibration, logistic, MESH_CALIBRATION, MESH_CALIBRATION_LIPS68 } from './calibration.js';
+import { type BaselineOptions, BaselineStore, blendCalibration, blendNeutral } from './baseline.js';
+import {
+  type AuCalibration,
+  logistic,
+  MESH_CALIBRATION,
+  MESH_CALIBRATION_LIPS68,
+  MESH_CALIBRATION_RELATIVE,
+} from './calibration.js';
 import type { Expressions, FaceExpressions } from './expressions.js';
 import type { Landmarks68 } from './landmarks68.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
-import { normalizeMesh } from './normalize.js';
+import { type NormalizedMesh, normalizeMesh } from './normalize.js';
 
 export interface MeshAuOptions {
-  /** Raw measures of this face's own neutral (per-track baseline); default: the canonical neutral face. */
+  /** Raw measures of this face's own neutral; default: the canonical neutral face. */
   readonly neutral?: AuMeasures;
+  /**
+   * The person's running neutral and how far it is trusted (`TrackBaseline`): `RELATIVE_AUS` are then read
+   * against it with `MESH_CALIBRATION_RELATIVE`, both blended in by `weight` (0: absolute, 1: relative).
+   */
+  readonly person?: { readonly neutral: AuMeasures | null; readonly weight: number };
+  /** `normalizeMesh(mesh)` when the caller has it already (it is the costly step). */
+  readonly normalized?: NormalizedMesh;
   readonly calibration?: Readonly<Record<AuKey, AuCalibration>>;
   /** Teeth/cavity seen between the lips in the aligned crop (`mouthAppearance`); absent: geometry only. */
   readonly mouth?: MouthAppearance;
@@ -94,8 +108,9 @@ export function meshMeasures(
   neutral: AuMeasures = CANONICAL_MEASURES,
   mouth?: MouthAppearance,
   lips?: LipMeasures68,
+  normalized?: NormalizedMesh,
 ): AuMeasures {
-  const n = normalizeMesh(mesh);
+  const n = normalized ?? normalizeMesh(mesh);
   const m = { ...auMeasures(n.pts, n.count, neutral) };
   if (mouth) m.AU25 += MOUTH_OPEN_WEIGHT * mouth.open;
   if (usesLips(lips)) {
@@ -108,8 +123,11 @@ export function meshMeasures(
 
 /** AU probabilities from one face mesh (image pixels, xyz interleaved, 468 or 478 points). */
 export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVector {
-  const m = meshMeasures(mesh, opts.neutral, opts.mouth, opts.lips68);
-  const cal = opts.calibration ?? (usesLips(opts.lips68) ? MESH_CALIBRATION_LIPS68 : MESH_CALIBRATION);
+  const w = opts.person?.neutral ? opts.person.weight : 0;
+  const neutral = blendNeutral(opts.neutral ?? CANONICAL_MEASURES, opts.person?.neutral ?? null, w);
+  const m = meshMeasures(mesh, neutral, opts.mouth, opts.lips68, opts.normalized);
+  const base = opts.calibration ?? (usesLips(opts.lips68) ? MESH_CALIBRATION_LIPS68 : MESH_CALIBRATION);
+  const cal = blendCalibration(base, MESH_CALIBRATION_RELATIVE, w);
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = logistic(m[k], cal[k]);
   const happy = opts.expressions?.happy;
@@ -118,35 +136,12 @@ export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVe
   return out;
 }
 
-/**
- * Running neutral for one track: a slow exponential average of the raw measures, blended with the canonical
- * neutral until `warmup` frames are seen. Individual anatomy (brow height, lip thickness) then stops reading
- * as an AU. It assumes a face is mostly near neutral over the window (said in docs/au-evidence.md).
- */
-export class NeutralBaseline {
-  private mean: Record<AuKey, number> | null = null;
-  private seen = 0;
-  constructor(
-    private readonly rate = 0.02,
-    private readonly warmup = 30,
-  ) {}
-
-  update(mesh: ArrayLike<number>): AuMeasures {
-    const n = normalizeMesh(mesh);
-    const raw = rawMeasures(n.pts, n.count);
-    if (!this.mean) this.mean = { ...raw };
-    else for (const k of AU_KEYS) this.mean[k] += this.rate * (raw[k] - this.mean[k]);
-    this.seen++;
-    const w = Math.min(1, this.seen / this.warmup);
-    const out = {} as Record<AuKey, number>;
-    for (const k of AU_KEYS) out[k] = w * this.mean[k] + (1 - w) * CANONICAL_MEASURES[k];
-    return out;
-  }
-}
-
 export interface MeshEstimatorOptions {
-  /** Keep a running per-track neutral baseline (streams); off: the canonical neutral face. */
-  readonly trackBaseline?: boolean;
+  /**
+   * Person-specific normalisation for streams (`baseline.ts`): each track's running median is its neutral for
+   * `RELATIVE_AUS`, blended in over the warm-up. Absent: every face against the canonical neutral (stills).
+   */
+  readonly baseline?: BaselineOptions;
   /** Read teeth/cavity between the lips from each face's aligned crop (default on); off: geometry only. */
   readonly mouthAppearance?: boolean;
   /**
@@ -188,9 +183,16 @@ interface CropReading {
 
 export class MeshAuEstimator implements AuEstimator {
   readonly name = 'mesh';
-  private readonly baselines = new Map<string, NeutralBaseline>();
+  private readonly baselines: BaselineStore | undefined;
   private readonly lastReading = new Map<string, CropReading>();
-  constructor(private readonly opts: MeshEstimatorOptions = {}) {}
+  constructor(private readonly opts: MeshEstimatorOptions = {}) {
+    this.baselines = opts.baseline ? new BaselineStore(opts.baseline) : undefined;
+  }
+
+  /** Whether faces are read against their track's own neutral (streams) or the canonical one (stills). */
+  get personNormalised(): boolean {
+    return this.baselines !== undefined;
+  }
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
     const readings = await this.cropReadings(faces);
@@ -199,14 +201,14 @@ export class MeshAuEstimator implements AuEstimator {
       const mouth =
         this.opts.mouthAppearance === false || !cropped ? undefined : mouthAppearance(f.crop, f.mesh);
       const extra = { ...(mouth ? { mouth } : {}), ...readings[i] };
-      if (!this.opts.trackBaseline) return meshAus(f.mesh, extra);
-      const key = trackKey(f.streamId, f.trackId);
-      let b = this.baselines.get(key);
-      if (!b) {
-        b = new NeutralBaseline();
-        this.baselines.set(key, b);
-      }
-      return meshAus(f.mesh, { neutral: b.update(f.mesh), ...extra });
+      if (!this.baselines) return meshAus(f.mesh, extra);
+      const n = normalizeMesh(f.mesh);
+      const b = this.baselines.observe(f.streamId, f.trackId, f.ptsMs, rawMeasures(n.pts, n.count), f.box);
+      return meshAus(f.mesh, {
+        ...extra,
+        normalized: n,
+        person: { neutral: b.neutral(), weight: b.weight() },
+      });
     });
   }
 
@@ -248,14 +250,14 @@ export class MeshAuEstimator implements AuEstimator {
   }
 
   async close(): Promise<void> {
-    this.baselines.clear();
+    this.baselines?.clear();
     this.lastReading.clear();
     await Promise.all([this.opts.landmarks?.close(), this.opts.expressions?.close()]);
   }
 
   /** Forget a finished track's baseline and crop-net readings. */
   endTrack(streamId: string, trackId: number): void {
-    this.baselines.delete(trackKey(streamId, trackId));
+    this.baselines?.end(streamId, trackId);
     this.lastReading.delete(trackKey(streamId, trackId));
   }
 }

@@ -1,4 +1,22 @@
-export { type AuCalibration, MESH_CALIBRATION, MESH_CALIBRATION_LIPS68 } from './calibration.js';
+export {
+  type BaselineOptions,
+  BaselineStore,
+  blendCalibration,
+  blendNeutral,
+  DEFAULT_BASELINE,
+  iou,
+  median,
+  REFIND_IOU,
+  RELATIVE_AUS,
+  TrackBaseline,
+  warmupWeight,
+} from './baseline.js';
+export {
+  type AuCalibration,
+  MESH_CALIBRATION,
+  MESH_CALIBRATION_LIPS68,
+  MESH_CALIBRATION_RELATIVE,
+} from './calibration.js';
 export { CropNet, type CropNetKind, type CropNetOptions } from './crop-net.js';
 export {
   AU26_CAVITY_WEIGHT,
@@ -13,7 +31,6 @@ export {
   MOUTH_OPEN_WEIGHT,
   meshAus,
   meshMeasures,
-  NeutralBaseline,
   withHappy,
 } from './estimator.js';
 export { EXPRESSIONS_DIR, type Expressions, FaceExpressions } from './expressions.js';

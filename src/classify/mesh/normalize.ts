@@ -108,6 +108,8 @@ export interface NormalizedMesh {
   readonly residual: number;
   /** The fitted depth gain (see `fitDepthGain`). */
   readonly zGain: number;
+  /** Rotation of the fit (row-major 3×3), head axes of the image mesh onto the canonical frame. */
+  readonly rotation: readonly number[];
 }
 
 /** Removes pose, position and scale from an image-space mesh (xyz interleaved, 468 or 478 points). */
@@ -117,5 +119,5 @@ export function normalizeMesh(mesh: ArrayLike<number>): NormalizedMesh {
   const zGain = fitDepthGain(mesh);
   const { sim, residual } = fitWithGain(mesh, zGain);
   const pts = applySimilarity(sim, toHeadAxes(mesh, count, zGain), count);
-  return { pts, count, residual, zGain };
+  return { pts, count, residual, zGain, rotation: sim.r };
 }

@@ -66,5 +66,44 @@ export const classifySchema = z
       .max(1)
       .default(0.5)
       .describe('Weight of the CNN in fusion (mesh gets 1 - w).'),
+    baseline: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Person-specific normalisation of the mesh estimator on streams: each track's running median is that person's neutral for the brow, lid and lip-corner AUs (AU1 2 4 5 9 15 17 20), so the shape of a person's own brows stops reading as an AU (docs/au-evidence.md, \"Per-person baseline\"). Stills (analyze, eval) are always read against the canonical face.",
+          ),
+        windowMs: z
+          .number()
+          .min(1000)
+          .max(600_000)
+          .default(60_000)
+          .describe("Span of a track's recent frames whose median is its neutral (ms of stream time)."),
+        warmupMs: z
+          .number()
+          .min(0)
+          .max(120_000)
+          .default(4000)
+          .describe(
+            'Stream time after a track starts over which its own neutral is blended in (before: the canonical face); 0 trusts the first frame.',
+          ),
+        gapMs: z
+          .number()
+          .min(0)
+          .max(60_000)
+          .default(3000)
+          .describe(
+            'A track that ends keeps its baseline this long: a new track starting where it was (box overlap >= 0.3) takes it over.',
+          ),
+        sampleEveryMs: z
+          .number()
+          .min(0)
+          .max(10_000)
+          .default(200)
+          .describe('At most one frame per this many ms enters the window (300 samples per track at 60 s).'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
