@@ -6,12 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  BaselineStore,
+  DEFAULT_BASELINE,
   EXPRESSIONS_DIR,
   FaceExpressions,
   LANDMARKS68_DIR,
   Landmarks68,
   MeshEstimator,
   meshAus,
+  normalizeMesh,
+  rawMeasures,
 } from '../src/classify/mesh/index.js';
 import { configSchema } from '../src/config/index.js';
 import { loadYardstick } from '../src/dataset/yardstick.js';
@@ -70,6 +74,21 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) meshAus(meshes[i % meshes.length] as Float32Array);
   const meshMs = (performance.now() - t0) / n;
+  // The same faces as one track each of a stream at 30 fps, read against their running baselines (streams' default).
+  const store = new BaselineStore(DEFAULT_BASELINE);
+  const t2 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const mesh = meshes[i % meshes.length] as Float32Array;
+    const nm = normalizeMesh(mesh);
+    const b = store.observe(
+      'bench',
+      i % meshes.length,
+      Math.floor(i / meshes.length) * 33,
+      rawMeasures(nm.pts, nm.count),
+    );
+    meshAus(mesh, { normalized: nm, person: { neutral: b.neutral(), weight: b.weight() } });
+  }
+  const baselineMs = (performance.now() - t2) / n;
 
   const det = await createFaceDetector(configSchema.parse({}).detect);
   const img = await decodeImage('node_modules/@vladmandic/face-api/demo/sample3.jpg');
@@ -92,6 +111,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       ratio: meshMs / detMsPerFace,
       target: 'ratio <= 0.05',
       note: 'baseline: detector ms per face (1920x1280 photo, 3 faces)',
+    },
+    {
+      name: 'classify.mesh.baseline_ms_per_face',
+      value: baselineMs,
+      unit: 'ms',
+      metric: 'geometry read against a per-track running baseline (streams) vs geometry alone (stills)',
+      baseline: meshMs,
+      ratio: baselineMs / meshMs,
+      note: `${meshes.length} meshes as one track each, 30 fps of stream time`,
     },
     {
       name: 'classify.mesh.default_ms_per_face',
