@@ -13,6 +13,8 @@ import {
   MeshAuEstimator,
   meshAus,
   mouthAppearance,
+  PROTOTYPE_AUS,
+  prototypeEvidence,
 } from '../../src/classify/mesh/index.js';
 import { faceApiExpressionNet } from '../../src/dataset/peers.js';
 import { loadYardstick } from '../../src/dataset/yardstick.js';
@@ -53,6 +55,41 @@ describe('meshAus with the expression net’s happy (pure)', () => {
     expect(at(base.AU12).AU12).toBeCloseTo(base.AU12, 9);
     expect(meshAus(mesh, { expressions: { neutral: 1 } })).toEqual(base);
     expect(meshAus(mesh, { expressions: { happy: Number.NaN } })).toEqual(base);
+  });
+
+  it('the other expressions are evidence for their EMFACS prototype AUs, summed, and for nothing else', () => {
+    const e = {
+      neutral: 0.1,
+      happy: 0.05,
+      sad: 0.5,
+      angry: 0.05,
+      fearful: 0.2,
+      disgusted: 0.05,
+      surprised: 0.05,
+    };
+    const ev = prototypeEvidence(e);
+    expect(ev.AU4).toBeCloseTo(0.5 + 0.2 + 0.05, 12); // sad + fearful + angry
+    expect(ev.AU1).toBeCloseTo(0.5 + 0.2 + 0.05, 12); // sad + fearful + surprised
+    expect(ev.AU15).toBeCloseTo(0.5 + 0.05, 12); // sad + disgusted
+    expect(ev.AU12).toBeUndefined(); // happy has its own mix
+    expect(ev.AU25).toBeUndefined();
+    expect(ev.AU26).toBeUndefined();
+    const v = meshAus(mesh, { expressions: e });
+    for (const k of AU_KEYS) {
+      const p = ev[k];
+      if (p !== undefined) {
+        const want = (1 - EXPRESSION_WEIGHT) * logit(base[k]) + EXPRESSION_WEIGHT * logit(p);
+        expect(logit(v[k]), k).toBeCloseTo(want, 6);
+      } else if (!(EXPRESSION_AUS as readonly string[]).includes(k)) expect(v[k], k).toBe(base[k]);
+    }
+    // a sad face reads AU15 and AU4 higher than a surprised one; the surprised one AU2 and AU5
+    const sad = meshAus(mesh, { expressions: { neutral: 0, sad: 0.95, surprised: 0.05 } });
+    const surprised = meshAus(mesh, { expressions: { neutral: 0, sad: 0.05, surprised: 0.95 } });
+    expect(sad.AU15).toBeGreaterThan(surprised.AU15);
+    expect(sad.AU4).toBeGreaterThan(surprised.AU4);
+    expect(surprised.AU2).toBeGreaterThan(sad.AU2);
+    expect(surprised.AU5).toBeGreaterThan(sad.AU5);
+    expect(prototypeEvidence({ sad: Number.NaN, happy: 1 })).toEqual({});
   });
 
   it('a saturated softmax does not decide alone: happy 1e-12 and 1e-4 read the same', () => {
@@ -117,7 +154,10 @@ describe('the expression net on real aligned crops', () => {
     const [e] = await net.expressions([f.crop]);
     const lips68 = lipMeasures68((await lips.landmarks([f.crop]))[0]!);
     expect(a).toEqual(meshAus(f.mesh, { mouth: mouthAppearance(f.crop, f.mesh), lips68, expressions: e! }));
-    for (const k of AU_KEYS) if (k !== 'AU6' && k !== 'AU12') expect(a![k], k).toBe(plain![k]);
+    // the expressions move AU6/AU12 (happy) and their EMFACS prototypes' AUs, nothing else (AU25, AU26, ...)
+    const moved = new Set<string>([...EXPRESSION_AUS, ...PROTOTYPE_AUS]);
+    for (const k of AU_KEYS) if (!moved.has(k)) expect(a![k], k).toBe(plain![k]);
+    expect(moved.has('AU25') || moved.has('AU26')).toBe(false);
     expect(e!.happy).toBeGreaterThan(0.5); // sample1-2 laughs: happy pulls AU12 up
     expect(a!.AU12).toBeGreaterThan(plain!.AU12);
     // followed (not detected) while the crop shows another face: the nets do not run again, their readings
@@ -131,6 +171,36 @@ describe('the expression net on real aligned crops', () => {
     expect(calls).toHaveBeenCalledTimes(2);
     await est.close();
     await expect(local.expressions([f.crop])).rejects.toThrow(/closed/);
+  }, 60_000);
+
+  it('reusing crop-net readings gives the same bytes whatever the batching (issue #18: same input, same output)', async () => {
+    const f = obs.get('sample1-2') as FaceObservation;
+    const flat = obs.get('sample4-1') as FaceObservation;
+    const mk = () =>
+      Promise.all([
+        FaceExpressions.open(EXPRESSIONS_DIR, { provider: 'cpu', intraOpThreads: 1 }),
+        Landmarks68.open(LANDMARKS68_DIR, { provider: 'cpu', intraOpThreads: 1 }),
+      ]).then(
+        ([expressions, landmarks]) =>
+          new MeshAuEstimator({ expressions, landmarks, cropNetsOnDetections: true }),
+      );
+    // One track, detected every third frame, the face changing in between (as in a stream).
+    const seq = Array.from({ length: 9 }, (_, i) => ({
+      ...(i % 2 ? flat : f),
+      streamId: 's',
+      trackId: 1,
+      seq: i,
+      detected: i % 3 === 0,
+    })) as FaceObservation[];
+    const results: string[] = [];
+    for (const split of [9, 1, 2, 4]) {
+      const est = await mk();
+      const out = [];
+      for (let i = 0; i < seq.length; i += split) out.push(...(await est.estimate(seq.slice(i, i + split))));
+      results.push(JSON.stringify(out));
+      await est.close();
+    }
+    for (const r of results) expect(r).toBe(results[0]);
   }, 60_000);
 });
 

@@ -1,7 +1,7 @@
 /**
  * The default pipeline on real video, scored against seconds labelled by eye (test/fixtures/video-labels.json):
- * the brow, lid and mouth AUs rise in the labelled seconds and not in the others, and the emotion stage does
- * not report happiness on a frown. Floors are set below what was measured (docs/au-evidence.md, "Per-person
+ * the brow, lid and mouth AUs rise in the labelled seconds and not in the others, and the emotion stage reports
+ * surprise on the surprised faces and no happiness on a frown. Floors are set below what was measured (docs/au-evidence.md, "Per-person
  * baseline"), never on frames the labels leave out.
  */
 import { readFileSync } from 'node:fs';
@@ -64,34 +64,55 @@ describe.skipIf(!have)('AUs on real video against seconds labelled by eye', () =
     await deps?.close();
   });
 
-  it('AU4 rises on knitted brows and stays low while the brows rest or rise (expressive_brows_mouth)', async () => {
-    const clip = 'expressive_brows_mouth.mp4';
-    const m = await run(clip);
-    const on = where(clip, 'AU4', 'present').map((s) => meanAu(m, s, 'AU4'));
-    const off = where(clip, 'AU4', 'absent').map((s) => meanAu(m, s, 'AU4'));
-    expect(on.length).toBeGreaterThanOrEqual(3);
-    // measured 0.85-0.94 on the frowns against 0.06-0.29 at rest and in the surprise
-    for (const p of on) expect(p).toBeGreaterThan(0.6);
-    for (const p of off) expect(p).toBeLessThan(0.45);
-    expect(Math.min(...on) - Math.max(...off)).toBeGreaterThan(0.3);
-    // the frowns do not read as raised brows
-    for (const s of where(clip, 'AU2', 'absent')) expect(meanAu(m, s, 'AU2')).toBeLessThan(0.15);
-  }, 60_000);
-
-  it('AU5 and the jaw drop rise in the surprised seconds and not at rest (head_tilts_surprise)', async () => {
-    const clip = 'head_tilts_surprise.mp4';
-    const m = await run(clip);
-    const [surprise] = segs(clip).filter((s) => s.emotion === 'surprise');
-    if (!surprise) throw new Error('labels lost the surprise segment');
-    // measured AU5 0.97 against 0.02-0.05, AU26 0.99 against <= 0.05
-    expect(meanAu(m, surprise, 'AU5')).toBeGreaterThan(0.7);
-    expect(meanAu(m, surprise, 'AU26')).toBeGreaterThan(0.7);
-    for (const au of ['AU5', 'AU26'] as const) {
-      const off = where(clip, au, 'absent');
-      expect(off.length).toBeGreaterThanOrEqual(2);
-      for (const s of off) expect(meanAu(m, s, au), `${au} ${s.from}-${s.to} s`).toBeLessThan(0.3);
+  /** Per clip and AU, the segment means where the labels say present and where they say absent. */
+  async function table(): Promise<{ clip: string; au: AuKey; on: number[]; off: number[] }[]> {
+    const out: { clip: string; au: AuKey; on: number[]; off: number[] }[] = [];
+    for (const clip of CLIPS) {
+      const m = await run(clip);
+      const aus = [...new Set(segs(clip).flatMap((s) => [...(s.present ?? []), ...(s.absent ?? [])]))];
+      for (const au of aus) {
+        const on = where(clip, au, 'present').map((s) => meanAu(m, s, au));
+        const off = where(clip, au, 'absent').map((s) => meanAu(m, s, au));
+        out.push({ clip, au, on, off });
+      }
     }
-  }, 60_000);
+    return out;
+  }
+
+  it('every labelled AU reads higher in each second labelled present than in any labelled absent', async () => {
+    const rows = (await table()).filter((r) => r.on.length && r.off.length);
+    // AU1, AU2, AU4, AU5 and AU26 on two clips, AU12 on the third: measured gaps 0.18-0.96
+    expect(new Set(rows.map((r) => r.au))).toEqual(new Set(['AU1', 'AU2', 'AU4', 'AU5', 'AU12', 'AU26']));
+    for (const r of rows)
+      expect(Math.min(...r.on), `${r.clip} ${r.au}: on ${r.on} off ${r.off}`).toBeGreaterThan(
+        Math.max(...r.off) + 0.1,
+      );
+  }, 120_000);
+
+  it('brows, lids and the jaw cross 0.5 where present and stay under it where absent at rest', async () => {
+    const rows = await table();
+    for (const r of rows.filter((x) => ['AU1', 'AU2', 'AU4', 'AU5', 'AU26'].includes(x.au))) {
+      // measured 0.61-0.99 where present
+      for (const p of r.on) expect(p, `${r.clip} ${r.au} present`).toBeGreaterThan(0.55);
+    }
+    // at rest (segments that label nothing present): every brow and lid AU under 0.2 (measured <= 0.07)
+    for (const clip of CLIPS) {
+      const m = await run(clip);
+      for (const s of segs(clip).filter((x) => !x.present?.length))
+        for (const au of s.absent ?? [])
+          expect(meanAu(m, s, au), `${clip} ${s.from}-${s.to} ${au}`).toBeLessThan(0.2);
+    }
+  }, 120_000);
+
+  it('surprise fires on the surprised faces', async () => {
+    for (const clip of CLIPS) {
+      const ev = events(await run(clip)).filter((e) => e.emotion === 'surprise' && e.phase === 'start');
+      for (const s of segs(clip).filter((x) => x.emotion === 'surprise')) {
+        const fired = ev.some((e) => e.startMs >= (s.from - 1) * 1000 && e.startMs <= s.to * 1000);
+        expect(fired, `${clip}: surprise during ${s.from}-${s.to} s`).toBe(true);
+      }
+    }
+  }, 120_000);
 
   it('happiness fires on the smile and never on a frown or a pout', async () => {
     for (const clip of CLIPS) {
@@ -115,12 +136,4 @@ describe.skipIf(!have)('AUs on real video against seconds labelled by eye', () =
       }
     }
   }, 120_000);
-
-  it('the smile reads AU12 above the seconds without one (eyes_winks_gaze)', async () => {
-    const clip = 'eyes_winks_gaze.mp4';
-    const m = await run(clip);
-    const on = where(clip, 'AU12', 'present').map((s) => meanAu(m, s, 'AU12'));
-    const off = where(clip, 'AU12', 'absent').map((s) => meanAu(m, s, 'AU12'));
-    expect(Math.min(...on)).toBeGreaterThan(Math.max(...off) + 0.1);
-  }, 60_000);
 });

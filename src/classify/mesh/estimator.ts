@@ -16,7 +16,7 @@ import {
   MESH_CALIBRATION_LIPS68,
   MESH_CALIBRATION_RELATIVE,
 } from './calibration.js';
-import type { Expressions, FaceExpressions } from './expressions.js';
+import { type Expressions, type FaceExpressions, prototypeEvidence } from './expressions.js';
 import type { Landmarks68 } from './landmarks68.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
@@ -133,6 +133,9 @@ export function meshAus(mesh: ArrayLike<number>, opts: MeshAuOptions = {}): AuVe
   const happy = opts.expressions?.happy;
   if (happy !== undefined && Number.isFinite(happy))
     for (const k of EXPRESSION_AUS) out[k] = withHappy(out[k], happy);
+  if (opts.expressions)
+    for (const [k, e] of Object.entries(prototypeEvidence(opts.expressions)) as [AuKey, number][])
+      out[k] = withHappy(out[k], e);
   return out;
 }
 
@@ -222,11 +225,21 @@ export class MeshAuEstimator implements AuEstimator {
     if (!landmarks && !expressions) return out;
     const reuse = this.opts.cropNetsOnDetections === true;
     const idx: number[] = [];
+    // A followed face takes the reading of its track's latest detected face before it: in this batch when there
+    // is one (`from`), else from an earlier batch. The result then does not depend on how frames fall into batches.
+    const latestInBatch = new Map<string, number>();
+    const from = new Map<number, number>();
     faces.forEach((f, i) => {
       if (!hasCrop(f)) return;
-      const last = reuse && !f.detected ? this.lastReading.get(trackKey(f.streamId, f.trackId)) : undefined;
-      if (last) out[i] = last;
-      else idx.push(i);
+      const id = trackKey(f.streamId, f.trackId);
+      if (reuse && !f.detected) {
+        const j = latestInBatch.get(id);
+        if (j !== undefined) return void from.set(i, j);
+        const last = this.lastReading.get(id);
+        if (last) return void (out[i] = last);
+      }
+      idx.push(i);
+      latestInBatch.set(id, i);
     });
     if (idx.length === 0) return out;
     const crops = idx.map((i) => (faces[i] as FaceObservation).crop);
@@ -246,6 +259,7 @@ export class MeshAuEstimator implements AuEstimator {
       if (this.lastReading.size > CROP_CACHE_TRACKS)
         this.lastReading.delete(this.lastReading.keys().next().value as string);
     });
+    for (const [i, j] of from) out[i] = out[j] as CropReading;
     return out;
   }
 

@@ -6,7 +6,7 @@
  * (docs/au-evidence.md, "Expression evidence").
  */
 import { z } from 'zod';
-import type { RgbImage } from '../../types.js';
+import type { AuKey, RgbImage } from '../../types.js';
 import { CropNet, type CropNetOptions, TOOL_OPEN } from './crop-net.js';
 
 /** The shipped model folder (model.onnx + model.json). */
@@ -65,4 +65,37 @@ export class FaceExpressions {
   close(): Promise<void> {
     return this.net.close();
   }
+}
+
+/**
+ * Which AUs each of the net's expressions is evidence for: its EMFACS prototype (DESIGN.md, config/emotions.yaml)
+ * restricted to the AUs the mesh reads from brows, lids and lip corners. AU25 and AU26 stay the lip gap's and the
+ * crop's (a physical measure the nets would only blur); `happy` keeps its own mix (`EXPRESSION_AUS`). Not fitted:
+ * checked on the labelled video seconds and the hand-labelled stills (docs/au-evidence.md, "Expression evidence").
+ */
+export const EXPRESSION_PROTOTYPES: Readonly<Record<string, readonly AuKey[]>> = {
+  surprised: ['AU1', 'AU2', 'AU5'],
+  sad: ['AU1', 'AU4', 'AU15'],
+  fearful: ['AU1', 'AU2', 'AU4', 'AU5', 'AU20'],
+  angry: ['AU4', 'AU5'],
+  disgusted: ['AU9', 'AU15'],
+};
+
+/** AUs that get expression evidence from `EXPRESSION_PROTOTYPES`. */
+export const PROTOTYPE_AUS: readonly AuKey[] = [...new Set(Object.values(EXPRESSION_PROTOTYPES).flat())];
+
+/**
+ * Per AU, the probability that the face shows an expression whose prototype has that AU: the sum of those
+ * expressions' probabilities (the classes are exclusive, so the sum is a probability). An AU gets evidence only
+ * when the reading names at least one of its expressions with a finite probability (a net with other classes, or
+ * a NaN, moves nothing). Pure.
+ */
+export function prototypeEvidence(e: Expressions): Partial<Record<AuKey, number>> {
+  const out: Partial<Record<AuKey, number>> = {};
+  for (const [name, aus] of Object.entries(EXPRESSION_PROTOTYPES)) {
+    const p = e[name];
+    if (p === undefined || !Number.isFinite(p)) continue;
+    for (const au of aus) out[au] = Math.min(1, Math.max(0, (out[au] ?? 0) + p));
+  }
+  return out;
 }

@@ -33,7 +33,14 @@ export {
   meshMeasures,
   withHappy,
 } from './estimator.js';
-export { EXPRESSIONS_DIR, type Expressions, FaceExpressions } from './expressions.js';
+export {
+  EXPRESSION_PROTOTYPES,
+  EXPRESSIONS_DIR,
+  type Expressions,
+  FaceExpressions,
+  PROTOTYPE_AUS,
+  prototypeEvidence,
+} from './expressions.js';
 export { LANDMARK_COUNT, LANDMARKS68_DIR, Landmarks68, type Landmarks68Options } from './landmarks68.js';
 export { type LipMeasures68, lipMeasures68 } from './lips68.js';
 export { type AuMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
