@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MeshAuEstimator, meshAus, mouthAppearance } from '../../src/classify/mesh/index.js';
+import { LIP_LINE_PX, MeshAuEstimator, meshAus, mouthAppearance } from '../../src/classify/mesh/index.js';
 import { polygonMask } from '../../src/classify/mesh/mouth.js';
 import type { FaceObservation } from '../../src/types.js';
 
@@ -103,10 +103,17 @@ describe('mouth appearance (pure pixel statistic)', () => {
     const a = mouthAppearance(paint(mesh, { colour: TEETH, height: 3 }), mesh);
     expect(a.teeth).toBeGreaterThan(0);
     expect(a.cavity).toBe(0);
-    expect(a.open).toBeCloseTo(a.teeth, 6);
-    // 3 rows of teeth (2–3 whole pixels per column) over the inter-ocular distance.
-    expect(a.open).toBeGreaterThan(1.9 / iod);
-    expect(a.open).toBeLessThan(3.1 / iod);
+    // 3 rows of teeth (2–3 whole pixels per column) over the inter-ocular distance; `open` counts beyond the
+    // closed lips' own line (LIP_LINE_PX), teeth the whole run.
+    expect(a.teeth).toBeGreaterThan(1.9 / iod);
+    expect(a.teeth).toBeLessThan(3.1 / iod);
+    expect(a.open).toBeCloseTo(a.teeth - LIP_LINE_PX / iod, 6);
+  });
+
+  it('the one-pixel dark line of closed lips reads as no opening (LIP_LINE_PX)', () => {
+    const line = mouthAppearance(paint(mesh, { colour: CAVITY, height: 1 }), mesh);
+    expect(line.cavity).toBeGreaterThan(0);
+    expect(line.open).toBe(0);
   });
 
   it('a dark cavity reads as open and as cavity; a taller opening reads larger', () => {

@@ -44,5 +44,11 @@ export {
 export { LANDMARK_COUNT, LANDMARKS68_DIR, Landmarks68, type Landmarks68Options } from './landmarks68.js';
 export { type LipMeasures68, lipMeasures68 } from './lips68.js';
 export { type AuMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
-export { MOUTH_THRESHOLDS, type MouthAppearance, type MouthThresholds, mouthAppearance } from './mouth.js';
+export {
+  LIP_LINE_PX,
+  MOUTH_THRESHOLDS,
+  type MouthAppearance,
+  type MouthThresholds,
+  mouthAppearance,
+} from './mouth.js';
 export { eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';

@@ -34,6 +34,14 @@ export interface MouthThresholds {
 
 export const MOUTH_THRESHOLDS: MouthThresholds = { teethRedness: 0.6, teethVsSkin: 0.8, cavity: 0.6 };
 
+/**
+ * Pixels of each column's run that closed lips show anyway: the dark line where the lips meet (about one pixel at
+ * the 112 px crop, more in shadow, under a moustache or on a grayscale face). Runs are counted beyond it, so a
+ * closed mouth reads no opening (before: 0.03-0.04 IOD of "cavity" on pressed lips, AU25 0.96-1.00). Only the
+ * `open` reading (AU25) subtracts it; `teeth` and `cavity` stay whole runs.
+ */
+export const LIP_LINE_PX = 1.5;
+
 /** Outer-lip contour (MediaPipe ids), going round the mouth. */
 const OUTER_LIP = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185];
 /** Inner-lip contour: the pixels between it and the outer contour are the lips themselves. */
@@ -177,7 +185,9 @@ export function mouthAppearance(
         best[k] = Math.max(best[k] as number, run[k] as number);
       });
     }
-    for (let k = 0; k < 3; k++) sum[k] = (sum[k] as number) + (best[k] as number);
+    // `open` (AU25) counts beyond the closed lips' own line; teeth and cavity (AU26's jaw drop) stay whole.
+    sum[0] = (sum[0] as number) + Math.max(0, (best[0] as number) - LIP_LINE_PX);
+    for (let k = 1; k < 3; k++) sum[k] = (sum[k] as number) + (best[k] as number);
     columns++;
   }
   if (columns === 0) return none;
