@@ -1,4 +1,6 @@
-"""The MediaPipe teacher converter: the flatbuffer reader and op semantics on hand-made buffers (no teacher needed)."""
+"""The MediaPipe teacher converter: the flatbuffer reader and op semantics on hand-made buffers (always run), and the
+converted Face Landmarker v2 against MediaPipe's own test vectors, on a real face and in ONNX Runtime (these need
+../shared/teacher and skip loudly without it)."""
 import re
 import struct
 from pathlib import Path
@@ -154,3 +156,144 @@ def test_hand_made_tflite_model_converts_with_nhwc_same_padding_and_fp16_dequant
     ref = np.maximum(_conv_ref(x, w.astype(np.float32), b, 2), 0) + c
     assert y.shape == (2, 3, 2, 3)
     assert np.abs(y - ref).max() < 1e-5
+
+
+# ---------- the real teacher (needs ../shared/teacher) ----------
+@pytest.fixture(scope='module')
+def teacher():
+    if not TASK.exists():
+        pytest.skip(f'../shared/teacher not found: {TASK} is missing, so the MediaPipe teacher tests do not run '
+                    '(get face_landmarker_v2_with_blendshapes.task from MediaPipe\'s Face Landmarker model page)')
+    from training.aupipe_train.teacher.bundle import Teacher
+
+    return Teacher(TASK)
+
+
+def _landmarks(path: Path) -> np.ndarray:
+    blocks = re.findall(r'landmark \{(.*?)\}', path.read_text(), re.S)
+    return np.array([[float(re.search(rf'\b{k}: (\S+)', b).group(1)) for k in 'xy'] for b in blocks], np.float32)
+
+
+def _scores(path: Path) -> tuple:
+    found = re.findall(r'score: (\S+)\s+label: "(\w+)"', path.read_text())
+    return [n for _, n in found], np.array([float(s) for s, _ in found], np.float32)
+
+
+# MediaPipe's face_blendshapes_graph_test feeds these landmarks with image size 820x1024 (the portrait's).
+PORTRAIT = (820, 1024)
+
+
+def test_blendshapes_reproduce_mediapipe_test_vectors(teacher):
+    from training.aupipe_train.teacher.bundle import BLENDSHAPES
+
+    names, expected = _scores(VECTORS / 'face_blendshapes_out.prototxt')
+    assert names == BLENDSHAPES
+    got = teacher.blendshapes(_landmarks(VECTORS / 'face_blendshapes_in_landmarks.prototxt')[None], *PORTRAIT)[0]
+    assert np.abs(got - expected).max() <= 1e-4  # measured 4.5e-6
+
+
+def test_portrait_expected_landmarks_give_the_portrait_expected_blendshapes(teacher):
+    lm = _landmarks(VECTORS / 'portrait_expected_face_landmarks.pbtxt')
+    assert lm.shape == (478, 2)
+    _, expected = _scores(VECTORS / 'portrait_expected_blendshapes.pbtxt')
+    got = teacher.blendshapes(lm[None], *PORTRAIT)[0]
+    # measured: max 6.2e-3 (eyeSquintRight), mean 1.1e-3; MediaPipe's own test allows 0.1 on this pair
+    assert np.abs(got - expected).max() <= 0.01
+    assert np.abs(got - expected).mean() <= 0.002
+
+
+@pytest.fixture(scope='module')
+def face_crop():
+    if not FACE.exists():
+        pytest.skip(f'../shared/media not found: {FACE} is missing')
+    from PIL import Image
+
+    from training.aupipe_train.teacher.framing import rect_from_landmarks, warp
+
+    return Image.open(FACE), warp, rect_from_landmarks
+
+
+def test_facemesh_on_a_real_face_feeds_sane_blendshapes(teacher, face_crop):
+    from training.aupipe_train.teacher.bundle import BLENDSHAPES
+    from training.aupipe_train.teacher.framing import to_image
+
+    img, warp, rect_from_landmarks = face_crop
+    x, A = warp(img, 283, 265, 330)  # a hand-placed square around the face in single_face.jpg (572x562)
+    lm, presence = teacher.mesh(x[None])
+    assert lm.shape == (1, 478, 3) and presence.shape == (1,)
+    x, A = warp(img, *rect_from_landmarks(to_image(lm[0], A)))  # MediaPipe's own framing, from the first pass
+    lm, presence = teacher.mesh(x[None])
+    lm = lm[0]
+    assert presence[0] > 0.9
+    assert (lm[:, :2] > 0).all() and (lm[:, :2] < 256).all()
+    eye_r, eye_l = lm[[33, 133]].mean(0), lm[[362, 263]].mean(0)  # subject's right eye is on the image's left
+    mouth = lm[[61, 291, 13, 14]].mean(0)
+    assert eye_r[0] < lm[1, 0] < eye_l[0] and abs(eye_r[1] - eye_l[1]) < 10
+    assert eye_r[1] < lm[1, 1] < mouth[1] < lm[152, 1]  # eyes above the nose tip, above the mouth, above the chin
+    assert lm[61, 0] < lm[291, 0]
+    assert np.linalg.norm(lm[468, :2] - eye_r[:2]) < 8 and np.linalg.norm(lm[473, :2] - eye_l[:2]) < 8  # irises
+    iod = np.linalg.norm(eye_l[:2] - eye_r[:2])
+    assert 50 < iod < 110  # MediaPipe framing: eyes ~ a third of the crop apart
+    bs = teacher.blendshapes(to_image(lm, A)[None])[0]
+    assert bs.shape == (52,) and (bs >= 0).all() and (bs <= 1).all()
+    s = dict(zip(BLENDSHAPES, bs))
+    assert s['mouthSmileLeft'] > 0.5 and s['mouthSmileRight'] > 0.5  # he smiles with his teeth showing
+    assert s['eyeBlinkLeft'] < 0.5 and s['jawOpen'] < 0.5
+    # no face: noise gets a low presence score
+    noise = np.random.default_rng(0).random((1, 256, 256, 3), dtype=np.float32)
+    assert teacher.mesh(noise)[1][0] < 0.1
+
+
+def test_onnx_runtime_matches_pytorch(teacher, face_crop, tmp_path):
+    from training.aupipe_train.ort import run_ort
+    from training.aupipe_train.teacher.convert import example_input, export_onnx
+
+    img, warp, _ = face_crop
+    x = warp(img, 282, 287, 337, -0.03)[0][None]
+    for mod, inp, scale in ((teacher.blend, example_input('blendshapes'), {'blendshapes': 1}),
+                            (teacher.facemesh, x, {'landmarks': 256, 'presence': 1})):
+        path = tmp_path / 'm.onnx'
+        export_onnx(mod, inp, path)
+        with torch.no_grad():
+            ref = mod(torch.from_numpy(inp[:1]))  # batch 1 through a model traced at batch len(inp): dynamic batch
+        ref = ref if isinstance(ref, tuple) else (ref,)
+        out = run_ort(str(path), inp[:1])['outputs']
+        for name, r in zip(mod.output_names, ref):
+            # landmarks compared normalised to the crop (MediaPipe's own unit): measured 1e-6 (3e-4 px)
+            assert np.abs(out[name] - r.numpy()).max() / scale[name] <= 1e-4, name
+
+
+def test_label_cli_on_aligned_crops(teacher, tmp_path):
+    import csv
+    import json
+
+    from training.aupipe_train.cli import main
+    from training.aupipe_train.teacher.bundle import BLENDSHAPES
+
+    out = tmp_path / 'bs.csv'
+    assert main(['teacher', 'label', '--task', str(TASK), '--data', 'data/real-faces', '--limit', '3', '--out', str(out)]) == 0
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ['file', *BLENDSHAPES, 'presence', 'align_err']
+    assert len(rows) == 4
+    for r in rows[1:]:
+        vals = np.array(r[1:53], float)
+        assert ((vals >= 0) & (vals <= 1)).all()
+        assert float(r[53]) > 0.5 and float(r[54]) < 0.25
+    assert json.loads(out.with_suffix('.json').read_text())['n'] == 3
+
+
+def test_convert_cli_writes_a_teacher_card_and_a_checked_onnx(teacher, tmp_path):
+    import json
+
+    from training.aupipe_train.cli import main
+    from training.aupipe_train.teacher.bundle import BLENDSHAPES
+
+    assert main(['teacher', 'convert', '--task', str(TASK), '--out', str(tmp_path), '--models', 'blendshapes']) == 0
+    card = json.loads((tmp_path / 'blendshapes.json').read_text())
+    assert card['teacher'] is True and 'Never commit' in card['doNotShip']
+    assert card['source']['sha256'] == teacher.bundle.sha256 and card['blendshapes'] == BLENDSHAPES
+    assert len(card['landmarkSubset']) == 146 and card['onnx']['opset'] == 13
+    assert card['onnx']['ortVsTorchMaxAbsDiff']['blendshapes'] <= 1e-4
+    assert set(card['tflite']['ops']) <= {'DEQUANTIZE', 'MUL', 'ADD', 'CONV_2D', 'MEAN', 'TRANSPOSE', 'NEG', 'SQUARED_DIFFERENCE',
+                                          'RSQRT', 'STRIDED_SLICE', 'RESHAPE', 'SUB', 'SUM', 'SQRT', 'DIV', 'CONCATENATION', 'LOGISTIC'}
+    assert (tmp_path / 'blendshapes.onnx').stat().st_size > 100_000 and (tmp_path / 'NOT-FOR-SHIPPING.txt').exists()
