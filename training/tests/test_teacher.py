@@ -158,6 +158,54 @@ def test_hand_made_tflite_model_converts_with_nhwc_same_padding_and_fp16_dequant
     assert np.abs(y - ref).max() < 1e-5
 
 
+class _Op:
+    def __init__(self, name, **options):
+        self.name, self.options = name, options
+
+
+def _run_op(op, consts, in_shapes, out_shapes, *rt):
+    from training.aupipe_train.teacher.ops import TfliteOp
+
+    with torch.no_grad():
+        return TfliteOp(op, consts, in_shapes, out_shapes, batched=False)(*[torch.from_numpy(x) for x in rt])[0].numpy()
+
+
+def test_depthwise_with_multiplier_and_max_pool_follow_tflite_layouts():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1, 5, 5, 2)).astype(np.float32)
+    w = rng.normal(size=(1, 3, 3, 4)).astype(np.float32)  # [1, kh, kw, I*M], M = 2
+    b = rng.normal(size=4).astype(np.float32)
+    op = _Op('DEPTHWISE_CONV_2D', padding='SAME', stride_w=2, stride_h=2, depth_multiplier=2, activation=None,
+             dilation_w=1, dilation_h=1)
+    y = _run_op(op, [None, w, b], [[1, 5, 5, 2], [1, 3, 3, 4], [4]], [[1, 3, 3, 4]], x)
+    ref = np.zeros((1, 3, 3, 4), np.float32)
+    xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    for i in range(3):
+        for j in range(3):
+            for c in range(4):  # output channel c = input channel c // M, multiplier c % M
+                ref[0, i, j, c] = (xp[0, 2 * i:2 * i + 3, 2 * j:2 * j + 3, c // 2] * w[0, :, :, c]).sum() + b[c]
+    assert np.abs(y - ref).max() < 1e-5
+    pool = _Op('MAX_POOL_2D', padding='SAME', stride_w=2, stride_h=2, filter_w=2, filter_h=2, activation=None)
+    y = _run_op(pool, [None], [[1, 5, 5, 2]], [[1, 3, 3, 2]], x)
+    xp = np.pad(x, ((0, 0), (0, 1), (0, 1), (0, 0)), constant_values=-np.inf)  # SAME: the padding goes after
+    ref = xp.reshape(1, 3, 2, 3, 2, 2).max(axis=(2, 4))
+    assert np.array_equal(y, ref)
+
+
+def test_strided_slice_masks_pad_and_mean():
+    x = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    sl = _Op('STRIDED_SLICE', begin_mask=0b001, end_mask=0b100, ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=0b010)
+    y = _run_op(sl, [None, np.array([1, 1, 1], np.int32), np.array([1, 2, 0], np.int32), np.array([1, 1, 2], np.int32)],
+                [[2, 3, 4], [3], [3], [3]], [[1, 2]], x)
+    assert np.array_equal(y, x[0:1, 1, 1::2])
+    pad = _Op('PAD')
+    y = _run_op(pad, [None, np.array([[0, 0], [1, 0], [0, 2]], np.int32)], [[2, 3, 4], [3, 2]], [[2, 4, 6]], x)
+    assert np.array_equal(y, np.pad(x, ((0, 0), (1, 0), (0, 2))))
+    mean = _Op('MEAN', keep_dims=True)
+    y = _run_op(mean, [None, np.array(-1, np.int32)], [[2, 3, 4], []], [[2, 3, 1]], x)
+    assert np.allclose(y, x.mean(-1, keepdims=True))
+
+
 # ---------- the real teacher (needs ../shared/teacher) ----------
 @pytest.fixture(scope='module')
 def teacher():
@@ -261,6 +309,21 @@ def test_onnx_runtime_matches_pytorch(teacher, face_crop, tmp_path):
         for name, r in zip(mod.output_names, ref):
             # landmarks compared normalised to the crop (MediaPipe's own unit): measured 1e-6 (3e-4 px)
             assert np.abs(out[name] - r.numpy()).max() / scale[name] <= 1e-4, name
+
+
+def test_label_images_with_face_boxes(teacher, face_crop, tmp_path):
+    import csv
+
+    from training.aupipe_train.teacher.bundle import BLENDSHAPES
+    from training.aupipe_train.teacher.label import label_images, write_csv
+
+    boxes = tmp_path / 'faces.csv'
+    boxes.write_text(f'file,x,y,w,h\n{FACE},185,150,210,250\n')
+    out = tmp_path / 'bs.csv'
+    write_csv(label_images(teacher, str(boxes)), str(out))
+    (row,) = list(csv.DictReader(out.open()))
+    assert row['file'] == f'{FACE}#1' and float(row['presence']) > 0.9
+    assert float(row['mouthSmileLeft']) > 0.5 and len(row) == len(BLENDSHAPES) + 3
 
 
 def test_label_cli_on_aligned_crops(teacher, tmp_path):

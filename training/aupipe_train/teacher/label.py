@@ -90,14 +90,16 @@ def label_dataset(teacher: Teacher, data: str, framing: str = DEFAULT_FRAMING, l
 
 
 def label_images(teacher: Teacher, list_file: str) -> list:
-    """list_file: CSV `file,x,y,w,h` (a face box per row, pixels; several rows may share a file)."""
-    out = []
+    """list_file: CSV `file,x,y,w,h` (a face box per row, pixels; several rows may share a file). Rows come back as
+    `file#k`, the k-th box of that file (1-based, as the dataset format's `source`)."""
+    out, seen = [], {}
     with open(list_file, newline='') as fh:
         for r in csv.DictReader(fh):
             img = Image.open(r['file']).convert('RGB')
             lm, p = mesh_box(teacher, img, tuple(float(r[k]) for k in 'xywh'))
-            bs = teacher.blendshapes(lm[None])[0]
-            out.append({'file': r['file'], 'scores': bs, 'presence': p, 'align_err': float('nan')})
+            bs = teacher.blendshapes(lm[None])[0]  # image pixels: MediaPipe's normalised × image size
+            seen[r['file']] = seen.get(r['file'], 0) + 1
+            out.append({'file': f"{r['file']}#{seen[r['file']]}", 'scores': bs, 'presence': p, 'align_err': float('nan')})
     return out
 
 
