@@ -206,6 +206,22 @@ def test_strided_slice_masks_pad_and_mean():
     assert np.allclose(y, x.mean(-1, keepdims=True))
 
 
+def test_warp_maps_crop_pixels_to_image_pixels_as_its_matrix_says():
+    from PIL import Image
+
+    from training.aupipe_train.teacher.framing import to_image, warp
+
+    im = np.zeros((100, 100, 3), np.uint8)
+    im[40, 30] = 255
+    for side, angle in ((25.6, 0.0), (200.0, 0.0), (80.0, 0.4)):  # upsampling, as FaceMesh crops are
+        x, A = warp(Image.fromarray(im), 30, 40, side, angle)
+        w = x[..., 0]
+        ys, xs = np.mgrid[:256, :256]
+        centroid = np.array([(w * xs).sum(), (w * ys).sum()]) / w.sum()
+        assert np.abs(to_image(centroid, A) - [30, 40]).max() < 0.02
+        assert np.abs(centroid - 127.5).max() < 0.05
+
+
 # ---------- the real teacher (needs ../shared/teacher) ----------
 @pytest.fixture(scope='module')
 def teacher():

@@ -22,8 +22,9 @@ def warp(img: Image.Image, cx: float, cy: float, side: float, angle: float = 0.0
     ox = cx - (a + b) * size / 2 + 0.5 * (a + b)
     oy = cy - (d + e) * size / 2 + 0.5 * (d + e)
     A = np.array([[a, b, ox], [d, e, oy]], dtype=np.float64)
-    # PIL samples pixel centres at +0.5 on both sides; A is written for pixel-index coordinates
-    pil = (a, b, ox + 0.5 - 0.0, d, e, oy + 0.5 - 0.0)
+    # PIL works in continuous coordinates (pixel k spans [k, k+1)) and evaluates at output pixel centres; A is
+    # written for pixel indices, so: continuous_in = A·(continuous_out - 0.5) + 0.5
+    pil = (a, b, ox + 0.5 - 0.5 * (a + b), d, e, oy + 0.5 - 0.5 * (d + e))
     out = img.convert('RGB').transform((size, size), Image.AFFINE, data=pil, resample=Image.BILINEAR, fillcolor=fill)
     return np.asarray(out, dtype=np.float32) / 255.0, A
 
