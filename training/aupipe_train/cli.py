@@ -335,7 +335,12 @@ def main(argv=None) -> int:
     bn.add_argument('--batch', type=int, default=16)
     bn.add_argument('--threads', type=int, default=2)
     bn.add_argument('--out')
+    from .teacher.cli import add_parser as add_teacher_parser
+
+    add_teacher_parser(sub)
     a = p.parse_args(argv)
+    if a.cmd == 'teacher':
+        return a.func(a)
     return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'face-api-net': cmd_face_api_net,
             'rescore': cmd_rescore}[a.cmd](a)
 

@@ -10,7 +10,8 @@ SCRIPT = Path(__file__).with_name('ort_check.mjs')
 
 
 def run_ort(model_path: str, x: np.ndarray, bench: int = 0, threads: int = 2, cwd: str = '.') -> dict:
-    """Runs the model on x (float32 NCHW) in onnxruntime-node; returns {'output': ndarray, 'bench': {...}?}."""
+    """Runs the model on x (float32, any rank; NCHW for the AU models) in onnxruntime-node; returns
+    {'output': first output as ndarray, 'outputs': {name: ndarray}, 'bench': {...}?}."""
     with tempfile.NamedTemporaryFile(suffix='.f32') as fh:
         fh.write(np.ascontiguousarray(x, dtype=np.float32).tobytes())
         fh.flush()
@@ -22,4 +23,5 @@ def run_ort(model_path: str, x: np.ndarray, bench: int = 0, threads: int = 2, cw
         raise RuntimeError(f'onnxruntime-node failed: {res.stderr.strip()[-2000:]}')
     rep = json.loads(res.stdout.strip().splitlines()[-1])
     rep['output'] = np.array(rep['output'], dtype=np.float32).reshape(rep['dims'])
+    rep['outputs'] = {k: np.array(v['data'], dtype=np.float32).reshape(v['dims']) for k, v in rep.get('outputs', {}).items()}
     return rep
