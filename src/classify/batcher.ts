@@ -1,6 +1,7 @@
 import type { AuVector, FaceObservation } from '../types.js';
 import type { AuEstimator } from './estimator.js';
 import { LatencyWindow } from './latency.js';
+import { allFinite } from './selftest.js';
 
 /** Time source and timers, injected so tests run on virtual time. */
 export interface Clock {
@@ -34,6 +35,8 @@ export interface BatcherStats {
   readonly batches: number;
   readonly faces: number;
   readonly dropped: number;
+  /** Results the estimator gave with a non-finite or out-of-range value: never published (resolved `null`). */
+  readonly invalid: number;
   readonly droppedByStream: Readonly<Record<string, number>>;
   /** batchSizes[n] = how many batches held n faces. */
   readonly batchSizes: readonly number[];
@@ -62,6 +65,7 @@ export class AuBatcher {
   private batches = 0;
   private faces = 0;
   private dropped = 0;
+  private invalid = 0;
   private readonly droppedBy: Record<string, number> = {};
   private readonly sizes: number[];
   private readonly latency = new LatencyWindow(1024);
@@ -146,7 +150,12 @@ export class AuBatcher {
           const now = this.clock.now();
           batch.forEach((p, i) => {
             this.latency.add(now - p.at);
-            p.resolve(out[i] ?? null);
+            const v = out[i];
+            // A NaN or an out-of-range value is not a reading: count it and publish nothing for this face.
+            if (v && !allFinite([v])) {
+              this.invalid++;
+              p.resolve(null);
+            } else p.resolve(v ?? null);
           });
         },
         (e: unknown) => {
@@ -164,6 +173,7 @@ export class AuBatcher {
       batches: this.batches,
       faces: this.faces,
       dropped: this.dropped,
+      invalid: this.invalid,
       droppedByStream: { ...this.droppedBy },
       batchSizes: [...this.sizes],
       pending: this.pendingCount,

@@ -5,6 +5,7 @@ import { type LoadBundleOptions, loadBundle, type ModelBundle } from './bundle.j
 import type { AuEstimator } from './estimator.js';
 import { type OpenedSession, openSession, type Provider } from './ort.js';
 import { type Normalizer, normalizerOf, writeCrop } from './preprocess.js';
+import { selfTest } from './selftest.js';
 
 export interface CnnOptions extends LoadBundleOptions {
   readonly provider: Provider;
@@ -44,10 +45,21 @@ export class CnnEstimator implements AuEstimator {
     return this.s.session;
   }
 
+  /** Opens the bundle and runs its self-test (`selftest.ts`): a bundle that fails it is closed and refused. */
   static async open(dir: string, o: CnnOptions): Promise<CnnEstimator> {
     const bundle = loadBundle(dir, o);
     const s = await openSession(bundle, o);
-    return new CnnEstimator(bundle, s, Math.max(1, o.maxBatch));
+    const est = new CnnEstimator(bundle, s, Math.max(1, o.maxBatch));
+    try {
+      const r = await selfTest(bundle.dir, est.norm.size, bundle.card.alignment, (f) => est.estimate(f));
+      o.log?.(
+        `model ${est.name}: self-test passed on ${r.crops} crop(s), max |diff| ${r.maxDiff.toExponential(1)}`,
+      );
+    } catch (e) {
+      await est.close();
+      throw e;
+    }
+    return est;
   }
 
   estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
