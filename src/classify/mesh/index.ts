@@ -51,4 +51,5 @@ export {
   type MouthThresholds,
   mouthAppearance,
 } from './mouth.js';
-export { eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';
+export { CANONICAL_IOD, eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';
+export { type HeadPose, headPose, poseRotation } from './pose.js';
