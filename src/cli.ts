@@ -2,15 +2,17 @@
  * `aupipe`: one binary, several subcommands. Each command loads the config once (flags layered over
  * env, --config and config/default.yaml) and imports only the stages it needs, so --help stays fast.
  */
-import { Command, Option } from 'commander';
-import { num, reportError, withCommon } from './commands/common.js';
+import { Command, CommanderError, Option } from 'commander';
+import { commanderExit, num, reportError, withCommon } from './commands/common.js';
 
 const program = new Command('aupipe')
   .description(
     'Real-time facial Action Unit and emotion analytics: video in, AU samples and emotion events out.',
   )
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (unknown option, bad value, missing argument) exit 2 as the README says, not commander's 1.
+  .exitOverride();
 
 /** The estimator choice, shared by every command that measures AUs. */
 const ESTIMATOR = new Option('--estimator <name>', 'AU estimator (classify.estimator)').choices([
@@ -196,4 +198,9 @@ withCommon(
   }),
 );
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  process.exit(commanderExit(err));
+}

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, type CommanderError, InvalidArgumentError } from 'commander';
 import { type Config, loadConfig } from '../config/index.js';
 import { AupipeError } from '../errors.js';
 
@@ -28,11 +28,22 @@ export function configFrom(
 }
 
 /** Parses a numeric flag; the config schema checks its bounds. */
+/**
+ * Parses a numeric flag. A non-number is a usage error that commander reports with the option's name (exit 2,
+ * see cli.ts); range checks are the config schema's, applied when the flags are layered over the config.
+ */
 export const num = (v: string): number => {
   const n = Number(v);
-  if (v.trim() === '' || Number.isNaN(n)) throw new AupipeError('BAD_FLAG', `"${v}" is not a number`);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`"${v}" is not a number`);
   return n;
 };
+
+/** Exit status of commander's own outcomes: help and version are not errors; any usage error exits 2. */
+export function commanderExit(err: CommanderError): number {
+  return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+    ? 0
+    : 2;
+}
 
 /** Adds the flags every command shares. */
 export function withCommon(cmd: Command): Command {

@@ -88,6 +88,23 @@ describe('aupipe run', () => {
     expect(r.stderr).toMatch(/config key "ingest\.fps": value 500 is not allowed: .*60/);
   });
 
+  it('a flag that is not a number exits 2 naming the flag, with no stack trace (issue #18, item 6)', async () => {
+    for (const args of [
+      ['run', '--source', 'assets/sample.mp4', '--fps', 'abc'],
+      ['run', '--source', 'assets/sample.mp4', '--every', 'x'],
+      ['serve', '--port', 'abc'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`option '${args[args.length - 2]} <\\w+>' argument '${args[args.length - 1]}' is invalid`),
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const help = await cli(['run', '--help']);
+    expect(help.code).toBe(0);
+  });
+
   it('Ctrl-C (SIGINT to the process group) during a run stops cleanly: exit 0, summary printed, every started event ended', async () => {
     const jsonl = path.join(tmp, 'stopped.jsonl');
     // Paced like a camera (15 s of video), so the stop lands mid-stream whatever the machine's speed:
