@@ -8,6 +8,8 @@ export interface RunSummary {
   auSamples: number;
   events: number;
   seconds: number;
+  /** What the sinks could not deliver by shutdown (absent when everything went out). */
+  undelivered?: { messages: number; events: number };
 }
 
 /** Mutable counters a pipeline updates as messages and frames pass; `snapshot` gives the summary. */

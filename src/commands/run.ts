@@ -1,11 +1,12 @@
 import { Subject } from 'rxjs';
+import { SinkError } from '../errors.js';
 import { parseSource, probe, type SourceSpec } from '../ingest/index.js';
 import { createLogger } from '../log.js';
 import { createPipelineDeps, streamPipeline } from '../pipeline.js';
 import { Progress } from '../progress.js';
 import { JsonlPublisher } from '../sink/jsonl.js';
 import { NatsPublisher } from '../sink/nats.js';
-import { FanoutPublisher, type Publisher } from '../sink/publisher.js';
+import { FanoutPublisher, type Publisher, type Undelivered } from '../sink/publisher.js';
 import { RunCounters, type RunSummary } from '../summary.js';
 import { configFrom } from './common.js';
 
@@ -28,7 +29,8 @@ async function expectedFrames(spec: SourceSpec, fps: number): Promise<number | u
 /**
  * `aupipe run`: one source through the whole pipeline. Files run to their end; live sources until
  * SIGINT/SIGTERM, which completes the source so open events end and sinks flush before exit.
- * Resolves with the summary; rejects with the pipeline's error (after flushing what was produced).
+ * Resolves with the summary; rejects with the pipeline's error (after flushing what was produced), or with
+ * SINK_UNDELIVERED when events could not reach the broker by shutdown (the summary says how many).
  */
 export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => void): Promise<void> {
   const config = configFrom(o, o.flags);
@@ -65,6 +67,7 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
   });
   const deps = await createPipelineDeps(config, log);
   const progress = new Progress(total);
+  let left: Undelivered = { messages: 0, events: 0 };
   try {
     await new Promise<void>((resolve, reject) => {
       streamPipeline(o.streamId ?? 'main', spec, deps, {
@@ -94,6 +97,12 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
     await sink.flush().catch(() => undefined);
     await sink.close().catch(() => undefined);
     await deps.close().catch(() => undefined);
-    onSummary(counters.snapshot());
+    left = sink.undelivered();
+    onSummary({ ...counters.snapshot(), ...(left.messages ? { undelivered: left } : {}) });
   }
+  if (left.events > 0)
+    throw new SinkError(
+      'SINK_UNDELIVERED',
+      `${left.events} event/status message(s) and ${left.messages - left.events} AU/engagement/track message(s) could not be delivered to NATS within sink.nats.flushTimeoutMs (${config.sink.nats.flushTimeoutMs} ms) at shutdown: the broker is unreachable`,
+    );
 }

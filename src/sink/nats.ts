@@ -12,7 +12,7 @@ import type { SinkConfig } from '../config/sections/sink.js';
 import { SinkError } from '../errors.js';
 import { type Message, SCHEMA_VERSION, type StreamState, type StreamStatus } from '../types.js';
 import { Outbox } from './outbox.js';
-import type { Publisher } from './publisher.js';
+import type { Publisher, Undelivered } from './publisher.js';
 import { DURABLE_TYPES, durableSubjects, subjectFor } from './subjects.js';
 
 export type NatsConfig = SinkConfig['nats'];
@@ -128,29 +128,47 @@ export class NatsPublisher implements Publisher {
     this.outbox.push({ msg, id }, msg.streamId, durable);
   }
 
-  async flush(): Promise<void> {
-    while (this.outbox.size > 0 && !this.closing) {
+  /**
+   * Waits until what is buffered is delivered, for at most `timeoutMs` (`sink.nats.flushTimeoutMs`): a broker
+   * that died must not hang shutdown (it did: the loop waited forever). What is left shows in `undelivered()`.
+   */
+  async flush(timeoutMs = this.cfg.flushTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.outbox.size > 0 && !this.closing && Date.now() < deadline) {
       this.kick();
       await new Promise((r) => setTimeout(r, 10));
     }
-    await this.nc?.flush();
+    const nc = this.nc;
+    if (!nc || !this.connected || nc.isClosed()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => {
+      timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+    });
+    await Promise.race([nc.flush().catch(() => {}), limit]);
+    clearTimeout(timer);
+  }
+
+  /** What is still buffered: after `close()`, what could not be delivered. */
+  undelivered(): Undelivered {
+    return { messages: this.outbox.size, events: this.outbox.keepSize };
   }
 
   /** Delivers what is buffered (for at most `timeoutMs` while connected), then disconnects. */
-  async close(timeoutMs = 5000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>((r) => {
-      timer = setTimeout(r, timeoutMs);
-    });
-    if (this.connected) await Promise.race([this.flush().catch(() => {}), limit]);
-    clearTimeout(timer);
+  async close(timeoutMs = this.cfg.flushTimeoutMs): Promise<void> {
+    if (this.connected) await this.flush(timeoutMs).catch(() => {});
     this.closing = true;
     this.kick();
     await this.draining;
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
-    if (this.connected) await nc.drain().catch(() => nc.close());
-    else await nc.close();
+    // drain() waits on the broker: bounded like the flush, then the connection is closed regardless.
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), Math.max(100, timeoutMs));
+    });
+    const drained = this.connected ? await Promise.race([nc.drain().catch(() => 'failed'), limit]) : 'late';
+    clearTimeout(timer);
+    if (drained !== undefined && !nc.isClosed()) await nc.close().catch(() => {});
   }
 
   private async start(): Promise<void> {

@@ -60,6 +60,11 @@ export class Outbox<T> {
     return this.bulk.size + this.keep.size;
   }
 
+  /** Entries that must survive (events, status) still waiting. */
+  get keepSize(): number {
+    return this.keep.size;
+  }
+
   /** Adds an item; returns the entry dropped to make room, if any. */
   push(item: T, streamId: string, keep: boolean): OutboxEntry<T> | undefined {
     (keep ? this.keep : this.bulk).push({ seq: this.nextSeq++, keep, streamId, item });

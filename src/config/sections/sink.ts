@@ -42,6 +42,15 @@ export const sinkSchema = z
           .max(60_000)
           .default(500)
           .describe('Wait between reconnect attempts to the broker.'),
+        flushTimeoutMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(600_000)
+          .default(5000)
+          .describe(
+            'At shutdown, how long to keep trying to deliver what is buffered (the broker may be gone); what is left is reported and a run exits 1 when events were among it.',
+          ),
         serverBin: z
           .string()
           .default('')
