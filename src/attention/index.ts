@@ -1,0 +1,9 @@
+export {
+  DEFAULT_EYES,
+  type EyeOptions,
+  type EyeState,
+  EyeTracker,
+  eyeAspect,
+  perclos,
+  quantile,
+} from './eyes.js';
