@@ -9,8 +9,7 @@ import { type Config, loadConfig } from '../src/config/index.js';
 import type { FaceDetector } from '../src/detect/index.js';
 import { parseSource } from '../src/ingest/index.js';
 import { createPipelineDeps, type PipelineDeps, streamPipeline } from '../src/pipeline.js';
-import { NatsPublisher } from '../src/sink/nats.js';
-import { type EmbeddedNats, startNatsServer } from '../src/sink/nats-server.js';
+import { type EmbeddedNats, NatsPublisher, startNatsServer } from '../src/sink/index.js';
 import { median } from './harness.js';
 
 export const pct = (xs: readonly number[], p: number): number => {

@@ -12,12 +12,11 @@ import {
   Landmarks68,
   MeshEstimator,
   meshAus,
-} from '../src/classify/mesh/index.js';
+} from '../src/classify/index.js';
 import { configSchema } from '../src/config/index.js';
-import { loadYardstick } from '../src/dataset/yardstick.js';
-import { yardstickObservations } from '../src/dataset/yardstick-report.js';
+import { loadYardstick, yardstickObservations } from '../src/dataset/index.js';
 import { createFaceDetector } from '../src/detect/index.js';
-import { decodeImage } from '../src/ingest/image.js';
+import { decodeImage } from '../src/ingest/index.js';
 import type { FaceObservation } from '../src/types.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 

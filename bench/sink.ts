@@ -15,9 +15,7 @@ import { connect } from '@nats-io/transport-node';
 import { Subject } from 'rxjs';
 import { WebSocket } from 'ws';
 import { configSchema } from '../src/config/index.js';
-import { NatsPublisher } from '../src/sink/nats.js';
-import { startNatsServer } from '../src/sink/nats-server.js';
-import { WsHub } from '../src/sink/ws-hub.js';
+import { NatsPublisher, startNatsServer, WsHub } from '../src/sink/index.js';
 import { AU_KEYS, type AuSample, type AuVector, type EmotionEvent, SCHEMA_VERSION } from '../src/types.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 

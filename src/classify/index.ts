@@ -12,6 +12,9 @@ export { CnnEstimator } from './cnn.js';
 export { type CreateEstimatorOptions, createEstimator } from './create.js';
 export type { AuEstimator, CropSpec } from './estimator.js';
 export { FusionEstimator, fuse } from './fusion.js';
+export { percentile } from './latency.js';
+// The mesh-geometry estimator's own public face (its folder is the mesh estimator's).
+export * from './mesh/index.js';
 export { auc, type BinaryMetrics, binaryMetrics, meanFinite, prf, subjectFolds } from './metrics.js';
 export type { Provider } from './ort.js';
 export {

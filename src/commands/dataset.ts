@@ -1,5 +1,4 @@
-import { runDatasetPrepareDisfa, runDatasetPseudo } from '../dataset/index.js';
-import type { Labeller } from '../dataset/pseudo.js';
+import { type Labeller, runDatasetPrepareDisfa, runDatasetPseudo } from '../dataset/index.js';
 import { configFrom } from './common.js';
 
 interface Common {

@@ -3,9 +3,7 @@ import { parseSource, probe, type SourceSpec } from '../ingest/index.js';
 import { createLogger } from '../log.js';
 import { createPipelineDeps, streamPipeline } from '../pipeline.js';
 import { Progress } from '../progress.js';
-import { JsonlPublisher } from '../sink/jsonl.js';
-import { NatsPublisher } from '../sink/nats.js';
-import { FanoutPublisher, type Publisher } from '../sink/publisher.js';
+import { FanoutPublisher, JsonlPublisher, NatsPublisher, type Publisher } from '../sink/index.js';
 import { RunCounters, type RunSummary } from '../summary.js';
 import { configFrom } from './common.js';
 

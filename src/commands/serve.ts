@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { createLogger } from '../log.js';
-import { serve } from '../server/serve.js';
-import { JsonlPublisher } from '../sink/jsonl.js';
+import { serve } from '../server/index.js';
+import { JsonlPublisher } from '../sink/index.js';
 import { configFrom } from './common.js';
 
 export interface ServeOptions {

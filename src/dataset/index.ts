@@ -39,6 +39,7 @@ export {
   buildPseudoDataset,
   faceIds,
   type KnownFace,
+  type Labeller,
   type PseudoOptions,
   type PseudoReport,
 } from './pseudo.js';
@@ -60,5 +61,6 @@ export {
   type SubsetScores,
   subsetTable,
   type YardstickReport,
+  yardstickObservations,
   yardstickReport,
 } from './yardstick-report.js';

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type Config, configSchema } from '../config/index.js';
 import { createFaceDetector, cropRegion, iou, shiftDetection } from '../detect/index.js';
-import { decodeImage } from '../ingest/image.js';
+import { decodeImage } from '../ingest/index.js';
 import type { FaceDetection, RgbImage } from '../types.js';
 import { boxOf, loadYardstick, resolveImage } from './yardstick.js';
 import { MESH_FIXTURE } from './yardstick-report.js';

@@ -14,9 +14,9 @@ import {
   Landmarks68,
   MeshAuEstimator,
   meshAus,
-} from '../classify/mesh/index.js';
-import { alignFace } from '../detect/align.js';
-import { decodeImage } from '../ingest/image.js';
+} from '../classify/index.js';
+import { alignFace } from '../detect/index.js';
+import { decodeImage } from '../ingest/index.js';
 import type { AuVector, FaceObservation, RgbImage } from '../types.js';
 import { faceApiExpressions } from './peers.js';
 import { type AuScore, type LabelledFace, loadYardstick, resolveImage, scoreYardstick } from './yardstick.js';

@@ -13,8 +13,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { warpAffine } from '../detect/align.js';
-import { encodePng } from '../ingest/image.js';
+import { warpAffine } from '../detect/index.js';
+import { encodePng } from '../ingest/index.js';
 import { AU_KEYS, type AuKey, type RgbImage } from '../types.js';
 import { seededRandom } from './augment.js';
 import { blit, drawText } from './contact.js';

@@ -5,7 +5,7 @@
  * estimator); `labels`, the ones scored, are their consensus (`consensusLabels`).
  */
 import { readFile } from 'node:fs/promises';
-import { prf, auc as rankAuc } from '../classify/metrics.js';
+import { prf, auc as rankAuc } from '../classify/index.js';
 import { ConfigError } from '../errors.js';
 import { AU_KEYS, type AuKey, type Box } from '../types.js';
 

@@ -4,21 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.js';
-import type { FaceDetection } from '../types.js';
-import { createLocalDetector } from './detector.js';
-
-export interface DetectRequest {
-  readonly id: number;
-  readonly op: 'detect' | 'follow';
-  readonly width: number;
-  readonly height: number;
-  readonly rgb: Uint8Array;
-  readonly previous?: readonly FaceDetection[];
-}
-
-export type DetectReply =
-  | { readonly id: number; readonly faces: FaceDetection[] }
-  | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
+import { createLocalDetector } from './create.js';
+import type { DetectReply, DetectRequest } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry.ts runs only as a worker thread');

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { createPipelineDeps } from '../pipeline.js';
-import type { Publisher } from '../sink/publisher.js';
+import type { Publisher } from '../sink/index.js';
 import { pipelineFactory, watchBatcher } from './factory.js';
 import { Metrics } from './metrics.js';
 import { type Service, startService } from './service.js';

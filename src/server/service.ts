@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { parseSource } from '../ingest/index.js';
-import { NatsPublisher } from '../sink/nats.js';
-import { type EmbeddedNats, startNatsServer } from '../sink/nats-server.js';
-import type { Publisher } from '../sink/publisher.js';
+import type { Publisher } from '../sink/index.js';
+import { type EmbeddedNats, NatsPublisher, startNatsServer } from '../sink/index.js';
 import { type AupipeServer, createServer, type ServiceLog } from './app.js';
 import { Metrics } from './metrics.js';
 import type { StreamFactory } from './stream-manager.js';

@@ -1,0 +1,13 @@
+/** The sinks' public face: the Publisher interface, its implementations (JSONL, NATS, WebSocket) and the embedded nats-server. */
+export { JsonlPublisher } from './jsonl.js';
+export { type NatsConfig, NatsPublisher, type NatsPublisherStats, type SinkLog } from './nats.js';
+export {
+  type EmbeddedNats,
+  type EmbeddedNatsOptions,
+  findNatsServer,
+  startNatsServer,
+} from './nats-server.js';
+export { FanoutPublisher, type Publisher } from './publisher.js';
+export { CHANNELS, type Channel, subjectFor } from './subjects.js';
+export { type WsConfig, WsHub, type WsHubStats } from './ws-hub.js';
+export { WS_CLOSE, WS_PROTOCOL_VERSION } from './ws-protocol.js';
