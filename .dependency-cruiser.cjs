@@ -58,7 +58,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^src/[^/]+\\.ts$',
-        pathNot: '^src/(pipeline|compose|cli|analyze|eval|summary|progress)\\.ts$',
+        pathNot: '^src/(pipeline|compose|cli|analyze|summary|progress)\\.ts$',
       },
       to: { path: '^src/[^/]+/' },
     },

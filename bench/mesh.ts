@@ -14,8 +14,9 @@ import {
   meshAus,
 } from '../src/classify/index.js';
 import { configSchema } from '../src/config/index.js';
-import { loadYardstick, yardstickObservations } from '../src/dataset/index.js';
+import { loadYardstick } from '../src/dataset/index.js';
 import { createFaceDetector } from '../src/detect/index.js';
+import { yardstickObservations } from '../src/eval/index.js';
 import { decodeImage } from '../src/ingest/index.js';
 import type { FaceObservation } from '../src/types.js';
 import type { BenchOptions, BenchResult } from './harness.js';

@@ -1,4 +1,4 @@
-/** The classify stage's public face: estimators, the shared batcher, the stage operator, metrics. */
+/** The classify stage's public face: estimators, the shared batcher, the stage operator (metrics are src/eval/). */
 export {
   AuBatcher,
   type BatcherOptions,
@@ -15,17 +15,5 @@ export { FusionEstimator, fuse } from './fusion.js';
 export { percentile } from './latency.js';
 // The mesh-geometry estimator's own public face (its folder is the mesh estimator's).
 export * from './mesh/index.js';
-export { auc, type BinaryMetrics, binaryMetrics, meanFinite, prf, subjectFolds } from './metrics.js';
 export type { Provider } from './ort.js';
-export {
-  type AuReport,
-  type FoldReport,
-  formatTable,
-  type MeanReport,
-  type ReportOptions,
-  type ScoredRow,
-  type SetReport,
-  scoreFolds,
-  scoreSet,
-} from './report.js';
 export { classifyFaces } from './stage.js';

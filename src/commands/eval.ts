@@ -1,6 +1,6 @@
 import { createEstimator } from '../classify/index.js';
 import { createFaceDetector, TEMPLATE_ID } from '../detect/index.js';
-import { evaluate, formatReport, yardstickLabels } from '../eval.js';
+import { evaluate, formatReport, yardstickLabels } from '../eval/index.js';
 import { configFrom } from './common.js';
 
 export interface EvalOptions {
@@ -23,7 +23,7 @@ export async function evalCommand(o: EvalOptions): Promise<number> {
   const estimator = await createEstimator(config.classify, {
     crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
   });
-  // mesh and fusion read the face mesh: re-detect it on each crop (see src/eval.ts)
+  // mesh and fusion read the face mesh: re-detect it on each crop (see src/eval/runner.ts)
   const detector = config.classify.estimator === 'cnn' ? undefined : await createFaceDetector(config.detect);
   try {
     const report = await evaluate({

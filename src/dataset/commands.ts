@@ -7,8 +7,8 @@ import type { Config } from '../config/index.js';
 import { createFaceDetector } from '../detect/index.js';
 import { writeContactSheet } from './contact.js';
 import { type DisfaOptions, type DisfaReport, prepareDisfa } from './disfa.js';
+import { boxOf, loadYardstick, resolveImage, YARDSTICK_PATH } from './hand-labels.js';
 import { buildPseudoDataset, type KnownFace, type PseudoOptions, type PseudoReport } from './pseudo.js';
-import { boxOf, loadYardstick, resolveImage, YARDSTICK_PATH } from './yardstick.js';
 
 /** The hand-labelled faces as `knownFaces` for `dataset pseudo` (none when the yardstick file is absent). */
 export async function yardstickFaces(file = YARDSTICK_PATH): Promise<KnownFace[] | undefined> {

@@ -10,7 +10,7 @@ import { PACKAGE_ROOT } from '../config/index.js';
 import { cropRegion } from '../detect/index.js';
 import { decodeImage } from '../ingest/index.js';
 import type { RgbImage } from '../types.js';
-import { type LabelledFace, resolveImage } from './yardstick.js';
+import { type LabelledFace, resolveImage } from './hand-labels.js';
 
 interface Tensor {
   dispose(): void;

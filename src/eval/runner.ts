@@ -10,16 +10,7 @@
  * estimators on the same detector setting.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  type AuEstimator,
-  type FoldReport,
-  formatTable,
-  type MeanReport,
-  type ScoredRow,
-  type SetReport,
-  scoreFolds,
-  scoreSet,
-} from './classify/index.js';
+import type { AuEstimator } from '../classify/index.js';
 import {
   type Dataset,
   type DatasetRow,
@@ -27,10 +18,19 @@ import {
   readCrop,
   readDataset,
   YARDSTICK_PATH,
-} from './dataset/index.js';
-import type { FaceDetector } from './detect/index.js';
-import { ConfigError } from './errors.js';
-import { AU_KEYS, type AuKey, type FaceObservation, type RgbImage } from './types.js';
+} from '../dataset/index.js';
+import type { FaceDetector } from '../detect/index.js';
+import { ConfigError } from '../errors.js';
+import { AU_KEYS, type AuKey, type FaceObservation, type RgbImage } from '../types.js';
+import {
+  type FoldReport,
+  formatTable,
+  type MeanReport,
+  type ScoredRow,
+  type SetReport,
+  scoreFolds,
+  scoreSet,
+} from './report.js';
 
 export interface EvaluateOptions {
   readonly estimator: AuEstimator;
