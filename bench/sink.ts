@@ -201,12 +201,14 @@ async function wsBench(clients: number, quick: boolean): Promise<BenchResult[]> 
  * whole pipeline into NATS; latency = a subscriber's receipt of an AU sample − its frame's decode time.
  */
 async function pipelineToNats(quick: boolean): Promise<BenchResult[]> {
-  const { createPipelineDeps, streamPipeline } = await import('../src/pipeline.js');
+  const { createPipelineDeps, createSinks } = await import('../src/compose.js');
+  const { streamPipeline } = await import('../src/pipeline.js');
+  const { withNats } = await import('./e2e-lib.js');
   const config = configSchema.parse({ logLevel: 'silent', ingest: { realtime: true, fps: 10 } });
   const deps = await createPipelineDeps(config);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aupipe-bench-e2e-'));
   const server = await startNatsServer({ storeDir: dir });
-  const pub = new NatsPublisher(config.sink.nats, server.url);
+  const pub = (await createSinks(withNats(config, server.url))).nats!;
   await pub.whenReady();
   const nc = await connect({ servers: server.url });
   const lat: number[] = [];
