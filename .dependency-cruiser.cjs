@@ -87,6 +87,14 @@ module.exports = {
       to: { path: '^src/', pathNot: PURE, dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'one-process-wrapper',
+      comment:
+        'ffmpeg and ffprobe run through src/ingest/ffmpeg.ts (spawnFfmpeg, runFfmpeg), the one wrapper with error codes; nats-server through sink/nats-server.ts.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(ingest/ffmpeg|sink/nats-server)\\.ts$' },
+      to: { dependencyTypes: ['core'], path: '^(node:)?child_process$' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import loops (the detector interface and its factory were one, in detect/detector.ts).',
       severity: 'error',

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.js';
+import { DetectError } from '../errors.js';
 import { createLocalDetector } from './create.js';
 import type { DetectReply, DetectRequest } from './worker-protocol.js';
 
@@ -29,11 +30,13 @@ port.on('message', async (req: DetectRequest | 'close') => {
       faces.map((f) => f.mesh.buffer as ArrayBuffer),
     );
   } catch (e) {
+    // the detectors throw DetectErrors; anything else crosses as DETECT_FAILED
     const err = e as { message?: string; code?: string };
+    const code = e instanceof DetectError ? e.code : undefined;
     port.postMessage({
       id: req.id,
-      error: { message: String(err.message ?? e), ...(err.code ? { code: err.code } : {}) },
-    });
+      error: { message: String(err.message ?? e), ...(code ? { code } : {}) },
+    } satisfies DetectReply);
   }
 });
 port.postMessage('ready');

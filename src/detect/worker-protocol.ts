@@ -1,4 +1,5 @@
 /** Messages between the detector pool (worker-pool.ts) and its worker threads (worker-entry.ts). */
+import type { DetectErrorCode } from '../errors.js';
 import type { FaceDetection } from '../types.js';
 
 export interface DetectRequest {
@@ -12,4 +13,4 @@ export interface DetectRequest {
 
 export type DetectReply =
   | { readonly id: number; readonly faces: FaceDetection[] }
-  | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
+  | { readonly id: number; readonly error: { readonly message: string; readonly code?: DetectErrorCode } };

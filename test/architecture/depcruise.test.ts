@@ -1,6 +1,7 @@
 /**
  * The dependency rules (.dependency-cruiser.cjs) hold on src/ and bench/, and they do bite: a fixture
- * tree with a deep import and a Node built-in in a pure module fails the same check.
+ * tree with a deep import, a Node built-in in a pure module and an ffmpeg spawned outside the ingest
+ * wrapper fails the same check.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -25,11 +26,12 @@ describe('dependency rules', () => {
     expect(r.status).toBe(0);
   });
 
-  it('fail on a deliberate deep import and a Node built-in in a pure module', () => {
+  it('fail on a deliberate deep import, a Node built-in in a pure module and a stray ffmpeg spawn', () => {
     const r = depcruise(path.join(ROOT, 'test/fixtures/depcruise'), 'src');
     expect(r.status).not.toBe(0);
     expect(r.out).toMatch(/no-deep-import: src\/beta\/index\.ts → src\/alpha\/internal\.ts/);
     expect(r.out).toMatch(/pure-no-node-builtins: src\/detect\/align\.ts → (node:)?fs/);
+    expect(r.out).toMatch(/one-process-wrapper: src\/dataset\/video\.ts → (node:)?child_process/);
     // the public face is allowed
     expect(r.out).not.toMatch(/alpha\/index\.ts/);
   });

@@ -3,7 +3,7 @@
  * ffmpeg), a stub detector and a stub estimator, through the real detect/track, batcher, emotion stages.
  */
 import { readFileSync } from 'node:fs';
-import { concat, from, lastValueFrom, NEVER, type Observable, of, Subject, throwError, toArray } from 'rxjs';
+import { concat, from, lastValueFrom, NEVER, type Observable, Subject, throwError, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { AuBatcher, type AuEstimator } from '../../src/classify/index.js';
 import { configSchema } from '../../src/config/index.js';
