@@ -28,7 +28,6 @@ export {
 export { type AuScore, scoreYardstick, yardstickTable } from './yardstick.js';
 export { type RedetectedFace, redetectYardstick } from './yardstick-meshes.js';
 export {
-  MESH_FIXTURE,
   meshEstimatorScores,
   SUBSETS,
   type SubsetScores,

@@ -4,10 +4,7 @@ export { type NatsConfig, NatsPublisher, type NatsPublisherStats, type SinkLog }
 export {
   type EmbeddedNats,
   type EmbeddedNatsOptions,
-  findNatsServer,
   startNatsServer,
 } from './nats-server.js';
 export { FanoutPublisher, type Publisher } from './publisher.js';
-export { CHANNELS, type Channel, subjectFor } from './subjects.js';
 export { type WsConfig, WsHub, type WsHubStats } from './ws-hub.js';
-export { WS_CLOSE, WS_PROTOCOL_VERSION } from './ws-protocol.js';
