@@ -13,9 +13,9 @@ import {
   MeshEstimator,
   meshAus,
 } from '../src/classify/index.js';
+import { createDetector } from '../src/compose.js';
 import { configSchema } from '../src/config/index.js';
 import { loadYardstick } from '../src/dataset/index.js';
-import { createFaceDetector } from '../src/detect/index.js';
 import { yardstickObservations } from '../src/eval/index.js';
 import { decodeImage } from '../src/ingest/index.js';
 import type { FaceObservation } from '../src/types.js';
@@ -71,7 +71,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   for (let i = 0; i < n; i++) meshAus(meshes[i % meshes.length] as Float32Array);
   const meshMs = (performance.now() - t0) / n;
 
-  const det = await createFaceDetector(configSchema.parse({}).detect);
+  const det = await createDetector(configSchema.parse({}).detect);
   const img = await decodeImage('node_modules/@vladmandic/face-api/demo/sample3.jpg');
   await det.detect(img);
   const reps = opts.quick ? 1 : 3;

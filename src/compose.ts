@@ -38,6 +38,14 @@ export interface ModelOptions {
 }
 
 /**
+ * The configured face detector (blazeface + mesh on ONNX Runtime or tfjs, in-process or a worker pool).
+ * Commands that need only a detector (dataset building, the detector benchmarks) open it here too.
+ */
+export function createDetector(cfg: Config['detect']): Promise<FaceDetector> {
+  return createFaceDetector(cfg);
+}
+
+/**
  * The configured detector and AU estimator, agreeing on the crop (`detect.cropSize`, the production
  * alignment template). Closes what it built when a later part fails.
  */
@@ -48,7 +56,7 @@ export async function createModels(
 ): Promise<Omit<Models, 'detector'> & { readonly detector?: FaceDetector }>;
 export async function createModels(config: Config, o: ModelOptions = {}) {
   const crop: CropSpec = { size: config.detect.cropSize, templateId: TEMPLATE_ID };
-  const detector = o.detector === false ? undefined : await createFaceDetector(config.detect);
+  const detector = o.detector === false ? undefined : await createDetector(config.detect);
   try {
     const log = o.log;
     const estimator = await createEstimator(config.classify, {
