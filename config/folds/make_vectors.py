@@ -50,5 +50,11 @@ doc = {
     'cases': cases,
 }
 out = Path(__file__).with_name('vectors.json')
-out.write_text(json.dumps(doc, indent=1) + '\n')
+# one line per field, so the file stays readable and diffs stay small
+lines = ['{', f' "description": {json.dumps(doc["description"])},', ' "cases": [']
+for i, c in enumerate(cases):
+    fields = ',\n'.join(f'   {json.dumps(k)}: {json.dumps(v)}' for k, v in c.items())
+    lines.append('  {\n' + fields + '\n  }' + (',' if i < len(cases) - 1 else ''))
+lines += [' ]', '}']
+out.write_text('\n'.join(lines) + '\n')
 print(f'{out}: {len(cases)} cases')
