@@ -8,11 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Subject } from 'rxjs';
-import { AuBatcher } from '../src/classify/batcher.js';
-import { knownAlignmentTemplates } from '../src/classify/bundle.js';
-import { CnnEstimator } from '../src/classify/cnn.js';
-import { percentile } from '../src/classify/latency.js';
-import { classifyFaces } from '../src/classify/stage.js';
+import {
+  AuBatcher,
+  CnnEstimator,
+  classifyFaces,
+  knownAlignmentTemplates,
+  percentile,
+} from '../src/classify/index.js';
 import { PACKAGE_ROOT } from '../src/config/index.js';
 import type { AlignedCrop, FaceObservation, FrameAus, FrameFaces } from '../src/types.js';
 import type { BenchResult } from './harness.js';

@@ -6,15 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createDetector } from '../src/compose.js';
 import { configSchema } from '../src/config/index.js';
 import { buildPseudoDataset, prepareDisfa } from '../src/dataset/index.js';
-import { createFaceDetector } from '../src/detect/index.js';
 import { AU_KEYS } from '../src/types.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const root = await mkdtemp(path.join(tmpdir(), 'aupipe-bench-ds-'));
-  const det = await createFaceDetector(configSchema.parse({}).detect);
+  const det = await createDetector(configSchema.parse({}).detect);
   try {
     const photos = (opts.quick ? [3] : [1, 3, 6]).map((i) => ({
       path: `node_modules/@vladmandic/face-api/demo/sample${i}.jpg`,

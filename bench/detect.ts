@@ -12,15 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
+import { createDetector } from '../src/compose.js';
 import { configSchema, PACKAGE_ROOT } from '../src/config/index.js';
-import {
-  alignFace,
-  alignmentPoints,
-  createFaceDetector,
-  detectAndTrack,
-  type FaceDetector,
-  iou,
-} from '../src/detect/index.js';
+import { alignFace, alignmentPoints, detectAndTrack, type FaceDetector, iou } from '../src/detect/index.js';
 import type { Frame, FrameFaces } from '../src/types.js';
 import { videoFrames } from '../test/detect/frames.js';
 import type { BenchOptions, BenchResult } from './harness.js';
@@ -127,7 +121,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   // Per call, both runtimes of the same models in this run: ONNX Runtime (default) vs tfjs-wasm (human).
   const perBackend: Record<string, BenchResult[]> = {};
   for (const backend of ['tfjs', 'onnx'] as const) {
-    const d = await createFaceDetector({ ...cfg, backend });
+    const d = await createDetector({ ...cfg, backend });
     try {
       const prev1 = await d.detect(one[0]!);
       const prev4 = await d.detect(four[0]!);
@@ -153,7 +147,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     });
   });
 
-  const detector = await createFaceDetector(cfg);
+  const detector = await createDetector(cfg);
   try {
     const prev1 = await detector.detect(one[0]!);
     const n = opts.quick ? 500 : 3000;

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { lastValueFrom, merge, tap } from 'rxjs';
+import { createPipelineDeps, createSinks } from '../src/compose.js';
 import { type Config, loadConfig } from '../src/config/index.js';
 import type { FaceDetector } from '../src/detect/index.js';
 import { parseSource } from '../src/ingest/index.js';
-import { createPipelineDeps, type PipelineDeps, streamPipeline } from '../src/pipeline.js';
-import { NatsPublisher } from '../src/sink/nats.js';
-import { type EmbeddedNats, startNatsServer } from '../src/sink/nats-server.js';
+import { type PipelineDeps, streamPipeline } from '../src/pipeline.js';
+import { type EmbeddedNats, startNatsServer } from '../src/sink/index.js';
 import { median } from './harness.js';
 
 export const pct = (xs: readonly number[], p: number): number => {
@@ -24,6 +24,11 @@ export function benchConfig(over: Record<string, unknown>): Config {
   // the bench's own knobs (AUPIPE_SOAK_*) are not config keys
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AUPIPE_SOAK_')));
   return loadConfig({ env, overrides: { logLevel: 'warn', ...over } });
+}
+
+/** `config` publishing to the NATS server at `url` (the bench's own broker). */
+export function withNats(config: Config, url: string): Config {
+  return { ...config, sink: { ...config.sink, nats: { ...config.sink.nats, enabled: true, url } } };
 }
 
 /** Cuts the first `seconds` of a video (stream copy) so quick runs stay short. */
@@ -102,7 +107,7 @@ export async function measure(h: Harnessed, config: Config, files: readonly stri
   h.detectMs.length = 0;
   let frames = 0;
   let faces = 0;
-  const pub = new NatsPublisher(config.sink.nats, h.nats.url);
+  const pub = (await createSinks(withNats(config, h.nats.url))).nats!;
   await pub.whenReady();
   const subscription = h.sub.subscribe(`${config.sink.nats.subjectPrefix}.*.au`);
   let expected = 0;

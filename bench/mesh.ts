@@ -16,12 +16,12 @@ import {
   meshAus,
   normalizeMesh,
   rawMeasures,
-} from '../src/classify/mesh/index.js';
+} from '../src/classify/index.js';
+import { createDetector } from '../src/compose.js';
 import { configSchema } from '../src/config/index.js';
-import { loadYardstick } from '../src/dataset/yardstick.js';
-import { yardstickObservations } from '../src/dataset/yardstick-report.js';
-import { createFaceDetector } from '../src/detect/index.js';
-import { decodeImage } from '../src/ingest/image.js';
+import { loadYardstick } from '../src/dataset/index.js';
+import { yardstickObservations } from '../src/eval/index.js';
+import { decodeImage } from '../src/ingest/index.js';
 import type { FaceObservation } from '../src/types.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
@@ -90,7 +90,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   }
   const baselineMs = (performance.now() - t2) / n;
 
-  const det = await createFaceDetector(configSchema.parse({}).detect);
+  const det = await createDetector(configSchema.parse({}).detect);
   const img = await decodeImage('node_modules/@vladmandic/face-api/demo/sample3.jpg');
   await det.detect(img);
   const reps = opts.quick ? 1 : 3;

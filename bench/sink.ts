@@ -14,14 +14,21 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { Subject } from 'rxjs';
 import { WebSocket } from 'ws';
+import { createSinks } from '../src/compose.js';
 import { configSchema } from '../src/config/index.js';
-import { NatsPublisher } from '../src/sink/nats.js';
-import { startNatsServer } from '../src/sink/nats-server.js';
-import { WsHub } from '../src/sink/ws-hub.js';
+import { startNatsServer } from '../src/sink/index.js';
 import { AU_KEYS, type AuSample, type AuVector, type EmotionEvent, SCHEMA_VERSION } from '../src/types.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
-const defaults = configSchema.parse({}).sink;
+const base = configSchema.parse({});
+const defaults = base.sink;
+/** The default config with these sink settings (the benches push past the service's bounds on purpose). */
+const withSink = (
+  sink: Partial<{ nats: Partial<typeof defaults.nats>; ws: Partial<typeof defaults.ws> }>,
+) => ({
+  ...base,
+  sink: { nats: { ...defaults.nats, ...sink.nats }, ws: { ...defaults.ws, ...sink.ws } },
+});
 /** Sub-millisecond wall clock (AU samples carry it as `decodedAt`). */
 const nowMs = () => performance.timeOrigin + performance.now();
 const au = Object.fromEntries(AU_KEYS.map((k, i) => [k, i / 12])) as unknown as AuVector;
@@ -81,7 +88,7 @@ async function paced(n: number, rate: number, send: (i: number) => void): Promis
 async function natsBench(quick: boolean): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aupipe-bench-nats-'));
   const server = await startNatsServer({ storeDir: dir });
-  const pub = new NatsPublisher({ ...defaults.nats, outboxMax: 1_000_000 }, server.url);
+  const pub = (await createSinks(withSink({ nats: { outboxMax: 1_000_000, url: server.url } }))).nats!;
   await pub.whenReady();
   const nc = await connect({ servers: server.url });
   const lat: number[] = [];
@@ -143,7 +150,8 @@ async function natsBench(quick: boolean): Promise<BenchResult[]> {
 }
 
 async function wsBench(clients: number, quick: boolean): Promise<BenchResult[]> {
-  const hub = new WsHub({ ...defaults.ws, maxBufferedBytes: 8 << 20 });
+  const hub = (await createSinks(withSink({ ws: { maxBufferedBytes: 8 << 20 } }), undefined, { ws: true }))
+    .hub!;
   const http = createServer();
   http.on('upgrade', (req, sock, head) => hub.handleUpgrade(req, sock, head));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -203,12 +211,14 @@ async function wsBench(clients: number, quick: boolean): Promise<BenchResult[]> 
  * whole pipeline into NATS; latency = a subscriber's receipt of an AU sample − its frame's decode time.
  */
 async function pipelineToNats(quick: boolean): Promise<BenchResult[]> {
-  const { createPipelineDeps, streamPipeline } = await import('../src/pipeline.js');
+  const { createPipelineDeps } = await import('../src/compose.js');
+  const { streamPipeline } = await import('../src/pipeline.js');
+  const { withNats } = await import('./e2e-lib.js');
   const config = configSchema.parse({ logLevel: 'silent', ingest: { realtime: true, fps: 10 } });
   const deps = await createPipelineDeps(config);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aupipe-bench-e2e-'));
   const server = await startNatsServer({ storeDir: dir });
-  const pub = new NatsPublisher(config.sink.nats, server.url);
+  const pub = (await createSinks(withNats(config, server.url))).nats!;
   await pub.whenReady();
   const nc = await connect({ servers: server.url });
   const lat: number[] = [];

@@ -4,8 +4,9 @@
  * `npm run bench -- soak` runs 10 minutes with 2 streams; `--quick` runs 1 minute.
  */
 import { lastValueFrom, merge, takeUntil, timer } from 'rxjs';
+import { createPipelineDeps } from '../src/compose.js';
 import { parseSource } from '../src/ingest/index.js';
-import { createPipelineDeps, streamPipeline } from '../src/pipeline.js';
+import { streamPipeline } from '../src/pipeline.js';
 import { benchConfig } from './e2e-lib.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 

@@ -5,7 +5,7 @@
  */
 import { alignFace, alignmentPoints, detectTiled, type FaceDetector } from './detect/index.js';
 import { AupipeError } from './errors.js';
-import { decodeImage } from './ingest/image.js';
+import { decodeImage } from './ingest/index.js';
 import type { FaceObservation } from './types.js';
 
 export interface AnalyzedFace {

@@ -3,7 +3,17 @@
  * env, --config and config/default.yaml) and imports only the stages it needs, so --help stays fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { commanderExit, num, reportError, withCommon } from './commands/common.js';
+import {
+  commanderExit,
+  loadAnalyze,
+  loadDataset,
+  loadEval,
+  loadRun,
+  loadServe,
+  num,
+  reportError,
+  withCommon,
+} from './commands/index.js';
 
 const program = new Command('aupipe')
   .description(
@@ -49,7 +59,7 @@ withCommon(
     .option('--nats <url>', 'also publish on this NATS server (sink.nats.url)'),
 ).action(
   action('run', async (o) => {
-    const { runCommand } = await import('./commands/run.js');
+    const { runCommand } = await loadRun();
     await runCommand(
       {
         source: o.source,
@@ -89,7 +99,7 @@ withCommon(
     .option('--json', 'print the report as JSON on stdout (the table goes to stderr)'),
 ).action(
   action('eval', async (o) => {
-    const { evalCommand } = await import('./commands/eval.js');
+    const { evalCommand } = await loadEval();
     return evalCommand({
       ...o,
       flags: { 'classify.estimator': o.estimator, 'classify.model': o.model },
@@ -108,7 +118,7 @@ withCommon(
     .addOption(MODEL),
 ).action(
   action('analyze', async (images: string[], o) => {
-    const { analyzeCommand } = await import('./commands/analyze.js');
+    const { analyzeCommand } = await loadAnalyze();
     return analyzeCommand({
       ...o,
       images,
@@ -129,7 +139,7 @@ function serveCommandOf(name: string, description: string, demo: boolean) {
       .option('--jsonl <file>', 'also write every published message to FILE'),
   ).action(
     action(name, async (o) => {
-      const { serveCommand } = await import('./commands/serve.js');
+      const { serveCommand } = await loadServe();
       return serveCommand({
         ...o,
         demo,
@@ -174,7 +184,7 @@ withCommon(
     .option('--contact-sheet <png>', 'also write a contact sheet of crops with their labels'),
 ).action(
   action('dataset pseudo', async (o) => {
-    const { pseudoCommand } = await import('./commands/dataset.js');
+    const { pseudoCommand } = await loadDataset();
     return pseudoCommand(o);
   }),
 );
@@ -193,7 +203,7 @@ withCommon(
     ),
 ).action(
   action('dataset prepare', async (o) => {
-    const { prepareCommand } = await import('./commands/dataset.js');
+    const { prepareCommand } = await loadDataset();
     return prepareCommand({ ...o, aus: o.aus === '8' ? 8 : 12 });
   }),
 );

@@ -1,15 +1,67 @@
-/** Typed errors with a stable string code; stages turn them into status events inside streams. */
-export class AupipeError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/**
+ * Typed errors with a stable string code; stages turn them into status events inside streams. Each error
+ * class names its codes as a string-literal union, so a typo or an undocumented code fails to compile.
+ */
+export class AupipeError<Code extends string = string> extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
 }
 
-export class ConfigError extends AupipeError {}
-export class SourceError extends AupipeError {}
-export class DetectError extends AupipeError {}
+export type ConfigErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_PARSE'
+  | 'CONFIG_UNKNOWN_ENV'
+  | 'DATASET_INVALID'
+  | 'EVAL_ALIGNMENT_MISMATCH'
+  | 'EVAL_FOLDS'
+  | 'RULES_INVALID'
+  | 'RULES_NOT_FOUND'
+  | 'RULES_PARSE'
+  | 'YARDSTICK_INVALID';
+
+/** Source failures; ingest's classifier maps ffmpeg's stderr to them. Status events and CLI exits carry them. */
+export type SourceErrorCode =
+  | 'INVALID_SOURCE'
+  | 'UNSUPPORTED_SCHEME'
+  | 'FORMAT_NOT_ALLOWED'
+  | 'SOURCE_NOT_FOUND'
+  | 'NOT_A_VIDEO'
+  | 'NOT_AN_IMAGE'
+  | 'CODEC_UNSUPPORTED'
+  | 'CORRUPT_INPUT'
+  | 'SOURCE_UNREACHABLE'
+  | 'SOURCE_AUTH_FAILED'
+  | 'SOURCE_TIMEOUT'
+  | 'SOURCE_DISCONNECTED'
+  | 'SOURCE_STALLED'
+  | 'ENCODE_FAILED'
+  | 'FFMPEG_MISSING'
+  | 'FFMPEG_FAILED';
+
+export type DetectErrorCode =
+  | 'DETECTOR_CLOSED'
+  | 'DETECTOR_CRASHED'
+  | 'DETECTOR_LOAD_FAILED'
+  | 'DETECT_FAILED'
+  | 'PROVIDER_UNAVAILABLE';
+
+export type SinkErrorCode =
+  | 'NATS_SERVER_NOT_FOUND'
+  | 'NATS_SERVER_START'
+  | 'NATS_STREAM'
+  | 'SINK_UNDELIVERED';
+
+export class ConfigError extends AupipeError<ConfigErrorCode> {}
+export class SourceError extends AupipeError<SourceErrorCode> {}
+export class DetectError extends AupipeError<DetectErrorCode> {}
+/**
+ * Model bundles and crop networks. Its codes stay free strings for now: the crop networks
+ * (classify/mesh/crop-net.ts) build theirs from a per-network prefix (`LANDMARKS_BAD_CARD`, …).
+ */
 export class ModelError extends AupipeError {}
-export class SinkError extends AupipeError {}
+export class SinkError extends AupipeError<SinkErrorCode> {}

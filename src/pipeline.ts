@@ -1,6 +1,7 @@
 /**
  * One RxJS pipeline per stream: ingest → detect/track → classify (shared batcher) → emotion → messages.
- * Stages only meet here, through their public faces and the contracts in types.ts.
+ * Stages only meet here, through their public faces and the contracts in types.ts; src/compose.ts builds
+ * the parts (PipelineDeps).
  */
 import {
   catchError,
@@ -16,20 +17,23 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import { AuBatcher, classifyFaces, createEstimator } from './classify/index.js';
+import { type AuBatcher, classifyFaces } from './classify/index.js';
 import type { Config } from './config/index.js';
-import { createFaceDetector, detectAndTrack, type FaceDetector, TEMPLATE_ID } from './detect/index.js';
-import { emotionStage, loadRules, type Rules } from './emotion/index.js';
-import { type IngestEvent, openSource, type SourceSpec } from './ingest/index.js';
-import type { Logger } from './log.js';
+import { detectAndTrack, type FaceDetector } from './detect/index.js';
+import { emotionStage, type Rules } from './emotion/index.js';
+import type { FrameSource, IngestEvent, SourceSpec } from './ingest/index.js';
 import type { Frame, FrameAus, Message, StreamState } from './types.js';
 
-/** What every stream shares: the detector, the cross-stream batcher, the emotion rules. */
+/**
+ * What every stream shares: the detector, the cross-stream batcher, the emotion rules, and the frame
+ * source (`openSource` in production, built by src/compose.ts; tests pass a stub).
+ */
 export interface PipelineDeps {
   readonly config: Config;
   readonly detector: FaceDetector;
   readonly batcher: AuBatcher;
   readonly rules: Rules;
+  readonly source: FrameSource;
 }
 
 export interface StreamOptions {
@@ -56,7 +60,7 @@ export function streamPipeline(
   opts: StreamOptions = {},
 ): Observable<Message> {
   const { config } = deps;
-  let ingest$ = openSource(streamId, source, config.ingest);
+  let ingest$ = deps.source(streamId, source, config.ingest);
   if (opts.stop$) ingest$ = ingest$.pipe(takeUntil(opts.stop$));
   return ingest$.pipe(
     connect((events$) => {
@@ -91,37 +95,4 @@ export function streamPipeline(
       );
     }),
   );
-}
-
-/** Builds the shared parts once per process: detector, estimator + batcher, rules. Closes on failure. */
-export async function createPipelineDeps(
-  config: Config,
-  log?: Logger,
-): Promise<PipelineDeps & { close(): Promise<void> }> {
-  const rules = loadRules(config.emotion.rules);
-  const detector = await createFaceDetector(config.detect);
-  try {
-    const estimator = await createEstimator(config.classify, {
-      crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
-      log: (m) => log?.info(m),
-    });
-    const batcher = new AuBatcher(estimator, config.classify);
-    log?.info(
-      { estimator: estimator.name, provider: (estimator as { provider?: string }).provider ?? 'n/a' },
-      'AU estimator ready',
-    );
-    return {
-      config,
-      detector,
-      batcher,
-      rules,
-      async close() {
-        await batcher.close();
-        await detector.close();
-      },
-    };
-  } catch (err) {
-    await detector.close();
-    throw err;
-  }
 }

@@ -1,4 +1,4 @@
-/** The classify stage's public face: estimators, the shared batcher, the stage operator, metrics. */
+/** The classify stage's public face: estimators, the shared batcher, the stage operator (metrics are src/eval/). */
 export {
   AuBatcher,
   type BatcherOptions,
@@ -12,17 +12,8 @@ export { CnnEstimator } from './cnn.js';
 export { type CreateEstimatorOptions, createEstimator } from './create.js';
 export type { AuEstimator, CropSpec } from './estimator.js';
 export { FusionEstimator, fuse } from './fusion.js';
-export { auc, type BinaryMetrics, binaryMetrics, meanFinite, prf, subjectFolds } from './metrics.js';
+export { percentile } from './latency.js';
+// The mesh-geometry estimator's own public face (its folder is the mesh estimator's).
+export * from './mesh/index.js';
 export type { Provider } from './ort.js';
-export {
-  type AuReport,
-  type FoldReport,
-  formatTable,
-  type MeanReport,
-  type ReportOptions,
-  type ScoredRow,
-  type SetReport,
-  scoreFolds,
-  scoreSet,
-} from './report.js';
 export { classifyFaces } from './stage.js';

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { ModelError } from '../errors.js';
-import { type LoadedProvider, type OpenOptions, OrtOpenError, openOrtSession, ort } from '../runtime/ort.js';
+import {
+  type LoadedProvider,
+  type OpenOptions,
+  OrtOpenError,
+  openOrtSession,
+  ort,
+} from '../runtime/index.js';
 import type { ModelBundle } from './bundle.js';
 
 export type Provider = Config['classify']['provider'];

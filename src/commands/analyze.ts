@@ -1,6 +1,5 @@
 import { analyzeImages } from '../analyze.js';
-import { createEstimator } from '../classify/index.js';
-import { createFaceDetector, TEMPLATE_ID } from '../detect/index.js';
+import { createModels } from '../compose.js';
 import { loadRules, scoreRule } from '../emotion/index.js';
 import { configFrom } from './common.js';
 
@@ -31,11 +30,8 @@ const STILL_NOTE =
 export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<number> {
   const config = configFrom(o, o.flags);
   const rules = loadRules(config.emotion.rules);
-  const detector = await createFaceDetector(config.detect);
-  const estimator = await createEstimator(config.classify, {
-    crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
-    stills: true,
-  });
+  const models = await createModels(config, { stills: true });
+  const { detector, estimator } = models;
   try {
     const results = await analyzeImages(
       [...o.images],
@@ -87,7 +83,6 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<number> 
     }
     return results.some((r) => 'error' in r) ? 1 : 0;
   } finally {
-    await estimator.close();
-    await detector.close();
+    await models.close();
   }
 }

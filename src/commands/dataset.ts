@@ -1,5 +1,10 @@
-import { runDatasetPrepareDisfa, runDatasetPseudo } from '../dataset/index.js';
-import type { Labeller } from '../dataset/pseudo.js';
+import { createDetector } from '../compose.js';
+import {
+  type Labeller,
+  photoDetectConfig,
+  runDatasetPrepareDisfa,
+  runDatasetPseudo,
+} from '../dataset/index.js';
 import { configFrom } from './common.js';
 
 interface Common {
@@ -20,7 +25,8 @@ export interface PseudoCommandOptions extends Common {
 export async function pseudoCommand(o: PseudoCommandOptions): Promise<number> {
   const config = configFrom(o, {});
   const t0 = performance.now();
-  const report = await runDatasetPseudo(config.detect, {
+  const detector = await createDetector(photoDetectConfig(config.detect));
+  const report = await runDatasetPseudo(config.detect, detector, {
     out: o.out,
     seed: o.seed,
     augment: o.augment,
@@ -28,7 +34,7 @@ export async function pseudoCommand(o: PseudoCommandOptions): Promise<number> {
     labeller: o.labeller,
     ...(o.contactSheet ? { contactSheet: o.contactSheet } : {}),
     onProgress: (p) => process.stderr.write(`${p.photo}: ${p.faces} faces, ${p.samples} samples so far\n`),
-  });
+  }).finally(() => detector.close());
   const { faces, subjects, samples, lostOnRedetect, unlabelled, missingPhotos } = report;
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   process.stdout.write(
@@ -50,7 +56,8 @@ export interface PrepareCommandOptions extends Common {
 export async function prepareCommand(o: PrepareCommandOptions): Promise<number> {
   const config = configFrom(o, {});
   const t0 = performance.now();
-  const report = await runDatasetPrepareDisfa(config.detect, {
+  const detector = await createDetector(config.detect);
+  const report = await runDatasetPrepareDisfa(config.detect, detector, {
     disfa: o.disfa,
     out: o.out,
     auSet: o.aus,
@@ -58,7 +65,7 @@ export async function prepareCommand(o: PrepareCommandOptions): Promise<number> 
     threshold: o.threshold,
     camera: o.camera,
     onProgress: (p) => process.stderr.write(`${p.subject}: ${p.frames} frames, ${p.noFace} without a face\n`),
-  });
+  }).finally(() => detector.close());
   const { subjects, frames, noFace, positives } = report;
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   process.stdout.write(`${JSON.stringify({ out: o.out, subjects, frames, noFace, positives, seconds })}\n`);

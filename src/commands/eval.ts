@@ -1,6 +1,5 @@
-import { createEstimator } from '../classify/index.js';
-import { createFaceDetector, TEMPLATE_ID } from '../detect/index.js';
-import { evaluate, formatReport, yardstickLabels } from '../eval.js';
+import { createModels } from '../compose.js';
+import { evaluate, formatReport, yardstickLabels } from '../eval/index.js';
 import { configFrom } from './common.js';
 
 export interface EvalOptions {
@@ -20,12 +19,9 @@ export interface EvalOptions {
  */
 export async function evalCommand(o: EvalOptions): Promise<number> {
   const config = configFrom(o, o.flags);
-  const estimator = await createEstimator(config.classify, {
-    crop: { size: config.detect.cropSize, templateId: TEMPLATE_ID },
-    stills: true,
-  });
-  // mesh and fusion read the face mesh: re-detect it on each crop (see src/eval.ts)
-  const detector = config.classify.estimator === 'cnn' ? undefined : await createFaceDetector(config.detect);
+  // mesh and fusion read the face mesh: re-detect it on each crop (see src/eval/runner.ts)
+  const models = await createModels(config, { detector: config.classify.estimator !== 'cnn', stills: true });
+  const { estimator, detector } = models;
   try {
     const report = await evaluate({
       estimator,
@@ -45,7 +41,6 @@ export async function evalCommand(o: EvalOptions): Promise<number> {
     } else process.stdout.write(`${formatReport(report)}\n`);
     return 0;
   } finally {
-    await estimator.close();
-    await detector?.close();
+    await models.close();
   }
 }

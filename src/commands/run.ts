@@ -1,12 +1,11 @@
 import { Subject } from 'rxjs';
+import { createPipelineDeps, createSinks } from '../compose.js';
 import { SinkError } from '../errors.js';
 import { parseSource, probe, type SourceSpec } from '../ingest/index.js';
 import { createLogger } from '../log.js';
-import { createPipelineDeps, streamPipeline } from '../pipeline.js';
+import { streamPipeline } from '../pipeline.js';
 import { Progress } from '../progress.js';
-import { JsonlPublisher } from '../sink/jsonl.js';
-import { NatsPublisher } from '../sink/nats.js';
-import { FanoutPublisher, type Publisher, type Undelivered } from '../sink/publisher.js';
+import { FanoutPublisher, type Undelivered } from '../sink/index.js';
 import { RunCounters, type RunSummary } from '../summary.js';
 import { configFrom } from './common.js';
 
@@ -37,17 +36,11 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
   const log = createLogger(config.logLevel);
   const spec = parseSource(o.source);
   const counters = new RunCounters();
-  const publishers: Publisher[] = [];
-  if (o.jsonl) publishers.push(new JsonlPublisher(o.jsonl));
   // `run` publishes on NATS only to a configured broker; `serve` and the demo start an embedded one.
-  let nats: NatsPublisher | undefined;
-  if (config.sink.nats.enabled && config.sink.nats.url) {
-    nats = new NatsPublisher(config.sink.nats, config.sink.nats.url, (level, msg, fields) =>
-      log[level](fields ?? {}, msg),
-    );
-    publishers.push(nats);
-  }
-  const sink = new FanoutPublisher(publishers);
+  const sinks = await createSinks(config, (level, msg, fields) => log[level](fields ?? {}, msg), {
+    ...(o.jsonl ? { jsonl: o.jsonl } : {}),
+  });
+  const sink = new FanoutPublisher(sinks.publishers);
   const stop$ = new Subject<void>();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

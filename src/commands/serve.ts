@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { createLogger } from '../log.js';
-import { serve } from '../server/serve.js';
-import { JsonlPublisher } from '../sink/jsonl.js';
+import { serve } from '../server/index.js';
 import { configFrom } from './common.js';
 
 export interface ServeOptions {
@@ -26,8 +25,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   }
   const config = configFrom(o, flags);
   const log = createLogger(config.logLevel);
-  const publishers = o.jsonl ? [new JsonlPublisher(o.jsonl)] : [];
-  const svc = await serve(config, log, publishers);
+  const svc = await serve(config, log, o.jsonl ? { jsonl: o.jsonl } : {});
   process.stdout.write(
     `aupipe is serving\n  dashboard  ${svc.url}/\n  API        ${svc.url}/api/streams\n  WebSocket  ${svc.url.replace(/^http/, 'ws')}/ws\n  NATS       ${svc.natsUrl}${config.sink.nats.url ? '' : ' (embedded)'}\nPress Ctrl-C to stop.\n`,
   );

@@ -1,3 +1,6 @@
+/** The config's public face: the one schema, its loader and the section types other folders name. */
 export type { LoadOptions } from './load.js';
 export { configLeaves, deepMerge, envName, loadConfig, PACKAGE_ROOT } from './load.js';
 export { type Config, type ConfigInput, configSchema } from './schema.js';
+export type { OrtProvider } from './sections/provider.js';
+export type { SinkConfig } from './sections/sink.js';

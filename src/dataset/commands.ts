@@ -1,14 +1,15 @@
 /**
- * Entry points for the CLI's `dataset pseudo` and `dataset prepare --disfa`: they open the production
- * detector from the typed detect config, run the builder and close the detector.
+ * Entry points for the CLI's `dataset pseudo` and `dataset prepare --disfa`: they run the builder with the
+ * production detector the caller opened (src/compose.ts `createDetector`, with `photoDetectConfig` for
+ * photos) and closed.
  */
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/index.js';
-import { createFaceDetector } from '../detect/index.js';
+import type { FaceDetector } from '../detect/index.js';
 import { writeContactSheet } from './contact.js';
 import { type DisfaOptions, type DisfaReport, prepareDisfa } from './disfa.js';
+import { boxOf, loadYardstick, resolveImage, YARDSTICK_PATH } from './hand-labels.js';
 import { buildPseudoDataset, type KnownFace, type PseudoOptions, type PseudoReport } from './pseudo.js';
-import { boxOf, loadYardstick, resolveImage, YARDSTICK_PATH } from './yardstick.js';
 
 /** The hand-labelled faces as `knownFaces` for `dataset pseudo` (none when the yardstick file is absent). */
 export async function yardstickFaces(file = YARDSTICK_PATH): Promise<KnownFace[] | undefined> {
@@ -33,32 +34,24 @@ export function photoDetectConfig(cfg: Config['detect']): Config['detect'] {
 
 export async function runDatasetPseudo(
   cfg: Config['detect'],
+  detector: FaceDetector,
   opts: Omit<PseudoOptions, 'detector'> & { readonly contactSheet?: string },
 ): Promise<PseudoReport> {
-  const detector = await createFaceDetector(photoDetectConfig(cfg));
-  try {
-    const knownFaces = opts.knownFaces ?? (await yardstickFaces());
-    const rep = await buildPseudoDataset({
-      cropSize: cfg.cropSize,
-      ...opts,
-      ...(knownFaces ? { knownFaces } : {}),
-      detector,
-    });
-    if (opts.contactSheet) await writeContactSheet(rep.dataset, opts.contactSheet);
-    return rep;
-  } finally {
-    await detector.close();
-  }
+  const knownFaces = opts.knownFaces ?? (await yardstickFaces());
+  const rep = await buildPseudoDataset({
+    cropSize: cfg.cropSize,
+    ...opts,
+    ...(knownFaces ? { knownFaces } : {}),
+    detector,
+  });
+  if (opts.contactSheet) await writeContactSheet(rep.dataset, opts.contactSheet);
+  return rep;
 }
 
-export async function runDatasetPrepareDisfa(
+export function runDatasetPrepareDisfa(
   cfg: Config['detect'],
+  detector: FaceDetector,
   opts: Omit<DisfaOptions, 'detector'>,
 ): Promise<DisfaReport> {
-  const detector = await createFaceDetector(cfg);
-  try {
-    return await prepareDisfa({ cropSize: cfg.cropSize, ...opts, detector });
-  } finally {
-    await detector.close();
-  }
+  return prepareDisfa({ cropSize: cfg.cropSize, ...opts, detector });
 }

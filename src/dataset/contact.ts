@@ -4,7 +4,7 @@
  * glance. Text uses a built-in 3x5 pixel font (no font files needed).
  */
 import { writeFile } from 'node:fs/promises';
-import { encodePng } from '../ingest/image.js';
+import { encodePng } from '../ingest/index.js';
 import { AU_KEYS, type RgbImage } from '../types.js';
 import { type Dataset, readCrop } from './format.js';
 

@@ -11,7 +11,13 @@ import { AU_KEYS, type AuKey, DISFA8, type FaceDetection } from '../types.js';
 import { type Dataset, DatasetWriter } from './format.js';
 import { readFrames } from './video.js';
 
-export class DatasetError extends AupipeError {}
+export type DatasetErrorCode =
+  | 'DISFA_LABEL_INVALID'
+  | 'DISFA_LABEL_MISSING'
+  | 'DISFA_NOT_FOUND'
+  | 'DISFA_VIDEO_SHORT';
+
+export class DatasetError extends AupipeError<DatasetErrorCode> {}
 
 export interface DisfaOptions {
   readonly disfa: string;

@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { decodeImage, encodePng } from '../ingest/image.js';
+import { decodeImage, encodePng } from '../ingest/index.js';
 import { AU_KEYS, type AuKey, type RgbImage } from '../types.js';
 
 export const DATASET_FORMAT = 'aupipe-dataset';

@@ -1,7 +1,7 @@
-/** The dataset stage's public face: prepared-dataset format, pseudo-labelled real faces, DISFA, yardstick. */
+/** The dataset stage's public face: prepared-dataset format, pseudo-labelled real faces, DISFA, the hand-labelled faces. */
 export { applyPhoto, cutPatch, drawPatchParams, drawPhotoParams, seededRandom } from './augment.js';
 export { photoDetectConfig, runDatasetPrepareDisfa, runDatasetPseudo, yardstickFaces } from './commands.js';
-export { type ContactSheetOptions, writeContactSheet } from './contact.js';
+export { blit, type ContactSheetOptions, drawText, writeContactSheet } from './contact.js';
 export {
   DatasetError,
   type DisfaOptions,
@@ -26,6 +26,18 @@ export {
   writeDataset,
 } from './format.js';
 export {
+  type AuLabels,
+  agreedLabels,
+  annotationsOf,
+  boxOf,
+  consensusLabels,
+  type LabelledFace,
+  loadYardstick,
+  resolveImage,
+  YARDSTICK_PATH,
+  type Yardstick,
+} from './hand-labels.js';
+export {
   displacementField,
   type Handle,
   type MeshWarp,
@@ -35,30 +47,13 @@ export {
   warpHandles,
   warpImage,
 } from './mesh-warp.js';
+export { faceApiExpressions } from './peers.js';
 export {
   buildPseudoDataset,
   faceIds,
   type KnownFace,
+  type Labeller,
   type PseudoOptions,
   type PseudoReport,
 } from './pseudo.js';
 export { availablePhotos, OFFLINE_PHOTOS, type PhotoSource } from './sources.js';
-export { subjectFolds } from './splits.js';
-export {
-  type AuScore,
-  auc,
-  f1,
-  type LabelledFace,
-  loadYardstick,
-  scoreYardstick,
-  YARDSTICK_PATH,
-  type Yardstick,
-  yardstickTable,
-} from './yardstick.js';
-export {
-  SUBSETS,
-  type SubsetScores,
-  subsetTable,
-  type YardstickReport,
-  yardstickReport,
-} from './yardstick-report.js';

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { SourceError } from '../errors.js';
+import { runFfmpeg } from '../ingest/index.js';
 import type { RgbImage } from '../types.js';
 
 /** Encodes to JPEG at ffmpeg quality `q` (2 best – 31 worst) and decodes back: real compression artefacts. */
@@ -22,22 +22,8 @@ export function jpegRoundTrip(img: RgbImage, q: number): Promise<RgbImage> {
   });
 }
 
-function pipe(args: readonly string[], input: Uint8Array): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', (e) => reject(new SourceError('FFMPEG_MISSING', `cannot run ffmpeg: ${e.message}`)));
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(Buffer.concat(out))
-        : reject(new SourceError('ENCODE_FAILED', `ffmpeg: ${err.trim()}`)),
-    );
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
+async function pipe(args: readonly string[], input: Uint8Array): Promise<Buffer> {
+  const { stdout, exit } = await runFfmpeg(args, { stdin: input });
+  if (exit.code !== 0) throw new SourceError('ENCODE_FAILED', `ffmpeg: ${exit.stderr.trim()}`);
+  return stdout;
 }

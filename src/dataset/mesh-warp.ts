@@ -6,7 +6,7 @@
  * Measured before (../shared FACTS.md): such warps look like rubber masks to pretrained expression nets, so
  * they are off by default and their effect on training is an experiment, not an assumption. Pure functions.
  */
-import { eyeCentres } from '../classify/mesh/index.js';
+import { eyeCentres } from '../classify/index.js';
 import type { RgbImage } from '../types.js';
 
 export const WARP_KINDS = ['lipCornerPull', 'jawDrop', 'browRaise'] as const;

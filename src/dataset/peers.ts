@@ -5,12 +5,12 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Expressions } from '../classify/mesh/expressions.js';
+import type { Expressions } from '../classify/index.js';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { cropRegion } from '../detect/index.js';
-import { decodeImage } from '../ingest/image.js';
+import { decodeImage } from '../ingest/index.js';
 import type { RgbImage } from '../types.js';
-import { type LabelledFace, resolveImage } from './yardstick.js';
+import { type LabelledFace, resolveImage } from './hand-labels.js';
 
 interface Tensor {
   dispose(): void;

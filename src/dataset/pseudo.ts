@@ -12,9 +12,9 @@ import {
   meshAus,
   mouthAppearance,
   normalizeMesh,
-} from '../classify/mesh/index.js';
+} from '../classify/index.js';
 import { alignFace, type FaceDetector, iou, matchByIou, TEMPLATE_ID } from '../detect/index.js';
-import { decodeImage } from '../ingest/image.js';
+import { decodeImage } from '../ingest/index.js';
 import { type AlignedCrop, AU_KEYS, type Box, type FaceDetection, type RgbImage } from '../types.js';
 import { applyPhoto, cutPatch, drawPatchParams, drawPhotoParams, seededRandom, toPatch } from './augment.js';
 import { findFaces } from './faces.js';

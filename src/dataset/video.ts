@@ -1,28 +1,14 @@
 /** Sequential RGB24 frames of a video file through ffmpeg (a dataset tool, not the live ingest path). */
-import { spawn } from 'node:child_process';
 import { SourceError } from '../errors.js';
+import { classifyStderr, runFfmpeg, sourceError, spawnFfmpeg } from '../ingest/index.js';
 import type { RgbImage } from '../types.js';
 
 export async function probeVideo(file: string): Promise<{ width: number; height: number }> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn('ffprobe', [
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=width,height',
-      '-of',
-      'csv=p=0',
-      file,
-    ]);
-    let s = '';
-    p.stdout.on('data', (d: Buffer) => {
-      s += d.toString();
-    });
-    p.on('error', (e) => reject(new SourceError('FFMPEG_MISSING', `cannot run ffprobe: ${e.message}`)));
-    p.on('close', () => resolve(s));
-  });
+  const { stdout } = await runFfmpeg(
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file],
+    { bin: 'ffprobe' },
+  );
+  const out = stdout.toString();
   const m = /(\d+),(\d+)/.exec(out);
   if (!m) throw new SourceError('NOT_A_VIDEO', `${file}: no readable video stream`);
   return { width: Number(m[1]), height: Number(m[2]) };
@@ -32,14 +18,7 @@ export async function probeVideo(file: string): Promise<{ width: number; height:
 export async function* readFrames(file: string): AsyncGenerator<RgbImage> {
   const { width, height } = await probeVideo(file);
   const size = width * height * 3;
-  const child = spawn('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const closed = new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  const child = spawnFfmpeg(['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
   let buf = new Uint8Array(size);
   let fill = 0;
   try {
@@ -57,10 +36,10 @@ export async function* readFrames(file: string): AsyncGenerator<RgbImage> {
         }
       }
     }
-    const code = await closed;
-    if (code !== 0)
-      throw new SourceError('DECODE_FAILED', `${file}: ffmpeg failed (${err.trim().split('\n').pop()})`);
+    const exit = await child.exited;
+    if (exit.spawnError) throw exit.spawnError;
+    if (exit.code !== 0) throw sourceError(file, classifyStderr(exit.stderr));
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    child.kill(); // a no-op once it has exited
   }
 }

@@ -8,7 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EXPRESSION_AUS, EXPRESSIONS_DIR, FaceExpressions, withHappy } from '../classify/mesh/index.js';
+import { EXPRESSION_AUS, EXPRESSIONS_DIR, FaceExpressions, withHappy } from '../classify/index.js';
 import { type DatasetRow, formatLabelsCsv, readCrop, readDataset } from './format.js';
 
 /**

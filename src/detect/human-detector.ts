@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { DetectError } from '../errors.js';
+import { serialQueue } from '../serial-queue.js';
 import type { Box, FaceDetection, RgbImage } from '../types.js';
 import type { FaceDetector } from './detector.js';
 import { clampBox } from './face-mesh.js';
 import { followFaces, type MeshModel, type MeshTf } from './mesh-follow.js';
 import { LOCAL_SCHEME, registerLocalModelLoader } from './model-loader.js';
-import { serialQueue } from './serial.js';
 
 type DetectCfg = Config['detect'];
 
@@ -142,7 +142,7 @@ export async function createHumanDetector(cfg: DetectCfg): Promise<FaceDetector>
   const base = humanConfig(cfg);
   const meshModel = human.models.models.facemesh;
   if (!meshModel) throw new DetectError('DETECTOR_LOAD_FAILED', 'face mesh model did not load');
-  const queue = serialQueue();
+  const queue = serialQueue(() => new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
 
   const keep = (d: FaceDetection) =>
     d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;

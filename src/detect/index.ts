@@ -13,7 +13,9 @@ export {
   templatePoints,
   warpAffine,
 } from './align.js';
-export { createFaceDetector, type FaceDetector } from './detector.js';
+export { createFaceDetector } from './create.js';
+export type { FaceDetector } from './detector.js';
+export { LOCAL_SCHEME, registerLocalModelLoader } from './model-loader.js';
 export { detectAndTrack } from './stage.js';
 export { cropRegion, detectTiled, shiftDetection, type TileOptions } from './tiles.js';
 export {

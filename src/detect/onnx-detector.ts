@@ -9,14 +9,14 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { DetectError } from '../errors.js';
-import { OrtOpenError, openOrtSession, ort } from '../runtime/ort.js';
+import { OrtOpenError, openOrtSession, ort } from '../runtime/index.js';
+import { serialQueue } from '../serial-queue.js';
 import type { FaceDetection, RgbImage } from '../types.js';
 import { warpAffineInto } from './align.js';
 import { BLAZE_ANCHORS, BLAZE_INPUT, blazeAnchors, blazeSeed, decodeBlazeFace } from './blazeface.js';
 import type { FaceDetector } from './detector.js';
 import { MESH_INPUT, type MeshRefiner, type MeshRunner, meshFaces, seedFromFace } from './face-mesh.js';
 import { eyeBox, eyeTransform, IRIS_INPUT, IRIS_POINTS, refineWithIris } from './iris.js';
-import { serialQueue } from './serial.js';
 
 type DetectCfg = Config['detect'];
 
@@ -75,7 +75,7 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
   // the two anchor groups' outputs joined in anchor order (reused: calls are serialised)
   const logits = new Float32Array(BLAZE_ANCHORS);
   const regs = new Float32Array(BLAZE_ANCHORS * 16);
-  const queue = serialQueue();
+  const queue = serialQueue(() => new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
 
   const runMesh: MeshRunner = async (input, n) => {
     const out = await mesh.run({

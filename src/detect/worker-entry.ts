@@ -4,21 +4,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.js';
-import type { FaceDetection } from '../types.js';
-import { createLocalDetector } from './detector.js';
-
-export interface DetectRequest {
-  readonly id: number;
-  readonly op: 'detect' | 'follow';
-  readonly width: number;
-  readonly height: number;
-  readonly rgb: Uint8Array;
-  readonly previous?: readonly FaceDetection[];
-}
-
-export type DetectReply =
-  | { readonly id: number; readonly faces: FaceDetection[] }
-  | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
+import { DetectError } from '../errors.js';
+import { createLocalDetector } from './create.js';
+import type { DetectReply, DetectRequest } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry.ts runs only as a worker thread');
@@ -42,11 +30,13 @@ port.on('message', async (req: DetectRequest | 'close') => {
       faces.map((f) => f.mesh.buffer as ArrayBuffer),
     );
   } catch (e) {
+    // the detectors throw DetectErrors; anything else crosses as DETECT_FAILED
     const err = e as { message?: string; code?: string };
+    const code = e instanceof DetectError ? e.code : undefined;
     port.postMessage({
       id: req.id,
-      error: { message: String(err.message ?? e), ...(err.code ? { code: err.code } : {}) },
-    });
+      error: { message: String(err.message ?? e), ...(code ? { code } : {}) },
+    } satisfies DetectReply);
   }
 });
 port.postMessage('ready');

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import { DetectError } from '../errors.js';
 import type { FaceDetection, RgbImage } from '../types.js';
 import type { FaceDetector } from './detector.js';
-import type { DetectReply, DetectRequest } from './worker-entry.js';
+import type { DetectReply, DetectRequest } from './worker-protocol.js';
 
 interface Slot {
   readonly worker: Worker;

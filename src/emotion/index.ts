@@ -17,7 +17,6 @@ export {
   type Observation,
 } from './lifecycle.js';
 export {
-  loadRules,
   type NamedRule,
   parseRules,
   type Rule,
@@ -25,6 +24,7 @@ export {
   type Rules,
   scoreRule,
 } from './rules.js';
+export { loadRules } from './rules-file.js';
 export {
   EmaFilter,
   emaAlpha,

@@ -1,5 +1,6 @@
 /**
- * AU → emotion rules as data (config/emotions.yaml), validated at load, and the scoring function.
+ * AU → emotion rules as data (config/emotions.yaml; read by rules-file.ts), validated, and the scoring function.
+ * Pure: no I/O, so the browser can run it.
  *
  * Score of an emotion with prototype AUs A, weights w (default 1), core AUs C ⊆ A and core floor f:
  *   used   = A ∩ (AUs the estimator measured in this sample)
@@ -10,11 +11,7 @@
  * from firing on its secondary AUs alone (anger must not fire on a frown without the lid raise).
  * AUs of A the estimator does not measure are reported as `missing` on every event.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { PACKAGE_ROOT } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 
 const auName = z.string().regex(/^AU\d{1,2}$/, 'must look like "AU12"');
@@ -91,32 +88,6 @@ export function parseRules(data: unknown, source: string): Rules {
     throw new ConfigError('RULES_INVALID', `emotion rule file ${source} enables no emotion`);
   }
   return rules;
-}
-
-/** Resolves a rule file path: as given if it exists, else relative to the package root. */
-export function resolveRulesPath(file: string): string {
-  if (path.isAbsolute(file) || existsSync(file)) return file;
-  const fromRoot = path.join(PACKAGE_ROOT, file);
-  return existsSync(fromRoot) ? fromRoot : file;
-}
-
-/** Reads, parses and validates a rule file (YAML or JSON). Fails with a message naming file, rule and problem. */
-export function loadRules(file: string): Rules {
-  const resolved = resolveRulesPath(file);
-  if (!existsSync(resolved)) {
-    throw new ConfigError('RULES_NOT_FOUND', `emotion rule file ${file} does not exist`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(resolved, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(
-      'RULES_PARSE',
-      `emotion rule file ${resolved} is not valid YAML: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  return parseRules(data, resolved);
 }
 
 export interface RuleScore {

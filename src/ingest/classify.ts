@@ -1,21 +1,6 @@
-import { SourceError } from '../errors.js';
+import { SourceError, type SourceErrorCode } from '../errors.js';
 
-/** Stable codes for source failures; status events and CLI exits carry them. */
-export type SourceErrorCode =
-  | 'INVALID_SOURCE'
-  | 'UNSUPPORTED_SCHEME'
-  | 'FORMAT_NOT_ALLOWED'
-  | 'SOURCE_NOT_FOUND'
-  | 'NOT_A_VIDEO'
-  | 'CODEC_UNSUPPORTED'
-  | 'CORRUPT_INPUT'
-  | 'SOURCE_UNREACHABLE'
-  | 'SOURCE_AUTH_FAILED'
-  | 'SOURCE_TIMEOUT'
-  | 'SOURCE_DISCONNECTED'
-  | 'SOURCE_STALLED'
-  | 'FFMPEG_MISSING'
-  | 'FFMPEG_FAILED';
+export type { SourceErrorCode };
 
 /** Errors a live source may recover from by reconnecting; the rest need a human (bad URL, password, codec). */
 const RETRYABLE: ReadonlySet<string> = new Set<SourceErrorCode>([

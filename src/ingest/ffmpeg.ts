@@ -50,12 +50,16 @@ export interface SpawnOptions {
   readonly bin?: 'ffmpeg' | 'ffprobe';
   /** A socket to use as the child's stdout instead of a pipe. */
   readonly stdout?: Socket;
+  /** Bytes written to the child's stdin, which is then closed (default: stdin closed from the start). */
+  readonly stdin?: Uint8Array;
 }
 
 /**
- * Spawns ffmpeg (or ffprobe) with `args` (no shell), stdin closed, stdout piped (or the given socket),
- * stderr kept as a bounded tail. A missing binary surfaces as `SourceError('FFMPEG_MISSING')` in
- * `exited`'s `spawnError`.
+ * The one way aupipe runs ffmpeg and ffprobe (live and file decoding, probing, stills, DISFA videos,
+ * JPEG round trips): spawns `args` (no shell), stdin closed (or fed `opts.stdin`), stdout piped (or the
+ * given socket), stderr kept as a bounded tail. A missing binary surfaces as
+ * `SourceError('FFMPEG_MISSING')` in `exited`'s `spawnError`; `classifyStderr` turns a failed exit's
+ * stderr into a SourceErrorCode.
  */
 export function spawnFfmpeg(args: readonly string[], opts: SpawnOptions = {}): FfmpegProcess {
   installExitHook();
@@ -64,7 +68,10 @@ export function spawnFfmpeg(args: readonly string[], opts: SpawnOptions = {}): F
   try {
     // Own process group: a terminal's Ctrl-C reaches only us, and we stop ffmpeg after the pipeline
     // has ended its events (the exit hook above kills any child still running).
-    child = spawn(bin, args, { stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'], detached: true });
+    child = spawn(bin, args, {
+      stdio: [opts.stdin ? 'pipe' : 'ignore', opts.stdout ?? 'pipe', 'pipe'],
+      detached: true,
+    });
   } catch (e) {
     throw missing(bin, e);
   }
@@ -73,6 +80,10 @@ export function spawnFfmpeg(args: readonly string[], opts: SpawnOptions = {}): F
   let spawnError: SourceError | undefined;
   // A stream error must not become an uncaught exception; the exit status tells what went wrong.
   child.stdout?.on('error', () => {});
+  if (opts.stdin) {
+    child.stdin?.on('error', () => {}); // a child that exits early closes its stdin: its exit says why
+    child.stdin?.end(opts.stdin);
+  }
   child.stderr?.on('error', () => {});
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
@@ -112,4 +123,24 @@ export function spawnFfmpeg(args: readonly string[], opts: SpawnOptions = {}): F
 function missing(bin: string, e: unknown): SourceError {
   const msg = e instanceof Error ? e.message : String(e);
   return new SourceError('FFMPEG_MISSING', `cannot run ${bin} (${msg}); install ffmpeg`, { cause: e });
+}
+
+/** A finished ffmpeg/ffprobe run: all of stdout, and how it exited. */
+export interface FfmpegResult {
+  readonly stdout: Buffer;
+  readonly exit: FfmpegExit;
+}
+
+/**
+ * Runs ffmpeg (or ffprobe) to completion, collecting stdout (for bounded outputs: stills, probes, one
+ * encoded image). Rejects only when the binary cannot run (FFMPEG_MISSING); a failed exit is the
+ * caller's to judge (`exit.code`, `ffmpegError`).
+ */
+export async function runFfmpeg(args: readonly string[], opts: SpawnOptions = {}): Promise<FfmpegResult> {
+  const proc = spawnFfmpeg(args, opts);
+  const chunks: Buffer[] = [];
+  proc.stdout?.on('data', (d: Buffer) => chunks.push(d));
+  const exit = await proc.exited;
+  if (exit.spawnError) throw exit.spawnError;
+  return { stdout: Buffer.concat(chunks), exit };
 }

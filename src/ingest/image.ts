@@ -1,29 +1,17 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SourceError } from '../errors.js';
 import type { RgbImage } from '../types.js';
+import { runFfmpeg } from './ffmpeg.js';
 
-function run(
-  cmd: string,
+/** One bounded ffmpeg/ffprobe run through the ingest wrapper: stdout, stderr tail and exit code. */
+async function run(
+  bin: 'ffmpeg' | 'ffprobe',
   args: readonly string[],
   input?: Uint8Array,
 ): Promise<{ out: Buffer; err: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', (e) =>
-      reject(new SourceError('FFMPEG_MISSING', `cannot run ${cmd}: ${e.message}`, { cause: e })),
-    );
-    child.on('close', (code) => resolve({ out: Buffer.concat(out), err, code: code ?? 1 }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? null);
-  });
+  const { stdout, exit } = await runFfmpeg(args, { bin, ...(input ? { stdin: input } : {}) });
+  return { out: stdout, err: exit.stderr, code: exit.code ?? 1 };
 }
 
 /** Decodes a still image (JPEG, PNG, …) to RGB24 with ffprobe + ffmpeg; a non-image gets a clear SourceError. */

@@ -1,6 +1,7 @@
 /** The ingest stage's public face: sources in, frames and stream status out. */
 export type { SourceErrorCode } from './classify.js';
-export { liveChildPids } from './ffmpeg.js';
+export { classifyStderr, sourceError } from './classify.js';
+export { type FfmpegExit, type FfmpegResult, liveChildPids, runFfmpeg, spawnFfmpeg } from './ffmpeg.js';
 export { decodeImage, encodePng } from './image.js';
 export type { IngestEvent } from './live.js';
 export { type ProbeOptions, type ProbeResult, probe } from './probe.js';

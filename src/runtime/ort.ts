@@ -4,7 +4,7 @@
  * in turn and falls back to CPU, so it never fails for lack of a GPU.
  */
 import * as ort from 'onnxruntime-node';
-import type { OrtProvider } from '../config/sections/provider.js';
+import type { OrtProvider } from '../config/index.js';
 
 // ORT's native logger prints a provider that fails to load straight to stderr; the failure reaches the
 // caller as an exception with the same text (and a typed error for the user), so keep stderr quiet.

@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
-import { FanoutPublisher, type Publisher } from '../sink/publisher.js';
-import { WsHub } from '../sink/ws-hub.js';
+import { FanoutPublisher, type Publisher, type WsHub } from '../sink/index.js';
 import { Metrics } from './metrics.js';
 import { registerRoutes } from './routes.js';
 import { type StreamFactory, StreamManager } from './stream-manager.js';
@@ -20,6 +19,8 @@ export type ServiceLog = (
 export interface CreateServerOptions {
   readonly config: Config;
   readonly factory: StreamFactory;
+  /** The WebSocket hub, mounted on /ws (built by `createSinks`, src/compose.ts). */
+  readonly hub: WsHub;
   /** Sinks besides the WebSocket hub (NATS, JSONL); the service fans every message out to all. */
   readonly publishers?: readonly Publisher[];
   readonly metrics?: Metrics;
@@ -58,7 +59,7 @@ const FLUSH_LIMIT_MS = 5000;
 export function createServer(o: CreateServerOptions): AupipeServer {
   const { config } = o;
   const metrics = o.metrics ?? new Metrics();
-  const hub = new WsHub(config.sink.ws, o.log);
+  const { hub } = o;
   const sinks = new FanoutPublisher([hub, ...(o.publishers ?? [])]);
   const manager = new StreamManager({
     factory: o.factory,

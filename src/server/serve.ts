@@ -1,7 +1,6 @@
+import { createPipelineDeps } from '../compose.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { createPipelineDeps } from '../pipeline.js';
-import type { Publisher } from '../sink/publisher.js';
 import { pipelineFactory, watchBatcher } from './factory.js';
 import { Metrics } from './metrics.js';
 import { type Service, startService } from './service.js';
@@ -14,7 +13,7 @@ import { type Service, startService } from './service.js';
 export async function serve(
   config: Config,
   log?: Logger,
-  publishers: readonly Publisher[] = [],
+  o: { readonly jsonl?: string } = {},
 ): Promise<Service> {
   const deps = await createPipelineDeps(config, log);
   const metrics = new Metrics();
@@ -24,7 +23,7 @@ export async function serve(
       config,
       factory: pipelineFactory(deps),
       metrics,
-      publishers,
+      ...(o.jsonl ? { jsonl: o.jsonl } : {}),
       ...(log && { log: (level, msg, fields) => log[level](fields ?? {}, msg) }),
     });
     return {

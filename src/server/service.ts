@@ -1,9 +1,7 @@
-import path from 'node:path';
+import { createSinks } from '../compose.js';
 import type { Config } from '../config/index.js';
 import { parseSource } from '../ingest/index.js';
-import { NatsPublisher } from '../sink/nats.js';
-import { type EmbeddedNats, startNatsServer } from '../sink/nats-server.js';
-import type { Publisher } from '../sink/publisher.js';
+import type { NatsPublisher, Publisher } from '../sink/index.js';
 import { type AupipeServer, createServer, type ServiceLog } from './app.js';
 import { Metrics } from './metrics.js';
 import type { StreamFactory } from './stream-manager.js';
@@ -13,7 +11,9 @@ export interface ServiceOptions {
   readonly factory: StreamFactory;
   readonly log?: ServiceLog;
   readonly metrics?: Metrics;
-  /** More sinks (e.g. a JSONL record). */
+  /** Also write every message to this JSONL file. */
+  readonly jsonl?: string;
+  /** More sinks (e.g. a test's recorder). */
   readonly publishers?: readonly Publisher[];
 }
 
@@ -36,21 +36,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const { config } = o;
   const log = o.log ?? (() => {});
   const metrics = o.metrics ?? new Metrics();
-  const ncfg = config.sink.nats;
-  let embedded: EmbeddedNats | undefined;
-  let nats: NatsPublisher | undefined;
-  let natsUrl = '';
-  if (ncfg.enabled) {
-    if (ncfg.url) natsUrl = ncfg.url;
-    else {
-      embedded = await startNatsServer({
-        storeDir: path.join(config.server.dataDir, 'nats'),
-        bin: ncfg.serverBin,
-      });
-      natsUrl = embedded.url;
-      log('info', 'embedded nats-server started', { url: natsUrl });
-    }
-    nats = new NatsPublisher(ncfg, natsUrl, log);
+  const sinks = await createSinks(config, log, {
+    embeddedNats: true,
+    ws: true,
+    ...(o.jsonl ? { jsonl: o.jsonl } : {}),
+    ...(o.publishers ? { extra: o.publishers } : {}),
+  });
+  const { nats, natsUrl } = sinks;
+  if (nats) {
     let lastDropped = 0;
     let lastReconnects = 0;
     metrics.onScrape(() => {
@@ -67,7 +60,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     factory: o.factory,
     metrics,
     log,
-    publishers: [...(nats ? [nats] : []), ...(o.publishers ?? [])],
+    hub: sinks.hub!,
+    publishers: sinks.publishers,
     health: () => ({ nats: nats ? { url: natsUrl, ...nats.stats() } : { enabled: false } }),
   });
   try {
@@ -83,12 +77,12 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       ...(nats && { nats }),
       async close() {
         await server.close();
-        await embedded?.stop();
+        await sinks.stopBroker();
       },
     };
   } catch (err) {
     await server.close().catch(() => {});
-    await embedded?.stop();
+    await sinks.stopBroker();
     throw err;
   }
 }

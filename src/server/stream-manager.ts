@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { AupipeError } from '../errors.js';
 import { type SourceSpec, sourceLabel } from '../ingest/index.js';
-import type { Publisher } from '../sink/publisher.js';
+import type { Publisher } from '../sink/index.js';
 import { type Message, SCHEMA_VERSION, type StreamState } from '../types.js';
 import { FpsMeter } from './fps.js';
 import type { Metrics } from './metrics.js';

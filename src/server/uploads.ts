@@ -7,10 +7,12 @@ import { AupipeError } from '../errors.js';
 import { probe } from '../ingest/index.js';
 
 /** An upload refused with the HTTP status that says why. */
-export class UploadError extends AupipeError {
+export type UploadErrorCode = 'UPLOAD_EMPTY' | 'UPLOAD_NOT_VIDEO' | 'UPLOAD_TOO_LARGE';
+
+export class UploadError extends AupipeError<UploadErrorCode> {
   constructor(
     readonly status: 400 | 413 | 415,
-    code: string,
+    code: UploadErrorCode,
     message: string,
   ) {
     super(code, message);

@@ -8,7 +8,7 @@ import {
   nanos,
   nuid,
 } from '@nats-io/transport-node';
-import type { SinkConfig } from '../config/sections/sink.js';
+import type { SinkConfig } from '../config/index.js';
 import { SinkError } from '../errors.js';
 import { type Message, SCHEMA_VERSION, type StreamState, type StreamStatus } from '../types.js';
 import { Outbox } from './outbox.js';

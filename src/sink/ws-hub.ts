@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { SinkConfig } from '../config/sections/sink.js';
+import type { SinkConfig } from '../config/index.js';
 import type { Message } from '../types.js';
 import type { SinkLog } from './nats.js';
 import type { Publisher } from './publisher.js';

@@ -8,7 +8,7 @@ import { CANONICAL_IOD, normalizeMesh } from '../../src/classify/mesh/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createFaceDetector } from '../../src/detect/index.js';
 import { loadRules } from '../../src/emotion/index.js';
-import { parseSource } from '../../src/ingest/index.js';
+import { openSource, parseSource } from '../../src/ingest/index.js';
 import { streamPipeline } from '../../src/pipeline.js';
 import type { AuVector } from '../../src/types.js';
 import { MEDIA_DIR, sharedAvailable } from '../helpers/shared.js';
@@ -106,7 +106,7 @@ describe.skipIf(!haveMedia)('blinks on real video against counts made by eye', (
     const detector = await createFaceDetector(config.detect);
     const batcher = new AuBatcher(recorder, config.classify);
     try {
-      const deps = { config, detector, batcher, rules: loadRules(config.emotion.rules) };
+      const deps = { config, detector, batcher, rules: loadRules(config.emotion.rules), source: openSource };
       await lastValueFrom(
         streamPipeline('eyes', parseSource(path.join(MEDIA_DIR, clip)), deps).pipe(toArray()),
       );

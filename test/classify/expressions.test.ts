@@ -16,10 +16,10 @@ import {
   PROTOTYPE_AUS,
   prototypeEvidence,
 } from '../../src/classify/mesh/index.js';
+import { loadYardstick } from '../../src/dataset/index.js';
 import { faceApiExpressionNet } from '../../src/dataset/peers.js';
-import { loadYardstick } from '../../src/dataset/yardstick.js';
-import { yardstickObservations } from '../../src/dataset/yardstick-report.js';
 import { ModelError } from '../../src/errors.js';
+import { yardstickObservations } from '../../src/eval/index.js';
 import { type AlignedCrop, AU_KEYS, type FaceObservation } from '../../src/types.js';
 
 const MESH = JSON.parse(readFileSync('test/fixtures/meshes/real-faces.json', 'utf8')) as {

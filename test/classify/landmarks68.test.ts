@@ -11,10 +11,10 @@ import {
   meshAus,
   mouthAppearance,
 } from '../../src/classify/mesh/index.js';
+import { loadYardstick } from '../../src/dataset/index.js';
 import { faceApiNet } from '../../src/dataset/peers.js';
-import { loadYardstick } from '../../src/dataset/yardstick.js';
-import { yardstickObservations } from '../../src/dataset/yardstick-report.js';
 import { ModelError } from '../../src/errors.js';
+import { yardstickObservations } from '../../src/eval/index.js';
 import type { AlignedCrop, FaceObservation } from '../../src/types.js';
 
 /** 68 points of a frontal face in the 300-W layout, only the parts lipMeasures68 reads: eyes and inner lips. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANDMARKS68_DIR, Landmarks68, MeshAuEstimator } from '../../src/classify/mesh/index.js';
-import { loadYardstick, resolveImage } from '../../src/dataset/yardstick.js';
+import { loadYardstick, resolveImage } from '../../src/dataset/index.js';
 import { alignFace, applyAffine, invertAffine, warpAffine } from '../../src/detect/align.js';
 import { decodeImage } from '../../src/ingest/image.js';
 import { AU_KEYS, type AuVector, type FaceObservation, type RgbImage } from '../../src/types.js';

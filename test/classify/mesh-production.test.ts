@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
-import { type LabelledFace, loadYardstick, scoreYardstick } from '../../src/dataset/yardstick.js';
-import { redetectYardstick } from '../../src/dataset/yardstick-meshes.js';
-import { meshEstimatorScores, yardstickObservations } from '../../src/dataset/yardstick-report.js';
+import { type LabelledFace, loadYardstick } from '../../src/dataset/index.js';
+import {
+  meshEstimatorScores,
+  redetectYardstick,
+  scoreYardstick,
+  yardstickObservations,
+} from '../../src/eval/index.js';
 
 /**
  * Issue #4's targets as production runs: every yardstick face re-detected by the default detector (ONNX Runtime),

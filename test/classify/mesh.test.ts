@@ -8,8 +8,8 @@ import {
   normalizeMesh,
   RELATIVE_AUS,
 } from '../../src/classify/mesh/index.js';
-import { type LabelledFace, loadYardstick, scoreYardstick } from '../../src/dataset/yardstick.js';
-import { meshEstimatorScores, SUBSETS, yardstickObservations } from '../../src/dataset/yardstick-report.js';
+import { type LabelledFace, loadYardstick } from '../../src/dataset/index.js';
+import { meshEstimatorScores, SUBSETS, scoreYardstick, yardstickObservations } from '../../src/eval/index.js';
 import { AU_KEYS, type AuKey, type FaceObservation } from '../../src/types.js';
 
 interface MeshFixture {

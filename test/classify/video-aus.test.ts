@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipelineDeps } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/index.js';
 import { parseSource } from '../../src/ingest/index.js';
-import { createPipelineDeps, streamPipeline } from '../../src/pipeline.js';
+import { streamPipeline } from '../../src/pipeline.js';
 import type { AuKey, AuSample, EmotionEvent, Message } from '../../src/types.js';
 import { MEDIA_DIR, sharedAvailable } from '../helpers/shared.js';
 

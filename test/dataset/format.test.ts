@@ -9,9 +9,9 @@ import {
   parseLabelsCsv,
   readCrop,
   readDataset,
-  subjectFolds,
   writeDataset,
 } from '../../src/dataset/index.js';
+import { subjectFolds } from '../../src/eval/index.js';
 import { AU_KEYS } from '../../src/types.js';
 
 const dirs: string[] = [];
@@ -75,7 +75,11 @@ describe('prepared-dataset format', () => {
       frame: 0,
       labels: {},
     }));
-    const folds = subjectFolds(rows, 3, 5);
+    const folds = subjectFolds(
+      rows.map((r) => r.subject),
+      3,
+      5,
+    );
     const of = new Map<string, Set<number>>();
     for (const [i, r] of rows.entries())
       of.set(r.subject, (of.get(r.subject) ?? new Set()).add(folds[i] as number));

@@ -9,12 +9,12 @@ import {
   findFaces,
   type PhotoSource,
   readDataset,
-  subjectFolds,
   yardstickFaces,
 } from '../../src/dataset/index.js';
 import type { Labeller } from '../../src/dataset/pseudo.js';
 import { resolvePhoto } from '../../src/dataset/sources.js';
 import { createFaceDetector, type FaceDetector } from '../../src/detect/index.js';
+import { subjectFolds } from '../../src/eval/index.js';
 import { decodeImage } from '../../src/ingest/image.js';
 
 const PHOTOS: PhotoSource[] = [
@@ -200,7 +200,11 @@ describe('dataset pseudo', () => {
 
   it('identities never cross folds: every variant of a face keeps its subject', async () => {
     const ds = await readDataset(path.join(root, 'a'));
-    const folds = subjectFolds(ds.rows, 3, 1);
+    const folds = subjectFolds(
+      ds.rows.map((r) => r.subject),
+      3,
+      1,
+    );
     const bySubject = new Map<string, Set<number>>();
     for (const [i, r] of ds.rows.entries()) {
       bySubject.set(r.subject, (bySubject.get(r.subject) ?? new Set()).add(folds[i] as number));

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRules, parseRules, scoreRule } from '../../src/emotion/rules.js';
+import { loadRules, parseRules, scoreRule } from '../../src/emotion/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { AU_KEYS } from '../../src/types.js';
 import { auVec } from './helpers.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/errors.js';
+import { SourceError, type SourceErrorCode } from '../../src/errors.js';
 import { classifyStderr, isRetryable, looksLikeIsoBmff } from '../../src/ingest/classify.js';
 
 // stderr captured from ffmpeg 5.1 on this machine for each failure.
@@ -80,13 +80,15 @@ describe('classifyStderr', () => {
 
 describe('isRetryable', () => {
   it('retries network trouble and disconnects, not configuration mistakes', () => {
-    const retry = (code: string) => isRetryable(new SourceError(code, 'x'));
+    const retry = (code: SourceErrorCode) => isRetryable(new SourceError(code, 'x'));
     expect(
-      ['SOURCE_UNREACHABLE', 'SOURCE_TIMEOUT', 'SOURCE_DISCONNECTED', 'SOURCE_STALLED'].every(retry),
+      (['SOURCE_UNREACHABLE', 'SOURCE_TIMEOUT', 'SOURCE_DISCONNECTED', 'SOURCE_STALLED'] as const).every(
+        retry,
+      ),
     ).toBe(true);
-    expect(['SOURCE_AUTH_FAILED', 'UNSUPPORTED_SCHEME', 'CODEC_UNSUPPORTED', 'NOT_A_VIDEO'].some(retry)).toBe(
-      false,
-    );
+    expect(
+      (['SOURCE_AUTH_FAILED', 'UNSUPPORTED_SCHEME', 'CODEC_UNSUPPORTED', 'NOT_A_VIDEO'] as const).some(retry),
+    ).toBe(false);
     expect(isRetryable(new Error('plain'))).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AupipeServer, createServer } from '../../src/server/app.js';
+import { createSinks } from '../../src/compose.js';
+import { type AupipeServer, createServer } from '../../src/server/index.js';
 import { until } from '../helpers/nats.js';
 import { ingestOnlyFactory, testConfig } from '../helpers/service.js';
 import { tempDir } from '../helpers/videos.js';
@@ -16,7 +17,8 @@ describe('HTTP API (real ffmpeg/ffprobe, ingest-only streams)', () => {
 
   beforeAll(async () => {
     const config = testConfig(dataDir, { server: { maxUploadBytes: 4 * 1024 * 1024 }, ingest: { fps: 5 } });
-    srv = createServer({ config, factory: ingestOnlyFactory(config) });
+    const { hub } = await createSinks(config, undefined, { ws: true });
+    srv = createServer({ config, factory: ingestOnlyFactory(config), hub: hub! });
     base = await srv.listen();
   });
   afterAll(async () => {

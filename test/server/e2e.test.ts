@@ -7,10 +7,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipelineDeps } from '../../src/pipeline.js';
+import { createPipelineDeps } from '../../src/compose.js';
 import { pipelineFactory } from '../../src/server/factory.js';
 import { type Service, startService } from '../../src/server/service.js';
-import { JsonlPublisher } from '../../src/sink/jsonl.js';
 import type { Publisher } from '../../src/sink/publisher.js';
 import type { EmotionEvent, Message } from '../../src/types.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -46,7 +45,8 @@ describe('live service end to end (real video, real nats-server, Chromium)', () 
     service = await startService({
       config,
       factory: pipelineFactory(deps),
-      publishers: [new JsonlPublisher(record), recorder],
+      jsonl: record,
+      publishers: [recorder],
     });
   }, 120_000);
 

@@ -74,7 +74,11 @@ def load_dataset(folder: str, aus: list | None = None, size: int | None = None, 
 
 
 def subject_folds(subjects: list, k: int, seed: int = 0) -> list:
-    """Assigns whole subjects to k folds (balanced by face count); returns a list of index lists."""
+    """Assigns whole subjects to k folds (balanced by face count); returns a list of index lists.
+
+    The one fold definition: src/eval/folds.ts `subjectFolds` reproduces it (random.Random(seed).shuffle
+    included), and both are checked against config/folds/vectors.json (make_vectors.py there rewrites it).
+    """
     by_subject = {}
     for i, s in enumerate(subjects):
         by_subject.setdefault(s, []).append(i)

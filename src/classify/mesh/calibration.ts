@@ -48,7 +48,7 @@ export const MESH_CALIBRATION_LIPS68: Readonly<Record<AuKey, AuCalibration>> = {
  * measure on talking, mostly neutral faces: seven clips of other people than any labelled clip (webcam_talking_1/2,
  * grid_talking_1/2, single_face, subtle_expressions_glasses, looking_around in ../shared/media), each clip's
  * percentile weighted equally, so about 5% of a talking face's frames read above 0.5; the scale is a third of the
- * centre (0 reads 0.05). Reproduce: `npx tsx src/dataset/baseline-floor.ts` (docs/au-evidence.md).
+ * centre (0 reads 0.05). Reproduce: `npx tsx scripts/baseline-floor.ts` (docs/au-evidence.md).
  */
 export const MESH_CALIBRATION_RELATIVE: Readonly<Partial<Record<AuKey, AuCalibration>>> = {
   AU1: { centre: 0.037, scale: 0.012, confidence: 'medium' },

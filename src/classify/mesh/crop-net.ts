@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { warpAffine } from '../../detect/align.js';
-import { serialQueue } from '../../detect/serial.js';
+import { warpAffine } from '../../detect/index.js';
 import { ModelError } from '../../errors.js';
-import { type OpenOptions, OrtOpenError, openOrtSession, ort } from '../../runtime/ort.js';
+import { type OpenOptions, OrtOpenError, openOrtSession, ort } from '../../runtime/index.js';
+import { serialQueue } from '../../serial-queue.js';
 import type { RgbImage } from '../../types.js';
 import { cardSchema, readCard, resolveModelDir } from '../bundle.js';
 import { type Normalizer, normalizerOf, writeCrop } from '../preprocess.js';

@@ -234,9 +234,15 @@ export class MeshAuEstimator implements AuEstimator {
       const id = trackKey(f.streamId, f.trackId);
       if (reuse && !f.detected) {
         const j = latestInBatch.get(id);
-        if (j !== undefined) return void from.set(i, j);
+        if (j !== undefined) {
+          from.set(i, j);
+          return;
+        }
         const last = this.lastReading.get(id);
-        if (last) return void (out[i] = last);
+        if (last) {
+          out[i] = last;
+          return;
+        }
       }
       idx.push(i);
       latestInBatch.set(id, i);

@@ -1,31 +1,32 @@
 /**
  * Blind annotation of the yardstick by another person (docs/au-evidence.md, "Hand-labelled yardstick").
  *
- *   npx tsx src/dataset/yardstick-sheets.ts sheets --out DIR [--seed N]
+ *   npx tsx src/eval/yardstick-sheets.ts sheets --out DIR [--seed N]
  *     DIR/sheetNN.png: every yardstick face, shuffled, under a 3-digit code: its production-aligned crop
  *     (280 px, the stored mesh) and a 2.5x zoom on the mouth; DIR/labels.json: the form to fill in
  *     ({"faces": {"117": {"AU12": 1}, …}}); DIR/key/key.json: code -> face id, not for the annotator.
  *     No ids, labels or scores appear on the sheets.
- *   npx tsx src/dataset/yardstick-sheets.ts merge --labels FILE --key FILE --name ID [--about TEXT]
+ *   npx tsx src/eval/yardstick-sheets.ts merge --labels FILE --key FILE --name ID [--about TEXT]
  *     Adds the filled-in labels to test/fixtures/real-faces.json as annotator ID and recomputes every
  *     face's scored labels as the annotators' consensus (`consensusLabels`).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { warpAffine } from '../detect/align.js';
-import { encodePng } from '../ingest/image.js';
-import { AU_KEYS, type AuKey, type RgbImage } from '../types.js';
-import { seededRandom } from './augment.js';
-import { blit, drawText } from './contact.js';
 import {
   type AuLabels,
   annotationsOf,
+  blit,
   consensusLabels,
+  drawText,
   type LabelledFace,
   loadYardstick,
+  seededRandom,
   YARDSTICK_PATH,
-} from './yardstick.js';
+} from '../dataset/index.js';
+import { warpAffine } from '../detect/index.js';
+import { encodePng } from '../ingest/index.js';
+import { AU_KEYS, type AuKey, type RgbImage } from '../types.js';
 import { yardstickObservations } from './yardstick-report.js';
 
 /** Face crop side; the mouth zoom is as wide. */

@@ -1,12 +1,8 @@
-import { DetectError } from '../errors.js';
-
 /**
  * Runs calls one at a time (one model instance, one thread); close waits for the last one. Calls after
- * close reject with `closedError()` (default: the detector's).
+ * close reject with `closedError()`. Shared by the detectors and the crop networks.
  */
-export function serialQueue(
-  closedError: () => Error = () => new DetectError('DETECTOR_CLOSED', 'face detector is closed'),
-) {
+export function serialQueue(closedError: () => Error) {
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   return {

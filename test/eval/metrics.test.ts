@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { percentile } from '../../src/classify/latency.js';
-import { auc, binaryMetrics, meanFinite, prf, subjectFolds } from '../../src/classify/metrics.js';
+import { auc, binaryMetrics, meanFinite, prf, subjectFolds } from '../../src/eval/index.js';
 
 /** AUC by definition: P(score+ > score-) + 0.5 P(tie), over all positive/negative pairs. */
 function pairwiseAuc(y: boolean[], s: number[]): number {

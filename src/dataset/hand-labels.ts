@@ -1,11 +1,10 @@
 /**
- * The real-world yardstick: hand-labelled real faces (test/fixtures/real-faces.json; 1 clearly present,
- * 0 clearly absent, unsure left out) and per-AU rank (AUC) and threshold (F1) metrics for any scorer.
+ * The real-world yardstick's data: hand-labelled real faces (test/fixtures/real-faces.json; 1 clearly
+ * present, 0 clearly absent, unsure left out). Scoring against them is src/eval/yardstick.ts.
  * Each face keeps every annotator's labels (`annotations`, made blind to each other and to every
  * estimator); `labels`, the ones scored, are their consensus (`consensusLabels`).
  */
 import { readFile } from 'node:fs/promises';
-import { prf, auc as rankAuc } from '../classify/metrics.js';
 import { ConfigError } from '../errors.js';
 import { AU_KEYS, type AuKey, type Box } from '../types.js';
 
@@ -83,69 +82,4 @@ export { resolvePhoto as resolveImage } from './sources.js';
 export function boxOf(face: LabelledFace): Box {
   const [x, y, w, h] = face.box;
   return { x, y, w, h };
-}
-
-/** Area under the ROC curve (ties count half): the classify stage's rank AUC on 0/1 labels. */
-export function auc(scores: readonly number[], labels: readonly (0 | 1)[]): number {
-  return rankAuc(
-    labels.map((l) => l === 1),
-    scores,
-  );
-}
-
-/** F1 of the positive class at a decision threshold (score ≥ threshold means present); NaN when nothing is positive. */
-export function f1(scores: readonly number[], labels: readonly (0 | 1)[], threshold = 0.5): number {
-  const somethingPositive = labels.includes(1) || scores.some((s) => s >= threshold);
-  if (!somethingPositive) return Number.NaN;
-  return prf(
-    labels.map((l) => l === 1),
-    scores,
-    threshold,
-  ).f1;
-}
-
-export interface AuScore {
-  readonly au: string;
-  readonly positives: number;
-  readonly negatives: number;
-  readonly auc: number;
-  readonly f1: number;
-}
-
-/**
- * Scores one scorer on the yardstick: `score(face)` returns per-AU scores (or null when the scorer saw no
- * face there: it then counts as score 0, so misses cost AUC instead of vanishing). `aus` picks which keys to
- * report; a key may be a combination like 'AU1+AU2+AU26' whose label is 1 when all parts are 1 and 0 when
- * any part is 0.
- */
-export function scoreYardstick(
-  faces: readonly LabelledFace[],
-  score: (face: LabelledFace) => Readonly<Record<string, number>> | null,
-  aus: readonly string[] = AU_KEYS,
-  threshold = 0.5,
-): AuScore[] {
-  const scored = faces.map((f) => ({ f, s: score(f) }));
-  return aus.map((au) => {
-    const parts = au.split('+') as AuKey[];
-    const s: number[] = [];
-    const l: (0 | 1)[] = [];
-    for (const { f, s: sc } of scored) {
-      const ls = parts.map((p) => f.labels[p]);
-      const label = ls.some((v) => v === 0) ? 0 : ls.every((v) => v === 1) ? 1 : undefined;
-      if (label === undefined) continue;
-      s.push(sc?.[au] ?? 0);
-      l.push(label);
-    }
-    const positives = l.filter((v) => v === 1).length;
-    return { au, positives, negatives: l.length - positives, auc: auc(s, l), f1: f1(s, l, threshold) };
-  });
-}
-
-/** Markdown table of yardstick scores, one row per AU. */
-export function yardstickTable(name: string, rows: readonly AuScore[]): string {
-  const fmt = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(2));
-  const lines = [`| ${name} | pos | neg | AUC | F1@0.5 |`, '|---|---|---|---|---|'];
-  for (const r of rows)
-    lines.push(`| ${r.au} | ${r.positives} | ${r.negatives} | ${fmt(r.auc)} | ${fmt(r.f1)} |`);
-  return lines.join('\n');
 }

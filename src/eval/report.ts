@@ -1,5 +1,6 @@
 import { AU_KEYS, type AuKey, type AuVector, DISFA8 } from '../types.js';
-import { type BinaryMetrics, binaryMetrics, meanFinite, subjectFolds } from './metrics.js';
+import { subjectFolds } from './folds.js';
+import { type BinaryMetrics, binaryMetrics, meanFinite } from './metrics.js';
 
 /** One evaluated face: its subject, its labels (unknown AUs absent) and the estimator's probabilities. */
 export interface ScoredRow {
@@ -71,11 +72,15 @@ export interface FoldReport extends SetReport {
   readonly subjects: readonly string[];
 }
 
-/** The same report on each of `k` subject-independent folds, plus the mean of the folds' means. */
-export function scoreFolds(rows: readonly ScoredRow[], k: number, o: ReportOptions) {
+/**
+ * The same report on each of `k` subject-independent folds (`subjectFolds`, the trainer's folds for the
+ * same subjects and seed), plus the mean of the folds' means.
+ */
+export function scoreFolds(rows: readonly ScoredRow[], k: number, o: ReportOptions, seed = 0) {
   const fold = subjectFolds(
     rows.map((r) => r.subject),
     k,
+    seed,
   );
   const folds: FoldReport[] = [];
   for (let f = 0; f < k; f++) {

@@ -2,19 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  agreedLabels,
-  consensusLabels,
-  type LabelledFace,
-  loadYardstick,
-} from '../../src/dataset/yardstick.js';
-import {
-  codeKey,
-  decodeLabels,
-  mergeAnnotator,
-  shuffled,
-  writeSheets,
-} from '../../src/dataset/yardstick-sheets.js';
+import { agreedLabels, consensusLabels, type LabelledFace, loadYardstick } from '../../src/dataset/index.js';
+import { codeKey, decodeLabels, mergeAnnotator, shuffled, writeSheets } from '../../src/eval/index.js';
 import { decodeImage } from '../../src/ingest/image.js';
 import { AU_KEYS } from '../../src/types.js';
 

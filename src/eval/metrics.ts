@@ -1,4 +1,7 @@
-/** Binary classification metrics for AU evaluation: pure functions over labels and scores. */
+/**
+ * Binary classification metrics for AU evaluation: pure functions over labels and scores. The one `auc`:
+ * `auc(labels, scores)`, labels first as in every function here.
+ */
 
 export interface BinaryMetrics {
   readonly precision: number;
@@ -68,14 +71,4 @@ export function binaryMetrics(
 export function meanFinite(xs: readonly number[]): number {
   const f = xs.filter(Number.isFinite);
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : Number.NaN;
-}
-
-/**
- * Subject-independent folds: subjects sorted and dealt round-robin into `k` folds, so no subject's
- * frames are in two folds. Returns the fold index of each row.
- */
-export function subjectFolds(subjects: readonly string[], k: number): number[] {
-  const ids = [...new Set(subjects)].sort();
-  const fold = new Map(ids.map((s, i) => [s, i % k]));
-  return subjects.map((s) => fold.get(s)!);
 }

@@ -4,19 +4,25 @@
  * against the track's own median, and prints per clip its 95th percentile and the mean over clips (each clip
  * weighs the same): the centres of the relative calibration; the scales are a third of them.
  *
- *   npx tsx src/dataset/baseline-floor.ts [--media ../shared/media] [--fps 10]
+ *   npx tsx scripts/baseline-floor.ts [--media ../shared/media] [--fps 10]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, toArray } from 'rxjs';
-import { AuBatcher, type AuEstimator } from '../classify/index.js';
-import { median, normalizeMesh, RELATIVE_AUS, rawMeasures } from '../classify/mesh/index.js';
-import { loadConfig } from '../config/index.js';
-import { createFaceDetector } from '../detect/index.js';
-import { loadRules } from '../emotion/index.js';
-import { parseSource } from '../ingest/index.js';
-import { streamPipeline } from '../pipeline.js';
-import type { AuKey } from '../types.js';
+import {
+  AuBatcher,
+  type AuEstimator,
+  median,
+  normalizeMesh,
+  RELATIVE_AUS,
+  rawMeasures,
+} from '../src/classify/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { createFaceDetector } from '../src/detect/index.js';
+import { loadRules } from '../src/emotion/index.js';
+import { openSource, parseSource } from '../src/ingest/index.js';
+import { streamPipeline } from '../src/pipeline.js';
+import type { AuKey } from '../src/types.js';
 
 /** Clips of talking, mostly neutral faces; none of these people is in test/fixtures/video-labels.json. */
 export const FLOOR_CLIPS = [
@@ -63,7 +69,7 @@ async function clipMeasures(file: string, fps: number): Promise<Map<number, Reco
   const detector = await createFaceDetector(config.detect);
   const batcher = new AuBatcher(recorder, config.classify);
   try {
-    const deps = { config, detector, batcher, rules: loadRules(config.emotion.rules) };
+    const deps = { config, detector, batcher, rules: loadRules(config.emotion.rules), source: openSource };
     await lastValueFrom(streamPipeline('floor', parseSource(file), deps).pipe(toArray()));
   } finally {
     await batcher.close();

@@ -4,15 +4,15 @@
  * there. Each labelled face is found in a window of twice its box around it (so ~100 px thumbnail faces
  * reach the detector at a usable scale), taking the detection closest to the labelled box.
  *
- *   npx tsx src/dataset/yardstick-meshes.ts [--backend onnx|tfjs] [--iris] [--out FILE]
+ *   npx tsx src/eval/yardstick-meshes.ts [--backend onnx|tfjs] [--iris] [--out FILE]
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type Config, configSchema } from '../config/index.js';
+import { boxOf, loadYardstick, resolveImage } from '../dataset/index.js';
 import { createFaceDetector, cropRegion, iou, shiftDetection } from '../detect/index.js';
-import { decodeImage } from '../ingest/image.js';
+import { decodeImage } from '../ingest/index.js';
 import type { FaceDetection, RgbImage } from '../types.js';
-import { boxOf, loadYardstick, resolveImage } from './yardstick.js';
 import { MESH_FIXTURE } from './yardstick-report.js';
 
 interface Fixture {

@@ -4,13 +4,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CnnEstimator } from '../../src/classify/cnn.js';
 import { MeshEstimator } from '../../src/classify/mesh/index.js';
-import { binaryMetrics } from '../../src/classify/metrics.js';
 import { configSchema } from '../../src/config/index.js';
 import { writeDataset } from '../../src/dataset/format.js';
 import { createFaceDetector } from '../../src/detect/index.js';
-import { evaluate, formatReport, padEdge, upscale, yardstickLabels } from '../../src/eval.js';
+import {
+  binaryMetrics,
+  evaluate,
+  formatReport,
+  padEdge,
+  upscale,
+  yardstickLabels,
+} from '../../src/eval/index.js';
 import { type AlignedCrop, AU_KEYS } from '../../src/types.js';
-import { face, fixtureCrops, TEMPLATES, TINY } from './helpers.js';
+import { face, fixtureCrops, TEMPLATES, TINY } from '../classify/helpers.js';
 
 describe('aupipe eval over a prepared dataset', () => {
   let dir: string;

@@ -10,7 +10,18 @@
  * estimators on the same detector setting.
  */
 import { performance } from 'node:perf_hooks';
-import type { AuEstimator } from './classify/estimator.js';
+import type { AuEstimator } from '../classify/index.js';
+import {
+  type Dataset,
+  type DatasetRow,
+  loadYardstick,
+  readCrop,
+  readDataset,
+  YARDSTICK_PATH,
+} from '../dataset/index.js';
+import type { FaceDetector } from '../detect/index.js';
+import { ConfigError } from '../errors.js';
+import { AU_KEYS, type AuKey, type FaceObservation, type RgbImage } from '../types.js';
 import {
   type FoldReport,
   formatTable,
@@ -19,12 +30,7 @@ import {
   type SetReport,
   scoreFolds,
   scoreSet,
-} from './classify/report.js';
-import { type Dataset, type DatasetRow, readCrop, readDataset } from './dataset/format.js';
-import { loadYardstick, YARDSTICK_PATH } from './dataset/yardstick.js';
-import type { FaceDetector } from './detect/index.js';
-import { ConfigError } from './errors.js';
-import { AU_KEYS, type AuKey, type FaceObservation, type RgbImage } from './types.js';
+} from './report.js';
 
 export interface EvaluateOptions {
   readonly estimator: AuEstimator;

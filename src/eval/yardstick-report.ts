@@ -1,7 +1,7 @@
 /**
  * Yardstick report: per-AU AUC/F1 of the mesh estimator (on the detector meshes stored with the yardstick)
  * and of the peers' expression outputs (face-api live; human's emotion model as recorded when the meshes
- * were dumped). `npx tsx src/dataset/yardstick-report.ts` prints the tables of docs/au-evidence.md.
+ * were dumped). `npx tsx src/eval/yardstick-report.ts` prints the tables of docs/au-evidence.md.
  * The mesh estimator is scored as production runs it: `MeshAuEstimator.estimate` on observations carrying
  * the stored mesh and the aligned crop cut from the source photo with the production alignment.
  */
@@ -14,12 +14,12 @@ import {
   Landmarks68,
   MeshAuEstimator,
   meshAus,
-} from '../classify/mesh/index.js';
-import { alignFace } from '../detect/align.js';
-import { decodeImage } from '../ingest/image.js';
+} from '../classify/index.js';
+import { faceApiExpressions, type LabelledFace, loadYardstick, resolveImage } from '../dataset/index.js';
+import { alignFace } from '../detect/index.js';
+import { decodeImage } from '../ingest/index.js';
 import type { AuVector, FaceObservation, RgbImage } from '../types.js';
-import { faceApiExpressions } from './peers.js';
-import { type AuScore, type LabelledFace, loadYardstick, resolveImage, scoreYardstick } from './yardstick.js';
+import { type AuScore, scoreYardstick } from './yardstick.js';
 
 export const MESH_FIXTURE = 'test/fixtures/meshes/real-faces.json';
 
@@ -214,7 +214,7 @@ export async function yardstickReport(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // npx tsx src/dataset/yardstick-report.ts [MESH_FIXTURE.json] [--agreed N] [--found-only]
+  // npx tsx src/eval/yardstick-report.ts [MESH_FIXTURE.json] [--agreed N] [--found-only]
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { agreed: { type: 'string', default: '1' }, 'found-only': { type: 'boolean', default: false } },

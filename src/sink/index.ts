@@ -1,0 +1,10 @@
+/** The sinks' public face: the Publisher interface, its implementations (JSONL, NATS, WebSocket) and the embedded nats-server. */
+export { JsonlPublisher } from './jsonl.js';
+export { type NatsConfig, NatsPublisher, type NatsPublisherStats, type SinkLog } from './nats.js';
+export {
+  type EmbeddedNats,
+  type EmbeddedNatsOptions,
+  startNatsServer,
+} from './nats-server.js';
+export { FanoutPublisher, type Publisher, type Undelivered } from './publisher.js';
+export { type WsConfig, WsHub, type WsHubStats } from './ws-hub.js';
