@@ -25,7 +25,7 @@ const PURE = [
   '^src/eval/(metrics|folds|report)\\.ts$',
 ];
 /** npm packages the pure core may import (no I/O of their own). */
-const PURE_PACKAGES = '^node_modules/zod/';
+const PURE_PACKAGES = '(^|/)node_modules/zod/';
 
 module.exports = {
   forbidden: [
