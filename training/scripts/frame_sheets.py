@@ -46,7 +46,7 @@ ROWS = 3
 # clip, chosen by looking at frames; None keeps the whole (square) frame.
 CLIPS: dict[str, dict] = {
     "expressive_brows_mouth.mp4": {"code": "EBM", "crop": (56, 70, 400, 400)},
-    "head_tilts_surprise.mp4": {"code": "HTS", "crop": (66, 30, 380, 380)},
+    "head_tilts_surprise.mp4": {"code": "HTS", "crop": (16, 40, 472, 472)},
     "eyes_winks_gaze.mp4": {"code": "EWG", "crop": (66, 30, 380, 380)},
     "mouth_wide_open.mp4": {"code": "MWO", "crop": (60, 30, 360, 360)},
     "subtle_expressions_glasses.mp4": {"code": "SEG", "crop": (60, 30, 360, 360)},
