@@ -47,7 +47,7 @@ ROWS = 3
 CLIPS: dict[str, dict] = {
     "expressive_brows_mouth.mp4": {"code": "EBM", "crop": (56, 70, 400, 400)},
     "head_tilts_surprise.mp4": {"code": "HTS", "crop": (16, 40, 472, 472)},
-    "eyes_winks_gaze.mp4": {"code": "EWG", "crop": (66, 30, 380, 380)},
+    "eyes_winks_gaze.mp4": {"code": "EWG", "crop": (56, 100, 400, 400)},
     "mouth_wide_open.mp4": {"code": "MWO", "crop": (60, 30, 360, 360)},
     "subtle_expressions_glasses.mp4": {"code": "SEG", "crop": (60, 30, 360, 360)},
     "looking_around.mp4": {"code": "LKA", "crop": (650, 0, 520, 520)},
