@@ -52,9 +52,9 @@ CLIPS: dict[str, dict] = {
     "subtle_expressions_glasses.mp4": {"code": "SEG", "crop": (20, 40, 440, 440)},
     "looking_around.mp4": {"code": "LKA", "crop": (650, 0, 520, 520)},
     "grid_talking_1.mpg": {"code": "GT1", "crop": (55, 55, 210, 210)},
-    "grid_talking_2.mpg": {"code": "GT2", "crop": (65, 45, 205, 205)},
+    "grid_talking_2.mpg": {"code": "GT2", "crop": (60, 70, 215, 215)},
     "single_face.mp4": {"code": "SFC", "crop": (170, 40, 240, 240)},
-    "eyes_moving.mp4": {"code": "EMV", "crop": None},
+    "eyes_moving.mp4": {"code": "EMV", "crop": (66, 50, 400, 400)},
     "webcam_talking_1.mp4": {"code": "WT1", "crop": (115, 65, 190, 190)},
     "webcam_talking_2.mp4": {"code": "WT2", "crop": (110, 70, 190, 190)},
 }
