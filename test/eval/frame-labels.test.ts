@@ -25,8 +25,17 @@ const FrameLabels = z
       z.strictObject({ duration: z.number().positive(), step: z.number().positive() }),
     ),
     persons: z.record(
-      z.string().regex(/^[a-z][a-z0-9_]*$/),
-      z.strictObject({ clips: z.array(z.string()).min(1), what: z.string().min(10) }),
+      z.string().regex(/^[a-z][a-z0-9_-]*$/),
+      z
+        .strictObject({
+          clips: z.array(z.string()).min(1).optional(),
+          faces: z.array(z.string()).min(1).optional(),
+          what: z.string().min(10),
+        })
+        .refine(
+          (p) => p.clips !== undefined || p.faces !== undefined,
+          'a person is seen in clips or in still faces',
+        ),
     ),
     frames: z.array(
       z.strictObject({
@@ -50,7 +59,7 @@ const FrameLabels = z
   .superRefine((doc, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
     for (const [id, p] of Object.entries(doc.persons)) {
-      for (const c of p.clips) if (!(c in doc.clips)) issue(`person ${id}: unknown clip ${c}`);
+      for (const c of p.clips ?? []) if (!(c in doc.clips)) issue(`person ${id}: unknown clip ${c}`);
     }
     const seen = new Set<string>();
     for (const f of doc.frames) {
@@ -68,7 +77,7 @@ const FrameLabels = z
       seen.add(where);
       const person = doc.persons[f.person];
       if (!person) issue(`${where}: unknown person ${f.person}`);
-      else if (!person.clips.includes(f.clip)) issue(`${where}: person ${f.person} does not list this clip`);
+      else if (!person.clips?.includes(f.clip)) issue(`${where}: person ${f.person} does not list this clip`);
       if (Object.keys(f.labels).length === 0 && !f.note) issue(`${where}: no labels and no note saying why`);
     }
     for (const s of doc.stills)
@@ -115,7 +124,7 @@ describe('hand-labelled video frames (frame-labels.json)', () => {
     }
   });
 
-  it('rejects what it should: an unknown key, a value of 2, an unknown person, a time off the grid', () => {
+  it('rejects what it should: an unknown key, a value of 2 or null, an unknown person, a time off the grid, a still key it was not labelled for', () => {
     const doc = structuredClone(FrameLabels.parse(raw)) as Doc;
     const f0 = doc.frames[0]!;
     const bad = (mutate: (d: Doc) => void) => {
@@ -131,5 +140,7 @@ describe('hand-labelled video frames (frame-labels.json)', () => {
     expect(bad((d) => (d.frames[0]!.t = f0.t + 0.01))).toBe(false);
     expect(bad((d) => (d.frames[0]!.t = 999))).toBe(false);
     expect(bad((d) => d.frames.push(structuredClone(f0)))).toBe(false);
+    expect(bad((d) => Object.assign(d.stills[0]!.labels, { AU12: 1 }))).toBe(false);
+    expect(bad((d) => (d.stills[0]!.person = 'w_expressive'))).toBe(false);
   });
 });

@@ -13,12 +13,16 @@ Usage (needs ffmpeg on PATH and Pillow; the system python has it):
     python3 training/scripts/frame_sheets.py counts
     python3 training/scripts/frame_sheets.py sheets [--clip NAME] [--out DIR]
     python3 training/scripts/frame_sheets.py grid NAME [--out DIR]
+    python3 training/scripts/frame_sheets.py stills [--out DIR]
 
 ``sheets`` writes the labelled frames of the fixture plus ``index.txt`` (code,
 clip, time, labels) so the sheets can be viewed blind and compared afterwards.
 ``grid`` writes the sampling grid of a clip (t = 0, step, 2*step, ... up to
 duration - 0.1 s) whether or not it is labelled yet: that is how the frames
-were first shown to the annotator. Images go to ``.scratch/`` by default, which
+were first shown to the annotator. ``stills`` cuts the photo faces of
+``test/fixtures/real-faces.json`` that the fixture's ``stills`` name (or, before
+any are labelled, the ``sample*``, ``samples-*``, astronaut, messi5 and camera
+faces) from their source photos, with the detector box widened by 40 %. Images go to ``.scratch/`` by default, which
 is git-ignored: never commit frames of these clips.
 """
 
@@ -126,6 +130,43 @@ def write_sheets(items: list[tuple[str, str, float]], out: Path, prefix: str) ->
     return paths
 
 
+REAL_FACES = ROOT / "test" / "fixtures" / "real-faces.json"
+STILL_PREFIXES = ("sample", "astronaut-", "messi5-", "camera-")
+
+
+def still_faces(fx: dict | None) -> list[dict]:
+    faces = json.loads(REAL_FACES.read_text())["faces"]
+    wanted = [s["face"] for s in (fx or {}).get("stills", [])]
+    if wanted:
+        by_id = {f["id"]: f for f in faces}
+        return [by_id[w] for w in wanted]
+    return [f for f in faces if f["id"].startswith(STILL_PREFIXES)]
+
+
+def write_still_sheets(faces: list[dict], out: Path) -> list[Path]:
+    from PIL import Image
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    per = COLS * ROWS
+    for s in range(0, len(faces), per):
+        sheet = Image.new("RGB", (COLS * TILE, ROWS * TILE), (255, 255, 255))
+        for i, f in enumerate(faces[s : s + per]):
+            src = Path(f["image"])
+            src = src if src.is_absolute() else ROOT / src
+            im = Image.open(src).convert("RGB")
+            x, y, w, h = f["box"]
+            m = 0.4
+            cx, cy, side = x + w / 2, y + h / 2, max(w, h) * (1 + m)
+            box = (int(cx - side / 2), int(cy - side / 2), int(cx + side / 2), int(cy + side / 2))
+            tile = stamp(im.crop(box).resize((TILE, TILE), Image.LANCZOS), f["id"])
+            sheet.paste(tile, ((i % COLS) * TILE, (i // COLS) * TILE))
+        p = out / f"stills_{s // per:02d}.png"
+        sheet.save(p)
+        paths.append(p)
+    return paths
+
+
 def load_fixture() -> dict:
     return json.loads(FIXTURE.read_text())
 
@@ -160,7 +201,22 @@ def main() -> int:
     gp.add_argument("clip")
     gp.add_argument("--step", type=float)
     gp.add_argument("--out", default=str(ROOT / ".scratch" / "grid"))
+    tp = sub.add_parser("stills")
+    tp.add_argument("--out", default=str(ROOT / ".scratch" / "stills"))
     a = ap.parse_args()
+
+    if a.cmd == "stills":
+        fx = load_fixture() if FIXTURE.exists() else None
+        faces = still_faces(fx)
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        labels = {st["face"]: st["labels"] for st in (fx or {}).get("stills", [])}
+        with open(out / "index.txt", "w") as idx:
+            for f in faces:
+                idx.write(f"{f['id']}\t{f['image']}\t{f['box']}\t{json.dumps(labels.get(f['id'], {}))}\n")
+        for p in write_still_sheets(faces, out):
+            print(p)
+        return 0
 
     if a.cmd == "counts":
         print(counts(load_fixture()))
