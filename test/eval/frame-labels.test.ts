@@ -80,8 +80,14 @@ const FrameLabels = z
       else if (!person.clips?.includes(f.clip)) issue(`${where}: person ${f.person} does not list this clip`);
       if (Object.keys(f.labels).length === 0 && !f.note) issue(`${where}: no labels and no note saying why`);
     }
-    for (const s of doc.stills)
-      if (!doc.persons[s.person]) issue(`still ${s.face}: unknown person ${s.person}`);
+    for (const s of doc.stills) {
+      const person = doc.persons[s.person];
+      if (!person) issue(`still ${s.face}: unknown person ${s.person}`);
+      else if (!person.faces?.includes(s.face))
+        issue(`still ${s.face}: person ${s.person} does not list this face`);
+      if (Object.keys(s.labels).length === 0 && !s.note)
+        issue(`still ${s.face}: no labels and no note saying why`);
+    }
   });
 
 type Doc = z.infer<typeof FrameLabels>;
