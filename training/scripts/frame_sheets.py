@@ -197,6 +197,8 @@ def main() -> int:
     sp = sub.add_parser("sheets")
     sp.add_argument("--clip")
     sp.add_argument("--out", default=str(ROOT / ".scratch" / "check"))
+    sp.add_argument("--shuffle", type=int, metavar="SEED", help="blind re-check: a random sample, anonymous codes")
+    sp.add_argument("-n", type=int, default=36, help="how many frames with --shuffle")
     gp = sub.add_parser("grid")
     gp.add_argument("clip")
     gp.add_argument("--step", type=float)
@@ -234,7 +236,15 @@ def main() -> int:
         return 0
     fx = load_fixture()
     frames = [f for f in fx["frames"] if a.clip is None or f["clip"] == a.clip]
-    items = [(f"{CLIPS[f['clip']]['code']} {f['t']:.2f}", f["clip"], f["t"]) for f in frames]
+    if a.shuffle is not None:
+        # Blind re-check: the tiles carry only R001, R002, ...; which frame each is, and its
+        # labels, are in index.txt, to be opened only after the frames are labelled again.
+        import random
+
+        frames = random.Random(a.shuffle).sample([f for f in frames if f["labels"]], min(a.n, len(frames)))
+        items = [(f"R{i + 1:03d}", f["clip"], f["t"]) for i, f in enumerate(frames)]
+    else:
+        items = [(f"{CLIPS[f['clip']]['code']} {f['t']:.2f}", f["clip"], f["t"]) for f in frames]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "index.txt", "w") as idx:
