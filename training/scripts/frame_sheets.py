@@ -181,12 +181,12 @@ def counts(fx: dict) -> str:
         f0 = [f for f in fx["frames"] if f["labels"].get(k) == 0]
         s1 = [s for s in fx.get("stills", []) if s["labels"].get(k) == 1]
         s0 = [s for s in fx.get("stills", []) if s["labels"].get(k) == 0]
-        p1 = {f["person"] for f in f1} | {s["person"] for s in s1}
-        p0 = {f["person"] for f in f0} | {s["person"] for s in s0}
+        p1 = {f["person"] for f in f1}
+        p0 = {f["person"] for f in f0}
         rows.append(f"{k:<11}{len(f1):>9}{len(f0):>9}{len(p1):>10}{len(p0):>10}{len(s1):>9}{len(s0):>9}")
     empty = sum(1 for f in fx["frames"] if not f["labels"])
     rows.append(f"frames: {len(fx['frames'])} ({empty} with no labels), stills: {len(fx.get('stills', []))}, persons: {len(fx['persons'])}")
-    rows.append("persons columns count distinct persons over frames and stills together")
+    rows.append("persons columns: distinct persons over the video frames (each still is its own subject)")
     return "\n".join(rows)
 
 
