@@ -4,7 +4,8 @@
  * + the 68-point lip net, + the expression net: the default), against the detector's own cost per face (the
  * estimator must cost far less than detection).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BaselineStore,
   DEFAULT_BASELINE,
@@ -13,9 +14,11 @@ import {
   LANDMARKS68_DIR,
   Landmarks68,
   MeshEstimator,
+  MeshStudent,
   meshAus,
   normalizeMesh,
   rawMeasures,
+  STUDENT_DIR,
 } from '../src/classify/index.js';
 import { createDetector } from '../src/compose.js';
 import { configSchema } from '../src/config/index.js';
@@ -40,7 +43,9 @@ async function msPerFace(est: MeshEstimator, faces: FaceObservation[], ms: numbe
  * Mouth appearance (crop), + the lip net (lips) and the default (+ the expression net), alternating in rounds so
  * load hits all alike.
  */
-async function withCrops(ms: number): Promise<{ crop: number; lips: number; full: number; faces: number }> {
+async function withCrops(
+  ms: number,
+): Promise<{ crop: number; lips: number; full: number; student: number; faces: number }> {
   const y = await loadYardstick();
   const faces = [
     ...(await yardstickObservations(y.faces.filter((f) => !f.image.includes('facematch')))).values(),
@@ -53,14 +58,24 @@ async function withCrops(ms: number): Promise<{ crop: number; lips: number; full
     landmarks: await Landmarks68.open(LANDMARKS68_DIR, ort),
     expressions: await FaceExpressions.open(EXPRESSIONS_DIR, ort),
   });
-  const r = { crop: 0, lips: 0, full: 0, faces: faces.length };
+  const student = existsSync(join(STUDENT_DIR, 'model.json'))
+    ? new MeshEstimator({
+        landmarks: await Landmarks68.open(LANDMARKS68_DIR, ort),
+        expressions: await FaceExpressions.open(EXPRESSIONS_DIR, ort),
+        student: await MeshStudent.open(STUDENT_DIR, ort),
+      })
+    : undefined;
+  const r = { crop: 0, lips: 0, full: 0, student: Number.NaN, faces: faces.length };
   const rounds = 3;
+  const share = ms / rounds / (student ? 4 : 3);
+  if (student) r.student = 0;
   for (let i = 0; i < rounds; i++) {
-    r.crop += (await msPerFace(crop, faces, ms / rounds / 3)) / rounds;
-    r.lips += (await msPerFace(lips, faces, ms / rounds / 3)) / rounds;
-    r.full += (await msPerFace(full, faces, ms / rounds / 3)) / rounds;
+    r.crop += (await msPerFace(crop, faces, share)) / rounds;
+    r.lips += (await msPerFace(lips, faces, share)) / rounds;
+    r.full += (await msPerFace(full, faces, share)) / rounds;
+    if (student) r.student += (await msPerFace(student, faces, share)) / rounds;
   }
-  await Promise.all([crop.close(), lips.close(), full.close()]);
+  await Promise.all([crop.close(), lips.close(), full.close(), student?.close()]);
   return r;
 }
 
@@ -140,6 +155,20 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       ratio: c.crop / c.full,
       note,
     },
+    ...(Number.isNaN(c.student)
+      ? []
+      : [
+          {
+            name: 'classify.mesh.student_ms_per_face',
+            value: c.student,
+            unit: 'ms',
+            metric:
+              'geometry + crop nets + the mesh student (features and its ONNX MLP) vs the same without the student',
+            baseline: c.full,
+            ratio: c.student / c.full,
+            note,
+          },
+        ]),
     {
       name: 'classify.mesh.expression_net_faces_per_s',
       value: 1000 / c.full,

@@ -18,7 +18,7 @@ export const frameLabelsSchema = z
     annotator: z.string().min(1),
     persons: z.record(
       z.string().min(1),
-      z.object({ clips: z.array(z.string().min(1)), what: z.string().optional() }).loose(),
+      z.object({ clips: z.array(z.string().min(1)).optional(), what: z.string().optional() }).loose(),
     ),
     frames: z.array(
       z
