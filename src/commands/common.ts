@@ -56,7 +56,9 @@ export function withCommon(cmd: Command): Command {
 export function reportError(command: string, err: unknown): number {
   if (err instanceof AupipeError) {
     process.stderr.write(`aupipe ${command}: ${err.code}: ${err.message}\n`);
-    return err.code.startsWith('CONFIG') || err.code === 'BAD_FLAG' ? 2 : 1;
+    return err.code.startsWith('CONFIG') || err.code === 'BAD_FLAG' || err.code === 'SERVER_PORT_IN_USE'
+      ? 2
+      : 1;
   }
   process.stderr.write(`aupipe ${command}: ${(err as Error)?.stack ?? String(err)}\n`);
   return 1;

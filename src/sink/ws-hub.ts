@@ -79,10 +79,13 @@ export class WsHub implements Publisher {
     this.pinger.unref();
   }
 
-  /** Hands an HTTP upgrade request to the hub (the HTTP server routes `/ws` here). */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /**
+   * Hands an HTTP upgrade request to the hub (the HTTP server routes `/ws` here). `authorized`, when given,
+   * is the server's decision (its API tokens); otherwise the hub checks `sink.ws.token` itself.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authorized?: boolean): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!tokenOk(this.cfg.token, req)) {
+      if (!(authorized ?? tokenOk(this.cfg.token, req))) {
         ws.close(
           WS_CLOSE.unauthorized,
           'unauthorized: pass the token as ?token=… or Authorization: Bearer …',
