@@ -60,7 +60,7 @@ withCommon(
 ).action(
   action('run', async (o) => {
     const { runCommand } = await loadRun();
-    await runCommand(
+    return runCommand(
       {
         source: o.source,
         config: o.config,
@@ -77,7 +77,6 @@ withCommon(
       },
       (summary) => process.stdout.write(`${JSON.stringify(summary)}\n`),
     );
-    return 0;
   }),
 );
 

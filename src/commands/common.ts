@@ -24,7 +24,18 @@ export function configFrom(
   const overrides: Plain = {};
   for (const [key, value] of Object.entries(flags)) setIn(overrides, key, value);
   setIn(overrides, 'logLevel', opts.logLevel);
-  return loadConfig({ ...(opts.config ? { file: opts.config } : {}), overrides });
+  const config = loadConfig({ ...(opts.config ? { file: opts.config } : {}), overrides });
+  checkFlagsUsed(config, flags);
+  return config;
+}
+
+/** A flag the chosen configuration would ignore is a usage error (exit 2), never silently dropped. */
+export function checkFlagsUsed(config: Config, flags: Record<string, unknown>): void {
+  if (flags['classify.model'] !== undefined && config.classify.estimator === 'mesh')
+    throw new AupipeError(
+      'BAD_FLAG',
+      '--model names a CNN bundle, but the AU estimator is mesh, which does not use one: add --estimator cnn or --estimator fusion, or drop --model',
+    );
 }
 
 /** Parses a numeric flag; the config schema checks its bounds. */

@@ -21,7 +21,10 @@ describe('.npmrc', () => {
   });
 
   it('is honoured by the install script as npm passes it (exits at once, no network)', () => {
-    const env = { ...process.env, npm_config_onnxruntime_node_install: keys['onnxruntime-node-install'] };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      npm_config_onnxruntime_node_install: keys['onnxruntime-node-install'],
+    };
     delete env.ONNXRUNTIME_NODE_INSTALL;
     const r = spawnSync(process.execPath, ['node_modules/onnxruntime-node/script/install.js'], {
       env,
