@@ -45,7 +45,12 @@ describe('aupipe CLI: no silent endings, no ignored flags, coded start-up errors
         AUPIPE_SINK_NATS_ENABLED: 'false',
       });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('aupipe serve:'))).toEqual([
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('aupipe serve:')),
+      ).toEqual([
         expect.stringMatching(/^aupipe serve: SERVER_PORT_IN_USE: port \d+ on 127\.0\.0\.1 is in use/),
       ]);
       expect(r.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);

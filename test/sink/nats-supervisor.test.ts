@@ -142,7 +142,14 @@ describe('nats-server supervision (virtual time)', () => {
     const timers = new VirtualTimers();
     const first = fakeServer(1);
     let starts = 0;
-    const sup = new NatsSupervisor(first, async () => (starts++, fakeServer(2)), { backoff: policy, timers });
+    const sup = new NatsSupervisor(
+      first,
+      async () => {
+        starts++;
+        return fakeServer(2);
+      },
+      { backoff: policy, timers },
+    );
     await sup.stop();
     await timers.advance(10_000);
     expect(first.stopped).toBe(true);
