@@ -115,7 +115,8 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     },
   });
   app.server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname === '/ws')
+    // the path by hand: `new URL()` throws on targets like `//x%00`, and a throw here would kill the process
+    if ((req.url ?? '').split('?')[0] === '/ws')
       hub.handleUpgrade(req, socket, head, wsAuthorized(req, config));
     else socket.destroy();
   });

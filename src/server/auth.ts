@@ -16,7 +16,8 @@ type AuthConfig = Config['server']['auth'];
 
 /** The token a request presents: `?token=` first (browsers cannot set WebSocket headers), then Bearer. */
 export function presentedToken(url: string | undefined, authorization: string | undefined): string {
-  const q = new URL(url ?? '/', 'http://x').searchParams.get('token');
+  // not `new URL(url, base)`: a request target such as `//%2500` parses as a host and throws
+  const q = new URLSearchParams((url ?? '').split('?')[1] ?? '').get('token');
   if (q) return q;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   return m?.[1] ?? '';

@@ -183,6 +183,10 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     },
   );
 
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}: see docs/api.md`),
+  );
+
   app.setErrorHandler(
     (
       err: Error & {
