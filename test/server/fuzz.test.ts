@@ -172,7 +172,7 @@ describe('fuzz: the service stays up and answers every malformed input with a co
     const port = Number(new URL(base).port);
     const target = fc.oneof(
       fc.constantFrom('//%2500', '//', '/ws?token=%zz', '//ws', '/ws/../ws', '*', 'http://x/ws'),
-      fc.string({ maxLength: 40 }).map((t) => `/${t.replace(/[\s\x00-\x1f\x7f]/g, '')}`),
+      fc.string({ maxLength: 40 }).map((t) => `/${t.replace(/[^\x21-\x7e]/g, '')}`),
     );
     await fc.assert(
       fc.asyncProperty(target, async (t) => {
