@@ -23,8 +23,7 @@ for (const [net, bits] of [
 ] as const)
   INTERNAL.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -32,7 +31,10 @@ for (const [net, bits] of [
 ] as const)
   INTERNAL.addSubnet(net, bits, 'ipv6');
 
-/** `::ffff:10.0.0.1` is 10.0.0.1: check mapped IPv4 addresses as IPv4. */
+/**
+ * `::ffff:10.0.0.1` is 10.0.0.1: check mapped IPv4 addresses as IPv4 (BlockList itself matches the hex
+ * spelling `::ffff:a00:1` against IPv4 subnets).
+ */
 function normalize(ip: string): { ip: string; family: 'ipv4' | 'ipv6' } {
   const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   if (m) return { ip: m[1]!, family: 'ipv4' };

@@ -49,6 +49,13 @@ describe('RTSP source host allowlist (pure policy)', () => {
     });
     expect(await code(checkSourceHost('rtsp://127.0.0.1:8554/x', p, r))).toBe('SOURCE_HOST_FORBIDDEN');
     expect(await code(checkSourceHost('rtsp://[::1]:8554/x', p, r))).toBe('SOURCE_HOST_FORBIDDEN');
+    // other spellings of loopback: hex-mapped IPv6, and numeric forms the resolver turns into 127.0.0.1
+    expect(await code(checkSourceHost('rtsp://[::ffff:7f00:1]/x', p, r))).toBe('SOURCE_HOST_FORBIDDEN');
+    const libc = dns({ '0x7f000001': ['127.0.0.1'], '2130706433': ['127.0.0.1'] });
+    expect(await code(checkSourceHost('rtsp://0x7f000001/x', p, libc))).toBe('SOURCE_HOST_FORBIDDEN');
+    expect(await code(checkSourceHost('rtsp://2130706433/x', p, libc))).toBe('SOURCE_HOST_FORBIDDEN');
+    // the host is the part after the last "@", as ffmpeg reads it too
+    expect(await code(checkSourceHost('rtsp://8.8.8.8@127.0.0.1/x', p, r))).toBe('SOURCE_HOST_FORBIDDEN');
     expect(await code(checkSourceHost('rtsp://localhost/x', p, dns({ localhost: ['127.0.0.1'] })))).toBe(
       'SOURCE_HOST_FORBIDDEN',
     );
