@@ -22,6 +22,27 @@ export interface BenchResult {
 export interface BenchOptions {
   /** Shorter inputs and fewer repeats (CI smoke runs). */
   readonly quick: boolean;
+  /** Valued options given after the stage names (`--streams 8`, `--minutes=60`), by name. */
+  readonly args?: Readonly<Record<string, string>>;
+}
+
+/** Valued options (`--name value` or `--name=value`, for the names in `valued`) and the rest of argv. */
+export function parseBenchArgs(
+  argv: readonly string[],
+  valued: readonly string[],
+): { args: Record<string, string>; rest: string[] } {
+  const args: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (m && valued.includes(m[1]!)) {
+      const v = m[2] ?? argv[++i];
+      if (v === undefined) throw new Error(`bench: --${m[1]} needs a value`);
+      args[m[1]!] = v;
+    } else rest.push(a);
+  }
+  return { args, rest };
 }
 
 /** What every bench/<stage>.ts exports. */

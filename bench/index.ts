@@ -3,7 +3,17 @@
  * bench/results/<timestamp>.json with the machine it ran on.
  */
 import { fileURLToPath } from 'node:url';
-import { type BenchModule, type BenchResult, machineInfo, printTable, writeResults } from './harness.js';
+import {
+  type BenchModule,
+  type BenchResult,
+  machineInfo,
+  parseBenchArgs,
+  printTable,
+  writeResults,
+} from './harness.js';
+
+/** Options that take a value (the soak's). */
+const VALUED = ['streams', 'minutes', 'fps'];
 
 /** Static list: a stage's bench module is added here when it lands. */
 const STAGES: Record<string, () => Promise<BenchModule>> = {
@@ -23,7 +33,8 @@ const EXTRA: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.js'),
 };
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(all: readonly string[]): Promise<number> {
+  const { args, rest: argv } = parseBenchArgs(all, VALUED);
   const quick = argv.includes('--quick');
   const wanted = argv.filter((a) => !a.startsWith('--'));
   const known = { ...STAGES, ...EXTRA };
@@ -45,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`bench: ${name}${quick ? ' (quick)' : ''} …`);
     try {
       const mod = await known[name as keyof typeof known]!();
-      results.push(...(await mod.run({ quick })));
+      results.push(...(await mod.run({ quick, args })));
     } catch (e) {
       failed++;
       console.error(`bench: ${name} failed: ${e instanceof Error ? e.message : String(e)}`);

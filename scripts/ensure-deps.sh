@@ -30,7 +30,21 @@ fi
 
 # onnxruntime-node's postinstall would fetch the CUDA provider from outside the npm registry.
 export ONNXRUNTIME_NODE_INSTALL=skip
-if [[ ! -d node_modules/.bin || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# Whether node_modules matches the lock is decided by content, not mtimes: a fresh checkout or git worktree
+# has a newer package-lock.json than an install made from the same lock, and `npm ci` through a
+# node_modules that is a link to a shared install empties that shared folder for every user of it.
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.aupipe-lock.sha256
+if [[ -d node_modules/.bin && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
+  : # installed from this lock
+elif [[ -d node_modules/.bin ]] && npm ls --depth=0 >/dev/null 2>&1; then
+  echo "$want" >"$stamp" 2>/dev/null || true # satisfies package.json: remember it
+elif [[ -L node_modules ]]; then
+  echo "ensure-deps: node_modules links to $(readlink -f node_modules), which does not match package-lock.json;" >&2
+  echo "ensure-deps: not running npm ci through the link (it would empty the shared install): run npm ci there, or replace the link" >&2
+  exit 1
+else
   echo "ensure-deps: installing npm packages" >&2
   npm ci --no-fund --no-audit --loglevel=error >&2
+  echo "$want" >"$stamp"
 fi

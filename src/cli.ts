@@ -63,7 +63,7 @@ withCommon(
 ).action(
   action('run', async (o) => {
     const { runCommand } = await loadRun();
-    await runCommand(
+    return runCommand(
       {
         source: o.source,
         config: o.config,
@@ -80,7 +80,6 @@ withCommon(
       },
       (summary) => process.stdout.write(`${JSON.stringify(summary)}\n`),
     );
-    return 0;
   }),
 );
 

@@ -12,9 +12,10 @@ import { openSource } from './ingest/index.js';
 import type { Logger } from './log.js';
 import type { PipelineDeps } from './pipeline.js';
 import {
-  type EmbeddedNats,
+  type BrokerState,
   JsonlPublisher,
   NatsPublisher,
+  NatsSupervisor,
   type Publisher,
   type SinkLog,
   startNatsServer,
@@ -134,6 +135,8 @@ export interface Sinks {
   readonly nats?: NatsPublisher;
   /** The NATS server in use ('' when NATS is off). */
   readonly natsUrl: string;
+  /** The embedded nats-server's state (up, restarts, last exit), when one was started. */
+  broker?(): BrokerState;
   /** Stops the embedded nats-server, if one was started; call after the publishers are closed. */
   stopBroker(): Promise<void>;
 }
@@ -141,15 +144,17 @@ export interface Sinks {
 /** The configured sinks (see SinkOptions). `log` receives the sinks' own warnings (reconnects, drops). */
 export async function createSinks(config: Config, log?: SinkLog, o: SinkOptions = {}): Promise<Sinks> {
   const ncfg = config.sink.nats;
-  let embedded: EmbeddedNats | undefined;
+  let embedded: NatsSupervisor | undefined;
   let natsUrl = '';
   if (ncfg.enabled && ncfg.url) natsUrl = ncfg.url;
   else if (ncfg.enabled && o.embeddedNats) {
-    embedded = await startNatsServer({
-      storeDir: o.natsStoreDir ?? path.join(config.server.dataDir, 'nats'),
-      bin: ncfg.serverBin,
+    const storeDir = o.natsStoreDir ?? path.join(config.server.dataDir, 'nats');
+    const first = await startNatsServer({ storeDir, bin: ncfg.serverBin });
+    // a broker that dies is started again on the same port and store (the publisher reconnects to it)
+    embedded = new NatsSupervisor(first, (port) => startNatsServer({ storeDir, bin: ncfg.serverBin, port }), {
+      ...(log && { log }),
     });
-    natsUrl = embedded.url;
+    natsUrl = first.url;
     log?.('info', 'embedded nats-server started', { url: natsUrl });
   }
   const nats = natsUrl ? new NatsPublisher(ncfg, natsUrl, log) : undefined;
@@ -163,6 +168,7 @@ export async function createSinks(config: Config, log?: SinkLog, o: SinkOptions 
     ...(o.ws && { hub: new WsHub(config.sink.ws, log) }),
     ...(nats && { nats }),
     natsUrl,
+    ...(embedded && { broker: () => embedded.state() }),
     async stopBroker() {
       await embedded?.stop();
     },

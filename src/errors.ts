@@ -12,6 +12,7 @@ export class AupipeError<Code extends string = string> extends Error {
 }
 
 export type ConfigErrorCode =
+  | 'CONFIG_AUTH_REQUIRED'
   | 'CONFIG_INVALID'
   | 'CONFIG_NOT_FOUND'
   | 'CONFIG_PARSE'
@@ -35,6 +36,7 @@ export type SourceErrorCode =
   | 'CODEC_UNSUPPORTED'
   | 'CORRUPT_INPUT'
   | 'SOURCE_UNREACHABLE'
+  | 'SOURCE_HOST_FORBIDDEN'
   | 'SOURCE_AUTH_FAILED'
   | 'SOURCE_TIMEOUT'
   | 'SOURCE_DISCONNECTED'
@@ -56,6 +58,9 @@ export type SinkErrorCode =
   | 'NATS_STREAM'
   | 'SINK_UNDELIVERED';
 
+/** The HTTP service's own start-up failures (the CLI exits 2 on them: the fix is a config value). */
+export type ServerErrorCode = 'SERVER_PORT_IN_USE' | 'SERVER_LISTEN_FAILED';
+
 export class ConfigError extends AupipeError<ConfigErrorCode> {}
 export class SourceError extends AupipeError<SourceErrorCode> {}
 export class DetectError extends AupipeError<DetectErrorCode> {}
@@ -65,3 +70,4 @@ export class DetectError extends AupipeError<DetectErrorCode> {}
  */
 export class ModelError extends AupipeError {}
 export class SinkError extends AupipeError<SinkErrorCode> {}
+export class ServerError extends AupipeError<ServerErrorCode> {}

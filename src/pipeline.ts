@@ -8,6 +8,7 @@ import {
   concat,
   connect,
   defer,
+  EMPTY,
   filter,
   from,
   map,
@@ -70,6 +71,9 @@ export function streamPipeline(
         filter(isStatus),
         map((e) => e.status),
         filter((s) => !(TERMINAL.has(s.state) && terminal.push(s))),
+        // the source's error reaches the analysed branch too, which flushes the held `failed` status
+        // before passing it on; erroring here would end the merge first and lose that status
+        catchError(() => EMPTY),
       );
       const analysed$ = events$.pipe(
         filter(isFrame),

@@ -10,6 +10,8 @@ export interface RunSummary {
   seconds: number;
   /** What the sinks could not deliver by shutdown (absent when everything went out). */
   undelivered?: { messages: number; events: number };
+  /** How the source ended when it ended with an error code (e.g. a file corrupt part-way: CORRUPT_INPUT). */
+  source?: { state: 'ended' | 'failed'; code: string; detail?: string };
 }
 
 /** Mutable counters a pipeline updates as messages and frames pass; `snapshot` gives the summary. */

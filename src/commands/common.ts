@@ -24,7 +24,18 @@ export function configFrom(
   const overrides: Plain = {};
   for (const [key, value] of Object.entries(flags)) setIn(overrides, key, value);
   setIn(overrides, 'logLevel', opts.logLevel);
-  return loadConfig({ ...(opts.config ? { file: opts.config } : {}), overrides });
+  const config = loadConfig({ ...(opts.config ? { file: opts.config } : {}), overrides });
+  checkFlagsUsed(config, flags);
+  return config;
+}
+
+/** A flag the chosen configuration would ignore is a usage error (exit 2), never silently dropped. */
+export function checkFlagsUsed(config: Config, flags: Record<string, unknown>): void {
+  if (flags['classify.model'] !== undefined && config.classify.estimator === 'mesh')
+    throw new AupipeError(
+      'BAD_FLAG',
+      '--model names a CNN bundle, but the AU estimator is mesh, which does not use one: add --estimator cnn or --estimator fusion, or drop --model',
+    );
 }
 
 /** Parses a numeric flag; the config schema checks its bounds. */
@@ -56,7 +67,9 @@ export function withCommon(cmd: Command): Command {
 export function reportError(command: string, err: unknown): number {
   if (err instanceof AupipeError) {
     process.stderr.write(`aupipe ${command}: ${err.code}: ${err.message}\n`);
-    return err.code.startsWith('CONFIG') || err.code === 'BAD_FLAG' ? 2 : 1;
+    return err.code.startsWith('CONFIG') || err.code === 'BAD_FLAG' || err.code === 'SERVER_PORT_IN_USE'
+      ? 2
+      : 1;
   }
   process.stderr.write(`aupipe ${command}: ${(err as Error)?.stack ?? String(err)}\n`);
   return 1;

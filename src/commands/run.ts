@@ -7,6 +7,7 @@ import { streamPipeline } from '../pipeline.js';
 import { Progress } from '../progress.js';
 import { FanoutPublisher, type Undelivered } from '../sink/index.js';
 import { RunCounters, type RunSummary } from '../summary.js';
+import type { StreamStatus } from '../types.js';
 import { configFrom } from './common.js';
 
 export interface RunOptions {
@@ -31,7 +32,10 @@ async function expectedFrames(spec: SourceSpec, fps: number): Promise<number | u
  * Resolves with the summary; rejects with the pipeline's error (after flushing what was produced), or with
  * SINK_UNDELIVERED when events could not reach the broker by shutdown (the summary says how many).
  */
-export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => void): Promise<void> {
+/** `run`'s exit status when a file ended early with an error (corrupt part-way): what was read went out. */
+export const EXIT_SOURCE_ENDED_EARLY = 3;
+
+export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => void): Promise<number> {
   const config = configFrom(o, o.flags);
   const log = createLogger(config.logLevel);
   const spec = parseSource(o.source);
@@ -54,13 +58,23 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const total = await expectedFrames(spec, config.ingest.fps).catch((err) => {
+  const total = await expectedFrames(spec, config.ingest.fps).catch(async (err) => {
+    // nothing ran: close what was opened (NATS connection, JSONL file) and let go of the signals
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await sink.close().catch(() => undefined);
     onSummary(counters.snapshot());
     throw err;
   });
-  const deps = await createPipelineDeps(config, log);
+  const deps = await createPipelineDeps(config, log).catch(async (err) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await sink.close().catch(() => undefined);
+    throw err;
+  });
   const progress = new Progress(total);
   let left: Undelivered = { messages: 0, events: 0 };
+  let end: (StreamStatus & { state: 'ended' | 'failed' }) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       streamPipeline(o.streamId ?? 'main', spec, deps, {
@@ -76,8 +90,14 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
         next: (msg) => {
           counters.count(msg);
           sink.publish(msg);
-          if (msg.type === 'status')
-            log.info({ state: msg.state, detail: msg.detail, code: msg.code }, 'stream status');
+          if (msg.type === 'status') {
+            if (msg.state === 'ended' || msg.state === 'failed') end = { ...msg, state: msg.state };
+            // an end with a code is a source that broke off: say so at warn, not info
+            log[msg.code ? 'warn' : 'info'](
+              { state: msg.state, detail: msg.detail, code: msg.code },
+              'stream status',
+            );
+          }
         },
         error: reject,
         complete: resolve,
@@ -91,11 +111,24 @@ export async function runCommand(o: RunOptions, onSummary: (s: RunSummary) => vo
     await sink.close().catch(() => undefined);
     await deps.close().catch(() => undefined);
     left = sink.undelivered();
-    onSummary({ ...counters.snapshot(), ...(left.messages ? { undelivered: left } : {}) });
+    onSummary({
+      ...counters.snapshot(),
+      ...(left.messages ? { undelivered: left } : {}),
+      ...(end?.code
+        ? { source: { state: end.state, code: end.code, ...(end.detail && { detail: end.detail }) } }
+        : {}),
+    });
   }
   if (left.events > 0)
     throw new SinkError(
       'SINK_UNDELIVERED',
       `${left.events} event/status message(s) and ${left.messages - left.events} AU/engagement/track message(s) could not be delivered to NATS within sink.nats.flushTimeoutMs (${config.sink.nats.flushTimeoutMs} ms) at shutdown: the broker is unreachable`,
     );
+  if (end?.state === 'ended' && end.code) {
+    process.stderr.write(
+      `aupipe run: ${end.code}: ${end.detail ?? 'the source ended with an error'} (the frames before it were analysed and published; exit ${EXIT_SOURCE_ENDED_EARLY})\n`,
+    );
+    return EXIT_SOURCE_ENDED_EARLY;
+  }
+  return 0;
 }

@@ -1,3 +1,4 @@
+export { type BackoffPolicy, backoffDelay } from './backoff.js';
 /** The ingest stage's public face: sources in, frames and stream status out. */
 export type { SourceErrorCode } from './classify.js';
 export { classifyStderr, sourceError } from './classify.js';

@@ -1,14 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
+import { ServerError } from '../errors.js';
 import { FanoutPublisher, type Publisher, type WsHub } from '../sink/index.js';
+import { assertSafeBind, registerAuth, wsAuthorized } from './auth.js';
 import { Metrics } from './metrics.js';
 import { registerRoutes } from './routes.js';
+import { hostPolicy, type Resolver } from './source-hosts.js';
 import { type StreamFactory, StreamManager } from './stream-manager.js';
+import { removeUploads } from './uploads.js';
 
 export type ServiceLog = (
   level: 'info' | 'warn' | 'error',
@@ -25,8 +29,13 @@ export interface CreateServerOptions {
   readonly publishers?: readonly Publisher[];
   readonly metrics?: Metrics;
   readonly log?: ServiceLog;
-  /** Extra fields for GET /healthz (e.g. NATS connection state). */
-  readonly health?: () => Record<string, unknown>;
+  /**
+   * Extra fields for GET /healthz (e.g. NATS connection state); `degraded` names the parts that are down,
+   * which makes `ok` false and the answer 503.
+   */
+  readonly health?: () => Record<string, unknown> & { degraded?: readonly string[] };
+  /** DNS for the RTSP host allowlist (tests inject one). */
+  readonly resolve?: Resolver;
 }
 
 export interface AupipeServer {
@@ -46,11 +55,14 @@ const STATIC: Record<string, string> = {
   '/app.js': 'app.js',
   '/charts.js': 'charts.js',
   '/style.css': 'style.css',
+  '/favicon.svg': 'favicon.svg',
+  '/favicon.ico': 'favicon.svg',
 };
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 /** Builds the service: HTTP API, dashboard, WebSocket hub on /ws, stream manager, metrics. */
@@ -58,6 +70,9 @@ const FLUSH_LIMIT_MS = 5000;
 
 export function createServer(o: CreateServerOptions): AupipeServer {
   const { config } = o;
+  assertSafeBind(config);
+  const hosts = hostPolicy(config.server.rtspAllowHosts);
+  const uploadDir = path.join(config.server.dataDir, 'uploads');
   const metrics = o.metrics ?? new Metrics();
   const { hub } = o;
   const sinks = new FanoutPublisher([hub, ...(o.publishers ?? [])]);
@@ -68,7 +83,14 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     maxStreams: config.server.maxStreams,
     ...(o.log && { log: o.log }),
   });
-  const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  // strict bodies and queries: an unknown key is a 400 naming it, not silently dropped
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1 << 20,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  // first, on the root: every route, whichever plugin or branch adds it later, is behind the token check
+  registerAuth(app, config.server.auth, Object.keys(STATIC));
   void app.register(multipart);
   // Raw uploads (any type but JSON and multipart) stream straight to disk: the route gets the stream.
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
@@ -82,14 +104,20 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     metrics,
     dataDir: config.server.dataDir,
     maxUploadBytes: config.server.maxUploadBytes,
+    hosts,
+    ...(o.resolve && { resolve: o.resolve }),
     health: () => {
       const ws = hub.stats();
       metrics.wsClients.set(ws.clients);
-      return { streams: manager.list().length, ws, ...o.health?.() };
+      const extra = o.health?.() ?? {};
+      const degraded = extra.degraded ?? [];
+      return { ok: degraded.length === 0, streams: manager.list().length, ws, ...extra, degraded };
     },
   });
   app.server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') hub.handleUpgrade(req, socket, head);
+    // the path by hand: `new URL()` throws on targets like `//x%00`, and a throw here would kill the process
+    if ((req.url ?? '').split('?')[0] === '/ws')
+      hub.handleUpgrade(req, socket, head, wsAuthorized(req, config));
     else socket.destroy();
   });
   // Sink counters are read when Prometheus scrapes.
@@ -101,19 +129,49 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     lastDropped = s.droppedAu;
   });
 
+  const uploadFiles = () =>
+    new Set(
+      manager
+        .list()
+        .filter((s) => s.kind === 'upload')
+        .map((s) => s.source),
+    );
+
   return {
     app,
     manager,
     hub,
     metrics,
     async listen() {
-      await app.listen({ host: config.server.host, port: config.server.port });
+      // uploads exist only to be analysed by this process: what an earlier run left behind goes
+      const orphans = removeUploads(uploadDir, uploadFiles());
+      if (orphans) o.log?.('info', 'removed orphaned uploads', { count: orphans, dir: uploadDir });
+      try {
+        await app.listen({ host: config.server.host, port: config.server.port });
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const where = `${config.server.host}:${config.server.port}`;
+        if (code === 'EADDRINUSE')
+          throw new ServerError(
+            'SERVER_PORT_IN_USE',
+            `port ${config.server.port} on ${config.server.host} is in use (another aupipe?): stop it or pick another server.port`,
+          );
+        throw new ServerError(
+          'SERVER_LISTEN_FAILED',
+          `cannot listen on ${where}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
       const a = app.server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       return `http://${host}:${a.port}`;
     },
     async close() {
+      const uploads = uploadFiles();
       await manager.close();
+      for (const f of uploads) rmSync(f, { force: true });
       await hub.close();
       await app.close();
       // a broker that is gone cannot be flushed: wait a bounded time, then close (each sink bounds its own close)

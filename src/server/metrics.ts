@@ -62,7 +62,7 @@ export class Metrics {
   });
   readonly uploads = new Counter({
     name: 'aupipe_uploads_total',
-    help: 'Upload attempts, by result (accepted, too_large, not_video, bad_request).',
+    help: 'Upload attempts, by result (accepted, too_large, not_video, bad_request, conflict: id exists, too_many: server.maxStreams).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

@@ -1,6 +1,7 @@
 import { createPipelineDeps } from '../compose.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
+import { assertSafeBind } from './auth.js';
 import { pipelineFactory, watchBatcher } from './factory.js';
 import { Metrics } from './metrics.js';
 import { type Service, startService } from './service.js';
@@ -15,6 +16,7 @@ export async function serve(
   log?: Logger,
   o: { readonly jsonl?: string } = {},
 ): Promise<Service> {
+  assertSafeBind(config); // before the models load: refusing takes no time
   const deps = await createPipelineDeps(config, log);
   const metrics = new Metrics();
   watchBatcher(metrics, () => deps.batcher.stats());

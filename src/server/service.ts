@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { parseSource } from '../ingest/index.js';
 import type { NatsPublisher, Publisher } from '../sink/index.js';
 import { type AupipeServer, createServer, type ServiceLog } from './app.js';
+import { assertSafeBind } from './auth.js';
 import { Metrics } from './metrics.js';
 import type { StreamFactory } from './stream-manager.js';
 
@@ -34,6 +35,7 @@ export interface Service {
  */
 export async function startService(o: ServiceOptions): Promise<Service> {
   const { config } = o;
+  assertSafeBind(config); // before the broker starts: nothing to clean up
   const log = o.log ?? (() => {});
   const metrics = o.metrics ?? new Metrics();
   const sinks = await createSinks(config, log, {
@@ -55,15 +57,32 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       lastReconnects = s.reconnects;
     });
   }
-  const server = createServer({
-    config,
-    factory: o.factory,
-    metrics,
-    log,
-    hub: sinks.hub!,
-    publishers: sinks.publishers,
-    health: () => ({ nats: nats ? { url: natsUrl, ...nats.stats() } : { enabled: false } }),
-  });
+  let server: AupipeServer;
+  try {
+    server = createServer({
+      config,
+      factory: o.factory,
+      metrics,
+      log,
+      hub: sinks.hub!,
+      publishers: sinks.publishers,
+      // the truth about the broker: down (embedded one dead, or no connection) makes /healthz degraded
+      health: () => {
+        if (!nats) return { nats: { enabled: false } };
+        const s = nats.stats();
+        const broker = sinks.broker?.();
+        const down = !s.connected || broker?.up === false;
+        return {
+          nats: { url: natsUrl, ...s, ...(broker && { embedded: broker }) },
+          ...(down && { degraded: ['nats'] }),
+        };
+      },
+    });
+  } catch (err) {
+    await Promise.all(sinks.publishers.map((p) => p.close().catch(() => {})));
+    await sinks.stopBroker();
+    throw err;
+  }
   try {
     for (const s of config.server.streams) {
       server.manager.add(parseSource(s.url), { loop: s.loop, ...(s.id && { id: s.id }) });

@@ -79,17 +79,7 @@ export class StreamManager {
   /** Starts a stream; throws STREAM_EXISTS, STREAM_ID_INVALID or TOO_MANY_STREAMS. */
   add(source: SourceSpec, opts: { id?: string; loop?: boolean } = {}): StreamInfo {
     const id = opts.id ?? `s-${randomBytes(4).toString('hex')}`;
-    if (!ID.test(id))
-      throw new AupipeError('STREAM_ID_INVALID', `stream id "${id}": use 1-64 of [A-Za-z0-9_-]`);
-    if (this.streams.has(id))
-      throw new AupipeError('STREAM_EXISTS', `stream "${id}" exists: delete it first`);
-    const running = [...this.streams.values()].filter((e) => RUNNING.has(e.info.state)).length;
-    const max = this.o.maxStreams ?? 32;
-    if (running >= max)
-      throw new AupipeError(
-        'TOO_MANY_STREAMS',
-        `${max} streams are running (server.maxStreams): delete one first`,
-      );
+    this.assertCanAdd(id);
     const now = this.clock();
     const e: Entry = {
       info: {
@@ -115,6 +105,21 @@ export class StreamManager {
     this.start(e, source);
     this.o.log?.('info', 'stream started', { id, source: e.info.source });
     return this.snapshot(e);
+  }
+
+  /** Throws what `add` would (STREAM_ID_INVALID, STREAM_EXISTS, TOO_MANY_STREAMS), before any work. */
+  assertCanAdd(id?: string): void {
+    if (id !== undefined && !ID.test(id))
+      throw new AupipeError('STREAM_ID_INVALID', `stream id "${id}": use 1-64 of [A-Za-z0-9_-]`);
+    if (id !== undefined && this.streams.has(id))
+      throw new AupipeError('STREAM_EXISTS', `stream "${id}" exists: delete it first`);
+    const running = [...this.streams.values()].filter((e) => RUNNING.has(e.info.state)).length;
+    const max = this.o.maxStreams ?? 32;
+    if (running >= max)
+      throw new AupipeError(
+        'TOO_MANY_STREAMS',
+        `${max} streams are running (server.maxStreams): delete one first`,
+      );
   }
 
   get(id: string): StreamInfo | undefined {

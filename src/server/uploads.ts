@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -71,6 +71,24 @@ export async function storeUpload(
   return file;
 }
 
+/** Removes every file in the upload folder but `keep` (start-up: orphans of an earlier run); returns the count. */
+export function removeUploads(dir: string, keep: ReadonlySet<string> = new Set()): number {
+  let n = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const f = path.join(dir, name);
+    if (keep.has(f)) continue;
+    rmSync(f, { force: true, recursive: true });
+    n++;
+  }
+  return n;
+}
+
 /** Keeps the file only if ffprobe finds a video stream in it; otherwise deletes it and throws 415. */
 export async function checkVideo(
   file: string,
@@ -81,10 +99,15 @@ export async function checkVideo(
     return { width: p.width, height: p.height, durationMs: p.durationMs };
   } catch (err) {
     rmSync(file, { force: true });
+    // ffprobe's messages name the stored file: say why without the server's paths
+    const why = ((err as Error).message.split('\n')[0] ?? '')
+      .replaceAll(file, 'the upload')
+      .replaceAll(path.dirname(file), '…')
+      .replace(/(?:\/[^\s/:'"]+)+\/?/g, '…');
     throw new UploadError(
       415,
       'UPLOAD_NOT_VIDEO',
-      `not a video ffmpeg can read (${(err as Error).message.split('\n')[0]}): upload an MP4, MKV, MOV, AVI or WebM file`,
+      `not a video ffmpeg can read (${why}): upload an MP4, MKV, MOV, AVI or WebM file`,
     );
   }
 }

@@ -6,5 +6,11 @@ export {
   type EmbeddedNatsOptions,
   startNatsServer,
 } from './nats-server.js';
+export {
+  type BrokerState,
+  NatsSupervisor,
+  type SupervisorOptions,
+  type SupervisorTimers,
+} from './nats-supervisor.js';
 export { FanoutPublisher, type Publisher, type Undelivered } from './publisher.js';
 export { type WsConfig, WsHub, type WsHubStats } from './ws-hub.js';

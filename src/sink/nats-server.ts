@@ -23,6 +23,8 @@ export interface EmbeddedNats {
   stop(): Promise<void>;
   /** Kills the server at once (SIGKILL), as a crash would. */
   kill(): Promise<void>;
+  /** Resolves when the process has exited, for whatever reason, with how it ended. */
+  readonly exited: Promise<string>;
 }
 
 /** Finds Debian's nats-server: it lives in /usr/sbin, which is not on a normal user's PATH. */
@@ -64,10 +66,10 @@ export function startNatsServer(opts: EmbeddedNatsOptions): Promise<EmbeddedNats
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => {
       process.off('exit', killOnExit);
-      resolve();
+      resolve(signal ? `killed by ${signal}` : `exited with ${code}`);
     }),
   );
   return new Promise((resolve, reject) => {
@@ -101,7 +103,7 @@ export function startNatsServer(opts: EmbeddedNatsOptions): Promise<EmbeddedNats
   });
 }
 
-function handle(child: ChildProcess, port: number, exited: Promise<void>): EmbeddedNats {
+function handle(child: ChildProcess, port: number, exited: Promise<string>): EmbeddedNats {
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
@@ -115,5 +117,6 @@ function handle(child: ChildProcess, port: number, exited: Promise<void>): Embed
     pid: child.pid ?? 0,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
+    exited,
   };
 }

@@ -46,9 +46,10 @@ const REPLAYED: ReadonlySet<Channel> = new Set(['emotion', 'status', 'engagement
 
 function tokenOk(expected: string, req: IncomingMessage): boolean {
   if (!expected) return true;
-  const url = new URL(req.url ?? '/', 'http://x');
+  // not `new URL(req.url, base)`: a target such as `//%2500` parses as a host and throws
+  const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
   const auth = req.headers.authorization;
-  const given = url.searchParams.get('token') ?? (auth?.startsWith('Bearer ') ? auth.slice(7) : '');
+  const given = query.get('token') ?? (auth?.startsWith('Bearer ') ? auth.slice(7) : '');
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -79,10 +80,13 @@ export class WsHub implements Publisher {
     this.pinger.unref();
   }
 
-  /** Hands an HTTP upgrade request to the hub (the HTTP server routes `/ws` here). */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /**
+   * Hands an HTTP upgrade request to the hub (the HTTP server routes `/ws` here). `authorized`, when given,
+   * is the server's decision (its API tokens); otherwise the hub checks `sink.ws.token` itself.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, authorized?: boolean): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!tokenOk(this.cfg.token, req)) {
+      if (!(authorized ?? tokenOk(this.cfg.token, req))) {
         ws.close(
           WS_CLOSE.unauthorized,
           'unauthorized: pass the token as ?token=… or Authorization: Bearer …',

@@ -144,6 +144,10 @@ describe('streamPipeline', () => {
     );
     expect(failure).toBe(err);
     expect(out[0]).toMatchObject({ type: 'status', state: 'connecting' });
+    // the `failed` status is the last word before the error (it used to be lost: the status branch
+    // errored the merge before the terminal statuses were flushed)
+    expect(states(out)).toEqual(['connecting', 'failed']);
+    expect(out.at(-1)).toMatchObject({ type: 'status', state: 'failed' });
     expect(out.filter((m) => m.type === 'au').length).toBeLessThanOrEqual(5);
   });
 

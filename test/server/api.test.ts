@@ -16,7 +16,10 @@ describe('HTTP API (real ffmpeg/ffprobe, ingest-only streams)', () => {
   let base: string;
 
   beforeAll(async () => {
-    const config = testConfig(dataDir, { server: { maxUploadBytes: 4 * 1024 * 1024 }, ingest: { fps: 5 } });
+    const config = testConfig(dataDir, {
+      server: { maxUploadBytes: 4 * 1024 * 1024, rtspAllowHosts: ['127.0.0.1'] },
+      ingest: { fps: 5 },
+    });
     const { hub } = await createSinks(config, undefined, { ws: true });
     srv = createServer({ config, factory: ingestOnlyFactory(config), hub: hub! });
     base = await srv.listen();

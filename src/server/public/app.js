@@ -2,10 +2,31 @@
 import { AU_LABELS, clock, EMOTION_COLORS, el, emotionColor, sparkline } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
-const TOKEN = new URLSearchParams(location.search).get('token');
+// The token comes the documented way, `/?token=…` (docs/api.md): kept in this tab's sessionStorage, taken out
+// of the address bar (so it is not left in history or shared with a screenshot), sent as a Bearer header
+// on HTTP and as ?token= on the WebSocket (browsers cannot set WebSocket headers).
+const TOKEN = (() => {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('token');
+  if (given) {
+    sessionStorage.setItem('aupipe.token', given);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url);
+  }
+  return given ?? sessionStorage.getItem('aupipe.token');
+})();
+const api = (p) => fetch(p, TOKEN ? { headers: { authorization: `Bearer ${TOKEN}` } } : {});
 const TIMELINE_MS = 120_000;
 const TREND_MS = 300_000;
-const state = { streams: new Map(), selected: null, per: new Map(), events: [], dirty: true, ws: null };
+const state = {
+  streams: new Map(),
+  selected: null,
+  per: new Map(),
+  events: [],
+  filter: '*',
+  dirty: true,
+  ws: null,
+};
 
 function per(id) {
   if (!state.per.has(id))
@@ -18,15 +39,27 @@ function face(p, trackId) {
   return p.faces.get(trackId);
 }
 
-function logEvent(text, streamId, kind) {
-  const at = new Date().toLocaleTimeString([], {
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  state.events.unshift({ at, text, streamId, kind });
-  state.events.length = Math.min(state.events.length, 200);
+// Each entry carries its message's own time: status messages their wall-clock `atMs`, face and emotion
+// events their stream time (they have no wall clock), so a replay after a reload shows when things
+// happened, not when the page loaded. The log is kept newest first, ordered by arrival.
+function stampOf(m) {
+  if (typeof m.atMs === 'number')
+    return {
+      at: new Date(m.atMs).toLocaleTimeString([], {
+        hourCycle: 'h23',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      }),
+      title: new Date(m.atMs).toISOString(),
+    };
+  const pts = m.ptsMs ?? (m.phase === 'end' ? m.endMs : m.startMs);
+  return typeof pts === 'number' ? { at: `▶ ${clock(pts)}`, title: 'stream time' } : { at: '', title: '' };
+}
+
+function logEvent(text, m, kind) {
+  state.events.unshift({ ...stampOf(m), text, streamId: m.streamId, kind });
+  state.events.length = Math.min(state.events.length, 500);
 }
 
 // A reconnect replays recent messages: remember what was handled so nothing is counted twice.
@@ -52,10 +85,10 @@ function onMessage(m) {
     case 'track':
       if (m.phase === 'start') {
         face(p, m.trackId);
-        logEvent(`Face #${m.trackId} appeared`, m.streamId, 'track');
+        logEvent(`Face #${m.trackId} appeared`, m, 'track');
       } else {
         p.faces.delete(m.trackId);
-        logEvent(`Face #${m.trackId} left`, m.streamId, 'track');
+        logEvent(`Face #${m.trackId} left`, m, 'track');
       }
       break;
     case 'emotion': {
@@ -72,17 +105,13 @@ function onMessage(m) {
         if (p.faces.has(m.trackId)) face(p, m.trackId).emotion = null;
         logEvent(
           `Face #${m.trackId}: ${m.emotion} ended (${((seg.end - seg.start) / 1000).toFixed(1)} s)`,
-          m.streamId,
+          m,
           'emotion',
         );
       } else {
         face(p, m.trackId).emotion = { name: m.emotion, confidence: m.confidence };
         if (m.phase === 'start')
-          logEvent(
-            `Face #${m.trackId}: ${m.emotion} (${Math.round(m.confidence * 100)}%)`,
-            m.streamId,
-            'emotion',
-          );
+          logEvent(`Face #${m.trackId}: ${m.emotion} (${Math.round(m.confidence * 100)}%)`, m, 'emotion');
       }
       break;
     }
@@ -94,8 +123,12 @@ function onMessage(m) {
       break;
     case 'status': {
       const s = state.streams.get(m.streamId);
-      if (s) s.state = m.state;
-      logEvent(`Stream ${m.state}${m.detail ? `: ${m.detail}` : ''}`, m.streamId, 'status');
+      if (s) Object.assign(s, { state: m.state, detail: m.detail, code: m.code });
+      logEvent(
+        `Stream ${m.state}${m.code ? ` (${m.code})` : ''}${m.detail ? `: ${m.detail}` : ''}`,
+        m,
+        m.state === 'failed' ? 'failed' : 'status',
+      );
       if (m.state === 'ended' || m.state === 'failed') p.faces.clear();
       break;
     }
@@ -121,7 +154,7 @@ function connect(delay = 1000) {
   };
   ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
   ws.onclose = (ev) => {
-    setConn(false, ev.code === 4401 ? 'token required: open the page with ?token=…' : null);
+    setConn(false, ev.code === 4401 ? 'token required: open the page with /?token=…' : null);
     setTimeout(() => connect(Math.min(delay * 2, 10_000)), delay);
   };
 }
@@ -134,7 +167,8 @@ function setConn(ok, why) {
 
 async function pollStreams() {
   try {
-    const r = await fetch('/api/streams');
+    const r = await api('/api/streams');
+    if (r.status === 401 || r.status === 403) setConn(false, 'token required: open the page with /?token=…');
     const { streams } = await r.json();
     state.streams = new Map(streams.map((s) => [s.id, s]));
     if (!state.selected || !state.streams.has(state.selected)) state.selected = streams[0]?.id ?? null;
@@ -165,6 +199,16 @@ function renderStreams() {
           el('span', { text: `${s.fps.toFixed(1)} fps` }),
           el('span', { text: `${s.activeTracks.length} face${s.activeTracks.length === 1 ? '' : 's'}` }),
         ),
+        // a failed (or retrying) camera says why, as the API does: code and message
+        ...(s.code || (s.state === 'failed' && s.detail)
+          ? [
+              el('div', {
+                class: 'why',
+                'data-error-code': s.code ?? '',
+                text: `${s.code ?? 'ERROR'}${s.detail ? `: ${s.detail}` : ''}`,
+              }),
+            ]
+          : []),
       );
       li.onclick = () => {
         state.selected = s.id;
@@ -276,15 +320,28 @@ function renderDetail() {
   renderTimeline(p);
 }
 
+function renderFilter() {
+  const sel = $('event-filter');
+  const ids = ['*', ...[...state.streams.keys()].sort()];
+  if (state.filter !== '*' && !ids.includes(state.filter)) ids.push(state.filter);
+  if ([...sel.options].map((o) => o.value).join('|') !== ids.join('|'))
+    sel.replaceChildren(
+      ...ids.map((id) => el('option', { value: id, text: id === '*' ? 'all streams' : id })),
+    );
+  sel.value = state.filter;
+}
+
 function renderEvents() {
+  renderFilter();
   $('events').replaceChildren(
     ...state.events
+      .filter((e) => state.filter === '*' || e.streamId === state.filter)
       .slice(0, 80)
       .map((e) =>
         el(
           'li',
-          { class: `ev ev-${e.kind}` },
-          el('time', { text: e.at }),
+          { class: `ev ev-${e.kind}`, 'data-stream-id': e.streamId },
+          el('time', { text: e.at, title: e.title }),
           el(
             'div',
             { class: 'what' },
@@ -309,6 +366,10 @@ function render() {
 $('legend').replaceChildren(
   ...Object.entries(EMOTION_COLORS).map(([k, c]) => el('span', {}, el('i', { style: `background:${c}` }), k)),
 );
+$('event-filter').onchange = (ev) => {
+  state.filter = ev.target.value;
+  state.dirty = true;
+};
 connect();
 pollStreams();
 render();
