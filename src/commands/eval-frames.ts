@@ -67,7 +67,10 @@ async function clipSamples(config: Config, path: string): Promise<TimedAus[]> {
 }
 
 /** Runs every labelled clip (one pipeline per clip, so no baseline leaks between clips) and scores them. */
-export async function evalFrames(o: EvalFramesOptions, log = (m: string) => process.stderr.write(`${m}\n`)) {
+export async function evalFrames(
+  o: EvalFramesOptions,
+  log: (m: string) => void = (m) => process.stderr.write(`${m}\n`),
+) {
   const labels = readFrameLabels(o.frames);
   const base = configFrom(o, o.flags);
   const clips = [...new Set(labels.frames.filter((f) => Object.keys(f.labels).length).map((f) => f.clip))];

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evalFrames } from '../../src/commands/eval-frames.js';
-import { formatFrameScores, type FrameScores } from '../../src/eval/index.js';
+import { type FrameScores, formatFrameScores } from '../../src/eval/index.js';
 import { MEDIA_DIR, sharedAvailable } from '../helpers/shared.js';
 
 const LABELS = path.join(import.meta.dirname, '..', 'fixtures', 'frame-labels.json');
