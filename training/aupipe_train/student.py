@@ -147,20 +147,38 @@ class StudentNet(nn.Module):
 
 
 def train_net(X: np.ndarray, Z: np.ndarray, W: np.ndarray, *, epochs: int = 300, seed: int = 1, hidden: int = 32,
-              weight_decay: float = 1e-3) -> StudentNet:
-    """Full-batch Adam on masked MSE (W: 1 where the teacher has a reading)."""
+              weight_decay: float = 1e-3, Y: np.ndarray | None = None, lam: float = 1.0, l2_a: float = 1e-2) -> StudentNet:
+    """Full-batch Adam on the teacher's masked MSE (W: 1 where the teacher has a reading) plus, with hand labels Y
+    (1/0, NaN unknown), `lam` × their binary cross-entropy through the per-AU Platt scaling, learnt jointly (an L2
+    of `l2_a` on its slope keeps a few separable labels from saturating it). The hand labels decide where the
+    teacher is weak; the teacher shapes the rest."""
     torch.manual_seed(seed)
     net = StudentNet(X.shape[1], Z.shape[1], hidden)
     x = torch.from_numpy(X)
     net.mean.copy_(x.mean(0))
     net.std.copy_(x.std(0).clamp_min(1e-3))
     z, w = torch.from_numpy(np.nan_to_num(Z)), torch.from_numpy(W)
-    opt = torch.optim.Adam(net.net.parameters(), lr=1e-2, weight_decay=weight_decay)
+    params = list(net.net.parameters())
+    if Y is not None:
+        y = torch.from_numpy(np.nan_to_num(Y))
+        m = torch.from_numpy((~np.isnan(Y)).astype(np.float32))
+        a = torch.nn.Parameter(torch.ones(Z.shape[1]))
+        b = torch.nn.Parameter(torch.zeros(Z.shape[1]))
+        params += [a, b]
+    opt = torch.optim.Adam(params, lr=1e-2, weight_decay=weight_decay)
     for _ in range(epochs):
         opt.zero_grad()
-        loss = (((net.score(x) - z) ** 2) * w).sum() / w.sum().clamp_min(1)
+        sc = net.score(x)
+        loss = (((sc - z) ** 2) * w).sum() / w.sum().clamp_min(1)
+        if Y is not None:
+            bce = nn.functional.binary_cross_entropy_with_logits(a * sc + b, y, reduction='none')
+            loss = loss + lam * (bce * m).sum() / m.sum().clamp_min(1) + l2_a * (a ** 2).mean()
         loss.backward()
         opt.step()
+    if Y is not None:
+        with torch.no_grad():
+            net.platt_a.copy_(a)
+            net.platt_b.copy_(b)
     return net.eval()
 
 
@@ -221,8 +239,9 @@ def prepare(features: dict, scores: np.ndarray, presence: np.ndarray, min_presen
     return Z.astype(np.float32), W, t
 
 
-def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32, stills_aug=True) -> np.ndarray:
-    """[n, 12] out-of-person probabilities on every row (net and Platt fitted without that person)."""
+def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32, stills_aug=True, lam=0.0) -> np.ndarray:
+    """[n, 12] out-of-person probabilities on every row: the net, and its calibration, fitted without that person
+    (lam > 0: the other persons' hand labels train the net jointly; else a Platt scaling fitted on them after)."""
     X = features['X']
     names = features['names']
     P = np.full(Z.shape, np.nan, np.float32)
@@ -230,11 +249,15 @@ def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32,
     for p in sorted(set(persons)):
         test = np.array([q == p for q in persons])
         tr = np.where(~test)[0]
-        Xtr, Ztr, Wtr = X[tr], Z[tr], W[tr]
+        Xtr, Ztr, Wtr, Ytr = X[tr], Z[tr], W[tr], hand[tr]
         if stills_aug:
             Xtr = np.concatenate([Xtr, as_stills(Xtr, names)])
-            Ztr, Wtr = np.concatenate([Ztr, Ztr]), np.concatenate([Wtr, Wtr])
-        net = train_net(Xtr, Ztr, Wtr, epochs=epochs, seed=seed, hidden=hidden)
+            Ztr, Wtr, Ytr = np.concatenate([Ztr, Ztr]), np.concatenate([Wtr, Wtr]), np.concatenate([Ytr, Ytr])
+        net = train_net(Xtr, Ztr, Wtr, epochs=epochs, seed=seed, hidden=hidden, **({'Y': Ytr, 'lam': lam} if lam > 0 else {}))
+        if lam > 0:
+            with torch.no_grad():
+                P[test] = net(torch.from_numpy(X[test])).numpy()
+            continue
         with torch.no_grad():
             s = net.score(torch.from_numpy(X)).numpy()
         cal_rows = np.array([i for i in labelled if not test[i]], int)
@@ -243,6 +266,50 @@ def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32,
             a, b = platt_fit(s[known, k], hand[known, k]) if len(known) else (1.0, 0.0)
             P[test, k] = sigmoid(a * s[test, k] + b)
     return P
+
+
+FUSION_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def nested_fusion(rule: np.ndarray, student: np.ndarray, hand: np.ndarray, persons: list) -> tuple:
+    """Per AU, the student's log-odds weight against the rule chosen for each person on the other persons' labelled
+    frames only (AUC over FUSION_GRID, ties to the lower weight), and the fused out-of-person probabilities."""
+    from .metrics import binary_auc
+
+    out = np.full(rule.shape, np.nan, np.float32)
+    chosen = {}
+    for p in sorted(set(persons)):
+        test = np.array([q == p for q in persons])
+        for k in range(rule.shape[1]):
+            fit = ~np.isnan(hand[:, k]) & ~test
+            y = hand[fit, k]
+            best, wbest = -1.0, 0.0
+            if y.min(initial=1) < y.max(initial=0):
+                for w in FUSION_GRID:
+                    a = binary_auc(mix(rule[fit, k], student[fit, k], w), y.astype(int))
+                    if a > best + 1e-9:
+                        best, wbest = a, w
+            chosen.setdefault(AUS12[k], []).append(wbest)
+            out[test, k] = mix(rule[test, k], student[test, k], wbest)
+    return out, chosen
+
+
+def final_fusion(rule: np.ndarray, student: np.ndarray, hand: np.ndarray) -> dict:
+    """Per-AU weights for the shipped model, chosen on every labelled frame (as nested_fusion does per fold)."""
+    from .metrics import binary_auc
+
+    out = {}
+    for k, au in enumerate(AUS12):
+        fit = ~np.isnan(hand[:, k])
+        y = hand[fit, k]
+        best, wbest = -1.0, 0.0
+        if y.min(initial=1) < y.max(initial=0):
+            for w in FUSION_GRID:
+                a = binary_auc(mix(rule[fit, k], student[fit, k], w), y.astype(int))
+                if a > best + 1e-9:
+                    best, wbest = a, w
+        out[au] = wbest
+    return out
 
 
 def auc_report(scores: np.ndarray, hand: np.ndarray, persons: list, aus: list = AUS12) -> dict:
@@ -358,24 +425,33 @@ def run(a) -> int:
     rows = np.where(~np.isnan(hand).all(1))[0]
     print(f'{len(persons)} faces, {len(set(persons))} persons, teacher on {int(W[:, 0].sum())}, '
           f'{len(matches)} hand-labelled frames matched', flush=True)
-    P = np.mean([out_of_fold(feats, Z, W, hand, persons, seed=s, epochs=a.epochs, hidden=a.hidden)
-                 for s in range(1, a.seeds + 1)], axis=0)
     rule = feats['rule']
+    variants = {}
+    for name, lam in (('student_teacher_only', 0.0), (f'student_joint_{a.lam:g}', a.lam)):
+        if name in variants or (lam == 0 and a.lam == 0 and variants):
+            continue
+        P = np.mean([out_of_fold(feats, Z, W, hand, persons, seed=s, epochs=a.epochs, hidden=a.hidden, lam=lam)
+                     for s in range(1, a.seeds + 1)], axis=0)
+        F, chosen = nested_fusion(rule, P, hand, persons)
+        variants[name] = (P, F, chosen)
+        print(f'{name}: out of fold done', flush=True)
+    P, F, chosen = variants[f'student_joint_{a.lam:g}' if a.lam > 0 else 'student_teacher_only']
     rule_cal = platt_oof(logit(rule), hand, persons)
-    fused = {w: mix(rule_cal, P, w) for w in (0.25, 0.5, 0.75)}
     report = {
         'features': a.features, 'teacher': a.teacher, 'frame_labels': a.frame_labels,
         'faces': len(persons), 'persons': sorted(set(persons)), 'hand_labelled_frames': len(matches),
         'protocol': 'out of sample by person: for each person, the student net is trained on the other persons\' '
                     'teacher labels and its Platt scaling fitted on the other persons\' hand labels',
         'auc': {
-            'student': auc_report(P, hand, persons),
             'rule_production': auc_report(rule, hand, persons),
             'teacher_mapped': auc_report(t, hand, persons),
-            **{f'fused_{w}': auc_report(f, hand, persons) for w, f in fused.items()},
+            **{name: auc_report(v[0], hand, persons) for name, v in variants.items()},
+            **{f'fused_{name}': auc_report(v[1], hand, persons) for name, v in variants.items()},
         },
+        'fusion_weights_per_fold': {name: v[2] for name, v in variants.items()},
         'calibration': {
             'student': calibration_report(P, hand),
+            'fused': calibration_report(F, hand),
             'rule_production': calibration_report(rule, hand),
             'rule_platt_oof': calibration_report(rule_cal, hand),
         },
@@ -386,6 +462,8 @@ def run(a) -> int:
     np.save(out / 'oof_student.npy', P)
     reliability_png(report['calibration']['student'], str(out / 'reliability-student.png'),
                     'mesh student, out of fold by person (hand-labelled video frames)')
+    reliability_png(report['calibration']['fused'], str(out / 'reliability-fused.png'),
+                    'geometry + student, per-AU weights chosen without the scored person (out of fold)')
     reliability_png(report['calibration']['rule_production'], str(out / 'reliability-rule.png'),
                     'geometric mesh estimator as shipped (hand-labelled video frames)')
     for name, tab in report['auc'].items():
@@ -396,18 +474,39 @@ def run(a) -> int:
     if a.export:
         X = feats['X']
         Xtr = np.concatenate([X, as_stills(X, feats['names'])])
-        net = fit_student(Xtr, np.concatenate([Z, Z]), np.concatenate([W, W]),
-                          np.concatenate([hand, np.full_like(hand, np.nan)]), rows, epochs=a.epochs, hidden=a.hidden)
+        Z2, W2, Y2 = np.concatenate([Z, Z]), np.concatenate([W, W]), np.concatenate([hand, hand])
+        net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
+        if a.lam == 0:
+            net = fit_student(Xtr, Z2, W2, Y2, np.where(~np.isnan(Y2).all(1))[0], epochs=a.epochs, hidden=a.hidden)
+        weights = final_fusion(rule, P, hand)
         card = export_student(net, feats['names'], a.export, {
             'description': 'MLP over the mesh estimator\'s per-face features, trained on MediaPipe Face Landmarker v2 '
-                           'blendshapes (training-time teacher, not shipped), Platt-calibrated per AU on hand-labelled '
-                           'video frames (test/fixtures/frame-labels.json). See docs/au-evidence.md, "The mesh student".',
+                           'blendshapes (training-time teacher, not shipped) and hand-labelled video frames '
+                           '(test/fixtures/frame-labels.json), calibrated per AU; mixed into the geometric reading '
+                           'per AU by fusionWeights. See docs/au-evidence.md, "The mesh student".',
+            'fusionWeights': weights,
             'training': {'faces': len(persons), 'persons': sorted(set(persons)), 'epochs': a.epochs, 'hidden': a.hidden,
+                         'handLabelWeight': a.lam,
                          'teacherMapping': 'training/aupipe_train/teacher/label.py AU_FROM_BLENDSHAPES'},
-            'outOfFold': {k: report['auc'][k] for k in ('student', 'rule_production')},
-            'ece': {au: v['ece'] for au, v in report['calibration']['student'].items()},
+            'outOfFold': report['auc'],
+            'ece': {k: {au: v['ece'] for au, v in tab.items()} for k, tab in report['calibration'].items()},
         }, X[: min(64, len(X))])
-        print(f"exported {a.export} (ORT vs PyTorch {card['onnx']['ortVsTorchMaxAbsDiff']:.2g})")
+        print(f"exported {a.export} (ORT vs PyTorch {card['onnx']['ortVsTorchMaxAbsDiff']:.2g}); fusion weights {weights}")
+    if a.folds_out:
+        X = feats['X']
+        for p in sorted(set(persons)):
+            tr = np.array([q != p for q in persons])
+            Xtr = np.concatenate([X[tr], as_stills(X[tr], feats['names'])])
+            Z2, W2, Y2 = (np.concatenate([m[tr], m[tr]]) for m in (Z, W, hand))
+            net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
+            if a.lam == 0:
+                net = fit_student(Xtr, Z2, W2, Y2, np.where(~np.isnan(Y2).all(1))[0], epochs=a.epochs, hidden=a.hidden)
+            others = np.array([q != p for q in persons])
+            weights = final_fusion(rule[others], P[others], hand[others])
+            export_student(net, feats['names'], str(Path(a.folds_out) / p), {
+                'description': f'fold student for evaluation only: trained and calibrated without person {p}',
+                'fusionWeights': weights, 'heldOut': p}, X[:8])
+        print(f'fold students -> {a.folds_out}')
     return 0
 
 
@@ -422,4 +521,6 @@ def add_parser(sub) -> None:
     s.add_argument('--epochs', type=int, default=300)
     s.add_argument('--hidden', type=int, default=32)
     s.add_argument('--seeds', type=int, default=1)
+    s.add_argument('--lam', type=float, default=1.0, help='weight of the hand labels in training (0: teacher only)')
+    s.add_argument('--folds-out', help='also write one student per held-out person (DIR/<person>/) for aupipe eval --frames')
     s.set_defaults(func=run)
