@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attentionSchema } from './sections/attention.js';
 import { classifySchema } from './sections/classify.js';
 import { detectSchema } from './sections/detect.js';
 import { emotionSchema } from './sections/emotion.js';
@@ -17,6 +18,7 @@ export const configSchema = z
     detect: detectSchema.prefault({}),
     classify: classifySchema.prefault({}),
     emotion: emotionSchema.prefault({}),
+    attention: attentionSchema.prefault({}),
     sink: sinkSchema.prefault({}),
     server: serverSchema.prefault({}),
   })

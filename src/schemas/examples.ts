@@ -1,5 +1,13 @@
 /** One realistic example per message type: shown in docs/messages.md and validated by the tests. */
-import type { AuSample, AuSummary, EmotionEvent, Engagement, StreamStatus, TrackEvent } from '../types.js';
+import type {
+  AttentionEvent,
+  AuSample,
+  AuSummary,
+  EmotionEvent,
+  Engagement,
+  StreamStatus,
+  TrackEvent,
+} from '../types.js';
 import type { MessageType } from './messages.js';
 
 const au = {
@@ -18,7 +26,7 @@ const au = {
 };
 
 const sample: AuSample = {
-  v: 1,
+  v: 2,
   type: 'au',
   streamId: 'lecture-7',
   trackId: 3,
@@ -27,10 +35,50 @@ const sample: AuSample = {
   au,
   model: 'mesh@1',
   decodedAt: 1764291660123,
+  attention: {
+    faces: 1,
+    pose: { yaw: -8.2, pitch: -4.1, roll: 1.3 },
+    offScreen: 0.33,
+    onScreen: true,
+    eyes: {
+      right: 1.02,
+      left: 0.97,
+      openness: 0.995,
+      closed: false,
+      blinks: 4,
+      blinkRate: 14.5,
+      closedMs: 0,
+      perclos: 0.03,
+    },
+    mouth: { open: 0.21, yawning: false, yawns: 0 },
+  },
+};
+
+const away: AttentionEvent = {
+  v: 2,
+  type: 'attention',
+  id: 'lecture-7:3:looking_away:18233',
+  phase: 'start',
+  streamId: 'lecture-7',
+  trackId: 3,
+  kind: 'looking_away',
+  value: 1.42,
+  peak: 1.42,
+  startMs: 18233,
+};
+const awayEnd: AttentionEvent = { ...away, phase: 'end', value: 0.61, peak: 2.1, endMs: 22100 };
+const absent: AttentionEvent = {
+  ...away,
+  id: 'lecture-7:-:absent:40100',
+  trackId: null,
+  kind: 'absent',
+  value: 1,
+  peak: 1,
+  startMs: 40100,
 };
 
 const start: EmotionEvent = {
-  v: 1,
+  v: 2,
   type: 'emotion',
   id: 'lecture-7:3:happiness:12400',
   phase: 'start',
@@ -71,7 +119,7 @@ const anger: EmotionEvent = {
 };
 
 const status: StreamStatus = {
-  v: 1,
+  v: 2,
   type: 'status',
   streamId: 'cam-2',
   state: 'reconnecting',
@@ -82,7 +130,7 @@ const status: StreamStatus = {
 };
 
 const track: TrackEvent = {
-  v: 1,
+  v: 2,
   type: 'track',
   phase: 'start',
   streamId: 'lecture-7',
@@ -91,7 +139,7 @@ const track: TrackEvent = {
 };
 
 const engagement: Engagement = {
-  v: 1,
+  v: 2,
   type: 'engagement',
   streamId: 'lecture-7',
   trackId: 3,
@@ -108,7 +156,7 @@ const streamEngagement: Engagement = {
 };
 
 const summary: AuSummary = {
-  v: 1,
+  v: 2,
   type: 'au_summary',
   streamId: 'lecture-7',
   trackId: 3,
@@ -129,4 +177,5 @@ export const MESSAGE_EXAMPLES: Record<MessageType, readonly object[]> = {
   track: [track],
   engagement: [engagement, streamEngagement],
   au_summary: [summary],
+  attention: [away, awayEnd, absent],
 };

@@ -2,6 +2,8 @@
 export { MESSAGE_EXAMPLES } from './examples.js';
 export { jsonSchemaFiles, jsonSchemas, MESSAGE_FILE, SCHEMA_ID_BASE } from './json-schema.js';
 export {
+  attentionEventSchema,
+  attentionReadingSchema,
   auSampleSchema,
   auSummarySchema,
   emotionEventSchema,

@@ -5,7 +5,7 @@
  * (no unknown keys): a change to a message's fields bumps SCHEMA_VERSION.
  */
 import { z } from 'zod';
-import { AU_KEYS, type AuKey, SCHEMA_VERSION } from '../types.js';
+import { ATTENTION_KINDS, AU_KEYS, type AuKey, SCHEMA_VERSION } from '../types.js';
 
 const prob = z.number().min(0).max(1);
 const ms = (what: string) => z.number().describe(what);
@@ -27,6 +27,59 @@ export const partialAuSchema = z
   .describe('AU probabilities in [0, 1] (a subset).');
 const auName = z.string().regex(/^AU\d{1,2}$/);
 
+const deg = (what: string) => z.number().min(-180).max(180).describe(what);
+const nonneg = (what: string) => z.number().min(0).describe(what);
+const iris = z
+  .strictObject({
+    x: z.number().describe('Horizontal offset, > 0 toward the image right; 1 = half the eye width.'),
+    y: z.number().describe('Vertical offset, > 0 up, in half eye widths.'),
+  })
+  .describe('Iris centre in the eye opening, from the eye-corner midpoint.');
+export const attentionReadingSchema = z
+  .strictObject({
+    faces: z.number().int().min(0).describe('Faces in view in this frame of the stream.'),
+    pose: z
+      .strictObject({
+        yaw: deg('Turn, degrees; > 0 toward the image right.'),
+        pitch: deg('Nod, degrees; > 0 looking up.'),
+        roll: deg('Tilt, degrees; > 0 counter-clockwise as the viewer sees it.'),
+      })
+      .optional()
+      .describe('Head pose from the mesh fit.'),
+    gaze: z
+      .strictObject({ right: iris, left: iris })
+      .optional()
+      .describe("Iris offsets of the subject's right and left eye (only with detect.iris)."),
+    offScreen: nonneg(
+      'Gaze angle over the screen cone (max of yaw and pitch ratios); ≤ 1 on screen.',
+    ).optional(),
+    onScreen: z.boolean().optional().describe('Whether head pose plus gaze falls inside the screen cone.'),
+    eyes: z
+      .strictObject({
+        right: nonneg(
+          "Openness of the subject's right eye (aspect over the person's open reference; ~1 open).",
+        ),
+        left: nonneg("Openness of the subject's left eye."),
+        openness: nonneg('Openness of both eyes (the value blinks and closures are read on).'),
+        closed: z.boolean().describe('Eyes read closed on this frame (with hysteresis).'),
+        blinks: z.number().int().min(0).describe('Blinks on this track so far.'),
+        blinkRate: nonneg('Blinks per minute over the PERCLOS window.'),
+        closedMs: nonneg('How long the eyes have been closed at this frame (0 when open).'),
+        perclos: prob.describe('Share of the PERCLOS window with the eyes closed.'),
+      })
+      .optional()
+      .describe('Eye openness, blinks and closure.'),
+    mouth: z
+      .strictObject({
+        open: nonneg('Inner-lip gap over mouth width.'),
+        yawning: z.boolean().describe('A wide-open mouth without a smile held at least attention.yawnMinMs.'),
+        yawns: z.number().int().min(0).describe('Yawns completed on this track so far.'),
+      })
+      .optional()
+      .describe('Mouth opening and yawns.'),
+  })
+  .describe('Attention signals of one face on one frame; a signal that cannot be measured is left out.');
+
 export const auSampleSchema = z
   .strictObject({
     v: version,
@@ -38,8 +91,9 @@ export const auSampleSchema = z
     au: auVectorSchema,
     model: z.string().describe('Estimator that produced the sample (name@version).'),
     decodedAt: ms('Wall-clock time (ms since epoch) the source frame was decoded; for latency.'),
+    attention: attentionReadingSchema.optional(),
   })
-  .describe('Per-frame AU probabilities of one face.');
+  .describe('Per-frame AU probabilities of one face, with its attention signals.');
 
 const emotionBase = {
   v: version,
@@ -126,6 +180,30 @@ export const auSummarySchema = z
   })
   .describe('Per-track AU summary over one summary period.');
 
+const attentionBase = {
+  v: version,
+  type: z.literal('attention').describe('Message type.'),
+  id: z.string().min(1).describe('Event id, the same across start, updates and end.'),
+  streamId,
+  trackId: trackId
+    .nullable()
+    .describe('Face track, or null for the stream-wide kinds (absent, multiple_faces).'),
+  kind: z.enum(ATTENTION_KINDS).describe('What the event is about (docs/attention.md).'),
+  value: z.number().min(0).describe("The kind's score at this moment (docs/attention.md)."),
+  peak: z.number().min(0).describe('Highest score since the start.'),
+  startMs: ms('Stream time the event began (onset, before the minimum duration confirmed it).'),
+};
+export const attentionEventSchema = z
+  .discriminatedUnion('phase', [
+    z.strictObject({ ...attentionBase, phase: z.enum(['start', 'update']).describe('Lifecycle phase.') }),
+    z.strictObject({
+      ...attentionBase,
+      phase: z.literal('end').describe('Lifecycle phase.'),
+      endMs: ms('Stream time the event ended.'),
+    }),
+  ])
+  .describe('Attention event: one start, rate-limited updates and one end, all with the same id.');
+
 /** Every published message, told apart by `type`. */
 export const messageSchema = z
   .discriminatedUnion('type', [
@@ -135,6 +213,7 @@ export const messageSchema = z
     trackEventSchema,
     engagementSchema,
     auSummarySchema,
+    attentionEventSchema,
   ])
   .describe('Any aupipe message.');
 
@@ -146,6 +225,7 @@ export const MESSAGE_SCHEMAS = {
   track: { schema: trackEventSchema, file: 'track.schema.json', title: 'TrackEvent' },
   engagement: { schema: engagementSchema, file: 'engagement.schema.json', title: 'Engagement' },
   au_summary: { schema: auSummarySchema, file: 'au_summary.schema.json', title: 'AuSummary' },
+  attention: { schema: attentionEventSchema, file: 'attention.schema.json', title: 'AttentionEvent' },
 } as const;
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;
 

@@ -2,13 +2,22 @@ import type { Message } from '../types.js';
 
 /**
  * NATS subject layout (docs/api.md): `<prefix>.<streamId>.<type>` with type one of
- * au | au_summary | emotion | engagement | status | track. Emotion events and status also land in JetStream.
+ * au | au_summary | emotion | engagement | status | track | attention. Emotion and attention events and status
+ * also land in JetStream.
  */
-export const CHANNELS = ['au', 'au_summary', 'emotion', 'engagement', 'status', 'track'] as const;
+export const CHANNELS = [
+  'au',
+  'au_summary',
+  'emotion',
+  'engagement',
+  'status',
+  'track',
+  'attention',
+] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Types whose messages are stored in JetStream (low rate, replayable); the rest stay on core NATS. */
-export const DURABLE_TYPES: ReadonlySet<Message['type']> = new Set(['emotion', 'status']);
+export const DURABLE_TYPES: ReadonlySet<Message['type']> = new Set(['emotion', 'status', 'attention']);
 
 /** A subject token cannot hold `.`, `*`, `>` or whitespace; anything else outside [A-Za-z0-9_-] becomes `_`. */
 export function subjectToken(s: string): string {

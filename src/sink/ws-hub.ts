@@ -42,7 +42,7 @@ interface Client {
 /** Largest WebSocket frame header for a server frame (no mask): 2 + 8 bytes of extended length. */
 const FRAME_HEADER_MAX = 10;
 /** Messages kept per stream so a client that subscribes late sees recent history at once. */
-const REPLAYED: ReadonlySet<Channel> = new Set(['emotion', 'status', 'engagement', 'track']);
+const REPLAYED: ReadonlySet<Channel> = new Set(['emotion', 'status', 'engagement', 'track', 'attention']);
 
 function tokenOk(expected: string, req: IncomingMessage): boolean {
   if (!expected) return true;

@@ -92,7 +92,7 @@ describe('engagement messages', () => {
         900,
         last + 100,
         [],
-        [{ v: 1, type: 'track', phase: 'end', streamId: 's1', trackId: 1, ptsMs: last }],
+        [{ v: 2, type: 'track', phase: 'end', streamId: 's1', trackId: 1, ptsMs: last }],
       ),
     );
     input.push(...frames(3200, 5001, 10, (t) => auVec({ AU12: t % 400 < 200 ? 0.1 : 0.9 }), 2));

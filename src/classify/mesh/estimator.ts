@@ -21,7 +21,7 @@ import type { Landmarks68 } from './landmarks68.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
-import { type NormalizedMesh, normalizeMesh } from './normalize.js';
+import { type NormalizedMesh, normalizeMesh, normalizeMeshOnce } from './normalize.js';
 
 export interface MeshAuOptions {
   /** Raw measures of this face's own neutral; default: the canonical neutral face. */
@@ -205,7 +205,7 @@ export class MeshAuEstimator implements AuEstimator {
         this.opts.mouthAppearance === false || !cropped ? undefined : mouthAppearance(f.crop, f.mesh);
       const extra = { ...(mouth ? { mouth } : {}), ...readings[i] };
       if (!this.baselines) return meshAus(f.mesh, extra);
-      const n = normalizeMesh(f.mesh);
+      const n = normalizeMeshOnce(f.mesh);
       const b = this.baselines.observe(f.streamId, f.trackId, f.ptsMs, rawMeasures(n.pts, n.count), f.box);
       return meshAus(f.mesh, {
         ...extra,

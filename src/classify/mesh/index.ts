@@ -51,5 +51,12 @@ export {
   type MouthThresholds,
   mouthAppearance,
 } from './mouth.js';
-export { CANONICAL_IOD, eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';
+export {
+  CANONICAL_IOD,
+  eyeCentres,
+  interOcular,
+  type NormalizedMesh,
+  normalizeMesh,
+  normalizeMeshOnce,
+} from './normalize.js';
 export { type HeadPose, headPose, poseRotation } from './pose.js';
