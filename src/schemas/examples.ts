@@ -145,14 +145,33 @@ const engagement: Engagement = {
   trackId: 3,
   ptsMs: 30000,
   windowMs: 30000,
-  score: 0.58,
-  components: { presence: 0.97, expressiveness: 0.21, confusion: 0.12, boredom: 0 },
+  score: 0.71,
+  components: {
+    presence: 0.97,
+    onScreen: 0.88,
+    eyesOpen: 0.96,
+    expressiveness: 0.21,
+    interest: 0.08,
+    confusion: 0.12,
+    yawning: 0,
+    boredom: 0.09,
+  },
 };
 const streamEngagement: Engagement = {
   ...engagement,
   trackId: null,
-  score: 0.55,
-  components: { presence: 1, expressiveness: 0.18, confusion: 0.15, boredom: 0.02, tracks: 2 },
+  score: 0.66,
+  components: {
+    presence: 1,
+    onScreen: 0.8,
+    eyesOpen: 0.95,
+    expressiveness: 0.18,
+    interest: 0.1,
+    confusion: 0.15,
+    yawning: 0.02,
+    boredom: 0.16,
+    tracks: 2,
+  },
 };
 
 const summary: AuSummary = {

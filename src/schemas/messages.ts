@@ -160,7 +160,9 @@ export const engagementSchema = z
     score: prob.describe('Engagement heuristic in [0, 1] (see docs/messages.md for the formula).'),
     components: z
       .record(z.string(), z.number())
-      .describe('presence, expressiveness, confusion, boredom in [0, 1]; per stream also tracks.'),
+      .describe(
+        'presence, onScreen, eyesOpen, expressiveness, interest, confusion, yawning, boredom in [0, 1] (onScreen and eyesOpen only when measured); per stream also tracks.',
+      ),
   })
   .describe('Engagement heuristic of one track or of the whole stream over a sliding window.');
 
