@@ -9,7 +9,7 @@
  */
 
 /** Stages: they meet only in the composition layer, through their index.ts. */
-const STAGES = 'ingest|detect|classify|attention|emotion|eval|dataset|runtime|schemas|config';
+const STAGES = 'ingest|detect|classify|attention|emotion|rooms|eval|dataset|runtime|schemas|config';
 
 /**
  * The pure core: alignment, tracking, mesh geometry, smoothing, rules, lifecycle, engagement, the

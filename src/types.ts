@@ -226,6 +226,60 @@ export interface Engagement {
   readonly components: Readonly<Record<string, number>>;
 }
 
+/** Room aggregate over a sliding window of room time (wall clock), every `rooms.intervalMs`. */
+export interface RoomAggregate {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'room';
+  readonly roomId: string;
+  /** Room time (ms since epoch) of this tick. */
+  readonly atMs: number;
+  readonly windowMs: number;
+  /** Students (faces) present now. */
+  readonly present: number;
+  /** Shares of present students over the window: attentive (on screen, eyes open), confused, off screen. */
+  readonly attentive: number;
+  readonly confused: number;
+  readonly offScreen: number;
+  /** The same shares at this tick. */
+  readonly now: { readonly attentive: number; readonly confused: number; readonly offScreen: number };
+  /** Mean and spread (standard deviation) of the present students' latest engagement scores. */
+  readonly engagementMean: number;
+  readonly engagementSpread: number;
+  readonly students: readonly RoomStudent[];
+}
+
+export interface RoomStudent {
+  readonly streamId: string;
+  readonly trackId: number;
+  readonly attentive: boolean;
+  readonly confused: boolean;
+  readonly onScreen?: boolean;
+  readonly engagement?: number;
+  /** The emotion event open on this student, if any. */
+  readonly emotion?: string;
+}
+
+export type RoomMomentKind = 'confused' | 'off_screen';
+
+/** A room moment: a share of the present students confused or off screen at once (start / update / end). */
+export interface RoomMoment {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'room_moment';
+  readonly id: string;
+  readonly phase: EmotionPhase;
+  readonly roomId: string;
+  readonly kind: RoomMomentKind;
+  /** Share of present students at this moment, and its highest since the start. */
+  readonly share: number;
+  readonly peak: number;
+  /** Room time (ms since epoch). */
+  readonly startMs: number;
+  readonly endMs?: number;
+}
+
+/** Messages of one stream (everything but the room messages). */
+export type StreamMessage = Exclude<Message, RoomAggregate | RoomMoment>;
+
 /** Everything a sink can publish. */
 export type Message =
   | AuSample
@@ -234,7 +288,9 @@ export type Message =
   | TrackEvent
   | Engagement
   | AuSummary
-  | AttentionEvent;
+  | AttentionEvent
+  | RoomAggregate
+  | RoomMoment;
 
 /** Output of the detect stage for one frame: the frame's faces (with crops) and track lifecycle. */
 export interface FrameFaces {

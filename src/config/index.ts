@@ -4,4 +4,5 @@ export { configLeaves, deepMerge, envName, loadConfig, PACKAGE_ROOT } from './lo
 export { type Config, type ConfigInput, configSchema } from './schema.js';
 export type { AttentionConfig } from './sections/attention.js';
 export type { OrtProvider } from './sections/provider.js';
+export type { RoomsConfig } from './sections/rooms.js';
 export type { SinkConfig } from './sections/sink.js';

@@ -4,6 +4,7 @@ import { classifySchema } from './sections/classify.js';
 import { detectSchema } from './sections/detect.js';
 import { emotionSchema } from './sections/emotion.js';
 import { ingestSchema } from './sections/ingest.js';
+import { roomsSchema } from './sections/rooms.js';
 import { serverSchema } from './sections/server.js';
 import { sinkSchema } from './sections/sink.js';
 
@@ -19,6 +20,7 @@ export const configSchema = z
     classify: classifySchema.prefault({}),
     emotion: emotionSchema.prefault({}),
     attention: attentionSchema.prefault({}),
+    rooms: roomsSchema.prefault({}),
     sink: sinkSchema.prefault({}),
     server: serverSchema.prefault({}),
   })

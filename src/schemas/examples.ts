@@ -5,6 +5,8 @@ import type {
   AuSummary,
   EmotionEvent,
   Engagement,
+  RoomAggregate,
+  RoomMoment,
   StreamStatus,
   TrackEvent,
 } from '../types.js';
@@ -188,6 +190,46 @@ const summary: AuSummary = {
   present: ['AU6', 'AU12', 'AU25'],
 };
 
+const room: RoomAggregate = {
+  v: 2,
+  type: 'room',
+  roomId: 'physics-9b',
+  atMs: 1764291660000,
+  windowMs: 10000,
+  present: 3,
+  attentive: 0.62,
+  confused: 0.33,
+  offScreen: 0.3,
+  now: { attentive: 0.67, confused: 0.33, offScreen: 0.33 },
+  engagementMean: 0.64,
+  engagementSpread: 0.12,
+  students: [
+    { streamId: 'anna', trackId: 1, attentive: true, confused: false, onScreen: true, engagement: 0.78 },
+    {
+      streamId: 'ben',
+      trackId: 1,
+      attentive: true,
+      confused: true,
+      onScreen: true,
+      engagement: 0.61,
+      emotion: 'anger',
+    },
+    { streamId: 'carl', trackId: 2, attentive: false, confused: false, onScreen: false, engagement: 0.52 },
+  ],
+};
+const moment: RoomMoment = {
+  v: 2,
+  type: 'room_moment',
+  id: 'physics-9b:confused:1764291655000',
+  phase: 'start',
+  roomId: 'physics-9b',
+  kind: 'confused',
+  share: 0.33,
+  peak: 0.33,
+  startMs: 1764291655000,
+};
+const momentEnd: RoomMoment = { ...moment, phase: 'end', share: 0, peak: 0.67, endMs: 1764291702000 };
+
 /** Examples per message type (the first is the one shown first). */
 export const MESSAGE_EXAMPLES: Record<MessageType, readonly object[]> = {
   au: [sample],
@@ -197,4 +239,6 @@ export const MESSAGE_EXAMPLES: Record<MessageType, readonly object[]> = {
   engagement: [engagement, streamEngagement],
   au_summary: [summary],
   attention: [away, awayEnd, absent],
+  room: [room],
+  room_moment: [moment, momentEnd],
 };

@@ -12,6 +12,8 @@ export {
   type MessageType,
   messageSchema,
   parseMessage,
+  roomAggregateSchema,
+  roomMomentSchema,
   streamStatusSchema,
   trackEventSchema,
 } from './messages.js';

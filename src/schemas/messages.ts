@@ -206,6 +206,69 @@ export const attentionEventSchema = z
   ])
   .describe('Attention event: one start, rate-limited updates and one end, all with the same id.');
 
+const roomId = z.string().min(1).describe('Room the message belongs to.');
+const share01 = (what: string) => prob.describe(what);
+export const roomAggregateSchema = z
+  .strictObject({
+    v: version,
+    type: z.literal('room').describe('Message type.'),
+    roomId,
+    atMs: ms('Room time (wall clock, ms since epoch) of this tick.'),
+    windowMs: z.number().min(0).describe('Sliding window the shares are averaged over.'),
+    present: z.number().int().min(0).describe('Students (faces) present now.'),
+    attentive: share01('Share of present students attentive (on screen, eyes open), mean over the window.'),
+    confused: share01('Share of present students confused (sustained brow lowering), mean over the window.'),
+    offScreen: share01('Share of present students looking off screen, mean over the window.'),
+    now: z
+      .strictObject({
+        attentive: share01('Attentive share at this tick.'),
+        confused: share01('Confused share at this tick.'),
+        offScreen: share01('Off-screen share at this tick.'),
+      })
+      .describe('The shares at this tick.'),
+    engagementMean: prob.describe(
+      "Mean of the present students' latest engagement scores (0 when none yet).",
+    ),
+    engagementSpread: z.number().min(0).describe('Standard deviation of those scores.'),
+    students: z
+      .array(
+        z.strictObject({
+          streamId,
+          trackId,
+          attentive: z.boolean().describe('On screen (or not measured) with eyes open.'),
+          confused: z.boolean().describe('Smoothed AU4 at or above rooms.confusedAu4.'),
+          onScreen: z.boolean().optional().describe('Looking inside the screen cone (when measured).'),
+          engagement: prob.optional().describe('Latest engagement score.'),
+          emotion: z.string().optional().describe('Emotion event open on this student.'),
+        }),
+      )
+      .describe('The present students.'),
+  })
+  .describe('Room aggregate: students of every stream in the room, over a sliding window of room time.');
+
+const momentBase = {
+  v: version,
+  type: z.literal('room_moment').describe('Message type.'),
+  id: z.string().min(1).describe('Moment id, the same across start, updates and end.'),
+  roomId,
+  kind: z.enum(['confused', 'off_screen']).describe('What the share of students is.'),
+  share: prob.describe('Share of present students confused / off screen at this moment.'),
+  peak: prob.describe('Highest share since the start.'),
+  startMs: ms('Room time (ms since epoch) the moment began.'),
+};
+export const roomMomentSchema = z
+  .discriminatedUnion('phase', [
+    z.strictObject({ ...momentBase, phase: z.enum(['start', 'update']).describe('Lifecycle phase.') }),
+    z.strictObject({
+      ...momentBase,
+      phase: z.literal('end').describe('Lifecycle phase.'),
+      endMs: ms('Room time the moment ended.'),
+    }),
+  ])
+  .describe(
+    'Room moment: at least rooms.momentShare of the present students confused or off screen at once.',
+  );
+
 /** Every published message, told apart by `type`. */
 export const messageSchema = z
   .discriminatedUnion('type', [
@@ -216,6 +279,8 @@ export const messageSchema = z
     engagementSchema,
     auSummarySchema,
     attentionEventSchema,
+    roomAggregateSchema,
+    roomMomentSchema,
   ])
   .describe('Any aupipe message.');
 
@@ -228,6 +293,8 @@ export const MESSAGE_SCHEMAS = {
   engagement: { schema: engagementSchema, file: 'engagement.schema.json', title: 'Engagement' },
   au_summary: { schema: auSummarySchema, file: 'au_summary.schema.json', title: 'AuSummary' },
   attention: { schema: attentionEventSchema, file: 'attention.schema.json', title: 'AttentionEvent' },
+  room: { schema: roomAggregateSchema, file: 'room.schema.json', title: 'RoomAggregate' },
+  room_moment: { schema: roomMomentSchema, file: 'room_moment.schema.json', title: 'RoomMoment' },
 } as const;
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;
 

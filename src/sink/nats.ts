@@ -13,7 +13,7 @@ import { SinkError } from '../errors.js';
 import { type Message, SCHEMA_VERSION, type StreamState, type StreamStatus } from '../types.js';
 import { Outbox } from './outbox.js';
 import type { Publisher, Undelivered } from './publisher.js';
-import { DURABLE_TYPES, durableSubjects, subjectFor } from './subjects.js';
+import { DURABLE_TYPES, durableSubjects, routeKey, subjectFor } from './subjects.js';
 
 export type NatsConfig = SinkConfig['nats'];
 export type SinkLog = (
@@ -125,7 +125,7 @@ export class NatsPublisher implements Publisher {
   private enqueue(msg: Message): void {
     const durable = DURABLE_TYPES.has(msg.type);
     const id = durable ? `${this.idPrefix}-${this.msgSeq++}` : '';
-    this.outbox.push({ msg, id }, msg.streamId, durable);
+    this.outbox.push({ msg, id }, routeKey(msg), durable);
   }
 
   /**

@@ -102,6 +102,8 @@ describe('exported JSON Schema files', () => {
       'au_summary',
       'emotion',
       'engagement',
+      'room',
+      'room_moment',
       'status',
       'track',
     ]);
