@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { FanoutPublisher, type Publisher, type WsHub } from '../sink/index.js';
 import { Metrics } from './metrics.js';
+import { RoomRegistry } from './rooms.js';
+import { registerRoomRoutes } from './rooms-routes.js';
 import { registerRoutes } from './routes.js';
 import { type StreamFactory, StreamManager } from './stream-manager.js';
 
@@ -27,11 +30,14 @@ export interface CreateServerOptions {
   readonly log?: ServiceLog;
   /** Extra fields for GET /healthz (e.g. NATS connection state). */
   readonly health?: () => Record<string, unknown>;
+  /** Purges JetStream messages on subjects (room deletion); absent without NATS. */
+  readonly purge?: (subjects: readonly string[]) => Promise<number>;
 }
 
 export interface AupipeServer {
   readonly app: FastifyInstance;
   readonly manager: StreamManager;
+  readonly rooms: RoomRegistry;
   readonly hub: WsHub;
   readonly metrics: Metrics;
   /** Listens on `server.host:server.port`; resolves with the base URL (http://host:port). */
@@ -61,9 +67,31 @@ export function createServer(o: CreateServerOptions): AupipeServer {
   const metrics = o.metrics ?? new Metrics();
   const { hub } = o;
   const sinks = new FanoutPublisher([hub, ...(o.publishers ?? [])]);
+  // Streams' messages feed their room's aggregator on the way to the sinks.
+  const rooms: RoomRegistry = new RoomRegistry({
+    config: config.rooms,
+    publisher: sinks,
+    removeStream: async (id) => {
+      const info = manager.get(id);
+      const ok = await manager.remove(id);
+      if (info?.kind === 'upload') await rm(info.source, { force: true });
+      return ok;
+    },
+    ...(o.purge ? { purge: o.purge } : {}),
+    forget: (key) => hub.forgetStream(key),
+    subjectPrefix: config.sink.nats.subjectPrefix,
+  });
   const manager = new StreamManager({
     factory: o.factory,
-    publisher: sinks,
+    publisher: {
+      publish: (msg) => {
+        rooms.observe(msg);
+        sinks.publish(msg);
+      },
+      flush: () => sinks.flush(),
+      close: () => sinks.close(),
+      undelivered: () => sinks.undelivered(),
+    },
     metrics,
     maxStreams: config.server.maxStreams,
     ...(o.log && { log: o.log }),
@@ -79,6 +107,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
   }
   registerRoutes(app, {
     manager,
+    rooms,
     metrics,
     dataDir: config.server.dataDir,
     maxUploadBytes: config.server.maxUploadBytes,
@@ -88,6 +117,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       return { streams: manager.list().length, ws, ...o.health?.() };
     },
   });
+  registerRoomRoutes(app, { rooms, manager });
   app.server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') hub.handleUpgrade(req, socket, head);
     else socket.destroy();
@@ -104,6 +134,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
   return {
     app,
     manager,
+    rooms,
     hub,
     metrics,
     async listen() {
@@ -113,6 +144,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       return `http://${host}:${a.port}`;
     },
     async close() {
+      rooms.close();
       await manager.close();
       await hub.close();
       await app.close();

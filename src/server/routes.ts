@@ -6,11 +6,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AupipeError } from '../errors.js';
 import { parseSource } from '../ingest/index.js';
 import type { Metrics } from './metrics.js';
+import type { RoomRegistry } from './rooms.js';
 import type { StreamManager } from './stream-manager.js';
 import { checkVideo, storeUpload, UploadError } from './uploads.js';
 
 export interface RouteDeps {
   readonly manager: StreamManager;
+  /** Rooms: a stream created with `room` joins it (created if new); a deleted stream leaves it. */
+  readonly rooms?: RoomRegistry;
   readonly metrics: Metrics;
   readonly dataDir: string;
   readonly maxUploadBytes: number;
@@ -30,6 +33,7 @@ const uploadQuery = {
     id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
     loop: { type: 'boolean', default: false },
     name: { type: 'string', maxLength: 255 },
+    room: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
   },
 } as const;
 
@@ -40,6 +44,7 @@ const streamBody = {
   properties: {
     url: { type: 'string', minLength: 1, maxLength: 2048 },
     id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    room: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
   },
 } as const;
 
@@ -49,6 +54,14 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 
 const notFound = (reply: FastifyReply, id: string) =>
   sendError(reply, 404, 'STREAM_NOT_FOUND', `no stream "${id}": GET /api/streams lists them`);
+
+/** Puts a new stream into its room (created when new); the `room` field of the reply. */
+function joinRoom(d: RouteDeps, streamId: string, room: string | undefined): { room?: string } {
+  if (!room || !d.rooms) return {};
+  d.rooms.ensure(room);
+  d.rooms.attach(room, streamId);
+  return { room };
+}
 
 /** The HTTP API (docs/api.md). */
 export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
@@ -76,13 +89,14 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     async (req, reply) => {
       const info = d.manager.get(req.params.id);
       if (!info || !(await d.manager.remove(req.params.id))) return notFound(reply, req.params.id);
+      d.rooms?.detach(req.params.id);
       // An uploaded file exists only to be analysed: it goes with its stream.
       if (info.kind === 'upload') await rm(info.source, { force: true });
       return reply.code(204).send();
     },
   );
 
-  app.post<{ Body: { url: string; id?: string } }>(
+  app.post<{ Body: { url: string; id?: string; room?: string } }>(
     '/api/streams',
     { schema: { body: streamBody } },
     async (req, reply) => {
@@ -101,11 +115,11 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
         return sendError(reply, 400, 'BAD_STREAM_URL', (err as Error).message);
       }
       const info = d.manager.add(spec, { ...(req.body.id && { id: req.body.id }) });
-      return reply.code(201).send(info);
+      return reply.code(201).send({ ...info, ...joinRoom(d, info.id, req.body.room) });
     },
   );
 
-  app.post<{ Querystring: { id?: string; loop?: boolean; name?: string } }>(
+  app.post<{ Querystring: { id?: string; loop?: boolean; name?: string; room?: string } }>(
     '/api/uploads',
     { schema: { querystring: uploadQuery } },
     async (req, reply) => {
@@ -140,7 +154,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
           },
         );
         d.metrics.uploads.inc({ result: 'accepted' });
-        return reply.code(201).send({ ...info, video });
+        return reply.code(201).send({ ...info, ...joinRoom(d, info.id, req.query.room), video });
       } catch (err) {
         if (err instanceof UploadError) {
           d.metrics.uploads.inc({

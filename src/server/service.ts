@@ -63,6 +63,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     hub: sinks.hub!,
     publishers: sinks.publishers,
     health: () => ({ nats: nats ? { url: natsUrl, ...nats.stats() } : { enabled: false } }),
+    ...(nats ? { purge: (subjects: readonly string[]) => nats.purge(subjects) } : {}),
   });
   try {
     for (const s of config.server.streams) {

@@ -7,4 +7,5 @@ export {
   startNatsServer,
 } from './nats-server.js';
 export { FanoutPublisher, type Publisher, type Undelivered } from './publisher.js';
+export { roomSubject, subjectToken } from './subjects.js';
 export { type WsConfig, WsHub, type WsHubStats } from './ws-hub.js';
