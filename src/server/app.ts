@@ -52,6 +52,8 @@ const STATIC: Record<string, string> = {
   '/app.js': 'app.js',
   '/charts.js': 'charts.js',
   '/style.css': 'style.css',
+  '/room': 'room.html',
+  '/room.js': 'room.js',
 };
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,7 +5,15 @@ const $ = (id) => document.getElementById(id);
 const TOKEN = new URLSearchParams(location.search).get('token');
 const TIMELINE_MS = 120_000;
 const TREND_MS = 300_000;
-const state = { streams: new Map(), selected: null, per: new Map(), events: [], dirty: true, ws: null };
+// `?stream=<id>` opens that stream (the teacher's view links its students here).
+const state = {
+  streams: new Map(),
+  selected: new URLSearchParams(location.search).get('stream'),
+  per: new Map(),
+  events: [],
+  dirty: true,
+  ws: null,
+};
 
 function per(id) {
   if (!state.per.has(id))
