@@ -86,7 +86,9 @@ function renderHead() {
   $('stat-present').textContent = a ? String(a.present) : '–';
   $('stat-attentive').textContent = a ? pct(a.attentive) : '–';
   $('stat-confused').textContent = a ? pct(a.confused) : '–';
-  $('stat-engagement').textContent = a
+  // no student has an engagement score yet (the first comes after emotion.engagementIntervalMs): unknown, not 0
+  const scored = a?.students.some((s) => s.engagement !== undefined);
+  $('stat-engagement').textContent = scored
     ? `${pct(a.engagementMean)} ±${Math.round(a.engagementSpread * 100)}`
     : '–';
 }
@@ -158,8 +160,20 @@ function renderChart() {
       `<rect class="moment" x="${x0.toFixed(1)}" y="0" width="${Math.max(2, x1 - x0).toFixed(1)}" height="${H}" fill="${color}" fill-opacity="0.13"/>`,
     );
   }
-  const path = (k) =>
-    pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p[k]).toFixed(1)}`).join(' ');
+  // a series with gaps (null: not known yet) is drawn as separate runs
+  const path = (k) => {
+    let d = '';
+    let pen = false;
+    for (const p of pts) {
+      if (p[k] === null) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p[k]).toFixed(1)} `;
+      pen = true;
+    }
+    return d.trim() || 'M0,0';
+  };
   if (pts.length >= 2) {
     parts.push(
       `<path d="${path('eng')}" fill="none" stroke="#0f766e" stroke-width="2.2" vector-effect="non-scaling-stroke"/>`,
