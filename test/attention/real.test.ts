@@ -16,8 +16,13 @@ const LABELS = JSON.parse(
 ) as {
   absent: Record<string, { absent: Span[] }>;
   lookingAway: Record<string, { away: Span[]; atCamera: Span[] }>;
+  noYawn: Record<string, { note: string }>;
 };
-const clips = [...Object.keys(LABELS.absent), ...Object.keys(LABELS.lookingAway)];
+const clips = [
+  ...Object.keys(LABELS.absent),
+  ...Object.keys(LABELS.lookingAway),
+  ...Object.keys(LABELS.noYawn),
+];
 const haveMedia = sharedAvailable('media', clips);
 
 const overlaps = (e: AttentionEvent, s: Span) =>
@@ -30,9 +35,11 @@ describe.skipIf(!haveMedia)('attention events on real clips against labels made 
   }, 60_000);
   afterAll(async () => deps?.close());
 
-  const run = async (clip: string): Promise<Message[]> => {
+  const run = async (clip: string, fps = 10): Promise<Message[]> => {
+    // the same models; the analysis rate (and every stage's config) from a config at `fps`
+    const d = { ...deps, config: loadConfig({ overrides: { ingest: { fps }, logLevel: 'silent' } }) };
     const msgs = await lastValueFrom(
-      streamPipeline(clip, parseSource(path.join(MEDIA_DIR, clip)), deps).pipe(toArray()),
+      streamPipeline(clip, parseSource(path.join(MEDIA_DIR, clip)), d).pipe(toArray()),
     );
     // every message valid by the exported JSON Schemas; an attention reading never holds NaN or null
     for (const m of msgs) expect(validateMessage(m)).toEqual([]);
@@ -78,6 +85,19 @@ describe.skipIf(!haveMedia)('attention events on real clips against labels made 
       );
       expect(at.length).toBeGreaterThan(20);
       expect(at.every((m) => m.attention?.onScreen === true)).toBe(true);
+    }, 120_000);
+  }
+
+  for (const clip of Object.keys(LABELS.noYawn)) {
+    // at 30 fps: a 1.5 s yawn minimum fired on the gasp of head_tilts_surprise there (it does not at 10 fps)
+    it(`no yawn in ${clip} at 30 fps (a wide-open mouth that is not held like a yawn)`, async () => {
+      const msgs = await run(clip, 30);
+      expect(events(msgs, 'yawn')).toEqual([]);
+      // the mouth did open wide: the signal is there, the rule says no
+      const open = msgs
+        .filter((m): m is AuSample => m.type === 'au')
+        .map((m) => m.attention?.mouth?.open ?? 0);
+      expect(Math.max(...open)).toBeGreaterThan(0.4);
     }, 120_000);
   }
 });

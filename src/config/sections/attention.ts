@@ -93,7 +93,11 @@ export const attentionSchema = z
       .max(1)
       .default(0.35)
       .describe('A wide-open mouth with AU12 (lip corner puller) at or above this is a laugh, not a yawn.'),
-    yawnMinMs: ms(1_500, 30_000, 'A wide-open mouth without a smile held this long is a yawn.'),
+    yawnMinMs: ms(
+      2_500,
+      30_000,
+      'A wide-open mouth without a smile held this long is a yawn (a surprised gasp is shorter: docs/attention.md).',
+    ),
     idleCloseMs: ms(
       5_000,
       600_000,
