@@ -17,6 +17,7 @@ const LABELS = JSON.parse(
   absent: Record<string, { absent: Span[] }>;
   lookingAway: Record<string, { away: Span[]; atCamera: Span[] }>;
   noYawn: Record<string, { note: string }>;
+  gaze: Record<string, { ahead: Span[]; right: Span[]; left: Span[] }>;
 };
 const clips = [
   ...Object.keys(LABELS.absent),
@@ -98,6 +99,36 @@ describe.skipIf(!haveMedia)('attention events on real clips against labels made 
         .filter((m): m is AuSample => m.type === 'au')
         .map((m) => m.attention?.mouth?.open ?? 0);
       expect(Math.max(...open)).toBeGreaterThan(0.4);
+    }, 120_000);
+  }
+
+  for (const [clip, lab] of Object.entries(LABELS.gaze)) {
+    it(`gaze in ${clip} (iris model on) follows the eyes left and right with the head still`, async () => {
+      const config = loadConfig({
+        overrides: { ingest: { fps: 10 }, detect: { iris: true }, logLevel: 'silent' },
+      });
+      const irisDeps = await createPipelineDeps(config);
+      try {
+        const msgs = await lastValueFrom(
+          streamPipeline(clip, parseSource(path.join(MEDIA_DIR, clip)), irisDeps).pipe(toArray()),
+        );
+        for (const m of msgs) expect(validateMessage(m)).toEqual([]);
+        const samples = msgs.filter((m): m is AuSample => m.type === 'au');
+        const meanX = (spans: Span[]) => {
+          const xs = samples
+            .filter((m) => spans.some((s) => m.ptsMs / 1000 >= s.from && m.ptsMs / 1000 <= s.to))
+            .map((m) => (m.attention!.gaze!.right.x + m.attention!.gaze!.left.x) / 2);
+          expect(xs.length).toBeGreaterThan(2);
+          return xs.reduce((a, b) => a + b, 0) / xs.length;
+        };
+        expect(Math.abs(meanX(lab.ahead))).toBeLessThan(0.15);
+        expect(meanX(lab.right)).toBeGreaterThan(0.25);
+        expect(meanX(lab.left)).toBeLessThan(-0.2);
+        // the head stays frontal throughout: the gaze moves, the pose does not
+        for (const m of samples) expect(Math.abs(m.attention!.pose!.yaw)).toBeLessThan(10);
+      } finally {
+        await irisDeps.close();
+      }
     }, 120_000);
   }
 });
