@@ -22,4 +22,10 @@ export {
   type ScreenCone,
 } from './signals.js';
 export { attentionOptions, attentionSignals, withAttention } from './stage.js';
-export { AttentionTrack, type AttentionTrackOptions, AttentionTracks, type FaceInput } from './track.js';
+export {
+  ATTENTION_REFIND_IOU,
+  AttentionTrack,
+  type AttentionTrackOptions,
+  AttentionTracks,
+  type FaceInput,
+} from './track.js';

@@ -46,7 +46,7 @@ export function withAttention(
     return { ...s, attention: { faces } };
   }
   const pose = headPose(n.rotation);
-  const attention = tracks.get(s.streamId, s.trackId).update({
+  const attention = tracks.get(s.streamId, s.trackId, s.ptsMs, face.box).update({
     ptsMs: s.ptsMs,
     pts: n.pts,
     count: n.count,

@@ -3,7 +3,7 @@
  * reading as it travels in the AU sample. Pure: time is the frames' `ptsMs`. A signal that cannot be measured
  * on a frame is left out of the reading, never NaN.
  */
-import type { AttentionReading } from '../types.js';
+import type { AttentionReading, Box } from '../types.js';
 import { type EyeOptions, EyeTracker, eyeAspect, perclos } from './eyes.js';
 import {
   type Gaze,
@@ -124,26 +124,83 @@ export class AttentionTrack {
   }
 }
 
-/** Tracks of every stream, keyed by stream and track; a track's state goes when its track ends. */
-export class AttentionTracks {
-  private readonly tracks = new Map<string, AttentionTrack>();
-  constructor(private readonly o: AttentionTrackOptions) {}
+/** Overlap of two boxes over their union (0 when either is empty). */
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  return (w * h) / (a.w * a.h + b.w * b.h - w * h);
+}
 
-  get(streamId: string, trackId: number): AttentionTrack {
+interface Parked {
+  readonly streamId: string;
+  readonly track: AttentionTrack;
+  readonly box: Box;
+}
+
+/** A re-found face takes over an ended track's state when their boxes overlap at least this much. */
+export const ATTENTION_REFIND_IOU = 0.3;
+const PARKED_MAX = 256;
+
+/**
+ * Tracks of every stream, keyed by stream and track. Like the AU baselines (classify/mesh/baseline.ts), a track
+ * that ends is parked for `gapMs` of its stream's time, and a new track starting where it was takes its state
+ * over (the tracker lost the face for a moment): the eye reference, blink counts and PERCLOS history go on.
+ */
+export class AttentionTracks {
+  private readonly tracks = new Map<string, { track: AttentionTrack; box?: Box }>();
+  private parked: Parked[] = [];
+  constructor(
+    private readonly o: AttentionTrackOptions,
+    private readonly gapMs = 3_000,
+  ) {}
+
+  get(streamId: string, trackId: number, ptsMs = 0, box?: Box): AttentionTrack {
     const key = `${streamId}/${trackId}`;
     let t = this.tracks.get(key);
     if (!t) {
-      t = new AttentionTrack(this.o);
+      t = { track: this.adopt(streamId, ptsMs, box) ?? new AttentionTrack(this.o) };
       this.tracks.set(key, t);
     }
-    return t;
+    if (box) t.box = box;
+    return t.track;
   }
 
   end(streamId: string, trackId: number): void {
-    this.tracks.delete(`${streamId}/${trackId}`);
+    const key = `${streamId}/${trackId}`;
+    const t = this.tracks.get(key);
+    this.tracks.delete(key);
+    if (!t?.box) return;
+    this.parked.push({ streamId, track: t.track, box: t.box });
+    if (this.parked.length > PARKED_MAX) this.parked.shift();
   }
 
   get size(): number {
     return this.tracks.size;
+  }
+
+  get parkedCount(): number {
+    return this.parked.length;
+  }
+
+  private adopt(streamId: string, ptsMs: number, box: Box | undefined): AttentionTrack | undefined {
+    this.parked = this.parked.filter(
+      (p) =>
+        p.streamId !== streamId || (ptsMs >= p.track.lastPtsMs && ptsMs - p.track.lastPtsMs <= this.gapMs),
+    );
+    if (!box) return undefined;
+    let best = -1;
+    let bestIou = ATTENTION_REFIND_IOU;
+    this.parked.forEach((p, i) => {
+      if (p.streamId !== streamId) return;
+      const o = iou(box, p.box);
+      if (o >= bestIou) {
+        bestIou = o;
+        best = i;
+      }
+    });
+    if (best < 0) return undefined;
+    const [p] = this.parked.splice(best, 1);
+    return p?.track;
   }
 }

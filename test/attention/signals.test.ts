@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AttentionTrack,
+  AttentionTracks,
   gazeAngles,
   irisOffsets,
   mouthOpening,
@@ -121,5 +122,22 @@ describe('one track: yawns, eyes, readings without NaN', () => {
     expect(badPose.pose).toBeUndefined();
     expect(badPose.onScreen).toBeUndefined();
     expect(JSON.stringify(badPose)).not.toMatch(/NaN|null/);
+  });
+
+  it('a track that ends is parked: a new track where it was, soon after, takes its state over; elsewhere or late it does not', () => {
+    const tracks = new AttentionTracks(trackOpts());
+    const box = { x: 100, y: 100, w: 80, h: 80 };
+    const a = tracks.get('s', 1, 0, box);
+    for (let ms = 0; ms < 1000; ms += 100) a.update(input(ms, canonical478()));
+    tracks.end('s', 1);
+    expect(tracks.parkedCount).toBe(1);
+    // re-found 1 s later, nearly where it was: the same state (its time goes on)
+    const b = tracks.get('s', 2, 2000, { ...box, x: 110 });
+    expect(b).toBe(a);
+    tracks.end('s', 2);
+    // another stream, or far away, or after the gap: fresh
+    expect(tracks.get('t', 3, 2100, box)).not.toBe(a);
+    expect(tracks.get('s', 4, 2100, { ...box, x: 400 })).not.toBe(a);
+    expect(tracks.get('s', 5, 9000, box)).not.toBe(a);
   });
 });
