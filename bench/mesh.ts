@@ -6,11 +6,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AttentionTracks, attentionOptions } from '../src/attention/index.js';
 import {
   BaselineStore,
   DEFAULT_BASELINE,
   EXPRESSIONS_DIR,
   FaceExpressions,
+  headPose,
   LANDMARKS68_DIR,
   Landmarks68,
   MeshEstimator,
@@ -104,6 +106,29 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     meshAus(mesh, { normalized: nm, person: { neutral: b.neutral(), weight: b.weight() } });
   }
   const baselineMs = (performance.now() - t2) / n;
+  // Attention signals per face (pose from the shared fit, gaze, eyes, mouth, per-track state), as the attention
+  // stage runs them after the mesh estimator: the fit is the estimator's (normalizeMeshOnce), not timed here.
+  const normalized = meshes.map((m) => normalizeMesh(m));
+  const tracks = new AttentionTracks(attentionOptions(configSchema.parse({}).attention));
+  const attention = (i: number) => {
+    const nm = normalized[i % normalized.length]!;
+    tracks.get('bench', i % normalized.length).update({
+      ptsMs: Math.floor(i / normalized.length) * 33,
+      pts: nm.pts,
+      count: nm.count,
+      pose: headPose(nm.rotation),
+      au12: 0.1,
+      faces: 1,
+    });
+  };
+  for (let i = 0; i < 200; i++) attention(i);
+  const t3 = performance.now();
+  for (let i = 200; i < 200 + n; i++) attention(i);
+  const attentionMs = (performance.now() - t3) / n;
+  // The fit itself, for an estimator that does not make it (the CNN): what attention costs then.
+  const t4 = performance.now();
+  for (let i = 0; i < n / 4; i++) normalizeMesh(meshes[i % meshes.length] as Float32Array);
+  const fitMs = (performance.now() - t4) / (n / 4);
 
   const det = await createDetector(configSchema.parse({}).detect);
   const img = await decodeImage('node_modules/@vladmandic/face-api/demo/sample3.jpg');
@@ -117,6 +142,22 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const c = await withCrops(opts.quick ? 1500 : 6000);
   const note = `${c.faces} photo faces per call, 112 px crops, ${THREADS} ORT thread(s)`;
   return [
+    {
+      name: 'attention.signals_ms_per_face',
+      value: attentionMs,
+      unit: 'ms',
+      target: '<= 0.3',
+      note: `pose+gaze+eyes+mouth+track state on the estimator's fit; ${meshes.length} real-face meshes as tracks at 30 fps`,
+    },
+    {
+      name: 'attention.with_fit_ms_per_face',
+      value: attentionMs + fitMs,
+      unit: 'ms',
+      metric: 'the same when the estimator made no fit (CNN): + normalizeMesh',
+      baseline: detMsPerFace,
+      ratio: (attentionMs + fitMs) / detMsPerFace,
+      note: 'baseline: detector ms per face',
+    },
     { name: 'classify.mesh.faces_per_s', value: 1000 / meshMs, unit: 'faces/s', metric: 'throughput' },
     {
       name: 'classify.mesh.ms_per_face',

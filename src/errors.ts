@@ -71,3 +71,7 @@ export class DetectError extends AupipeError<DetectErrorCode> {}
 export class ModelError extends AupipeError {}
 export class SinkError extends AupipeError<SinkErrorCode> {}
 export class ServerError extends AupipeError<ServerErrorCode> {}
+
+/** Rooms (a class session's streams): the HTTP API maps them to 400 / 404 / 409. */
+export type RoomErrorCode = 'ROOM_ID_INVALID' | 'ROOM_EXISTS' | 'ROOM_NOT_FOUND';
+export class RoomError extends AupipeError<RoomErrorCode> {}

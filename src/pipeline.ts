@@ -1,5 +1,6 @@
 /**
- * One RxJS pipeline per stream: ingest → detect/track → classify (shared batcher) → emotion → messages.
+ * One RxJS pipeline per stream: ingest → detect/track → classify (shared batcher) → attention → emotion and
+ * attention events → messages.
  * Stages only meet here, through their public faces and the contracts in types.ts; src/compose.ts builds
  * the parts (PipelineDeps).
  */
@@ -18,6 +19,7 @@ import {
   tap,
   throwError,
 } from 'rxjs';
+import { attentionEvents, attentionSignals } from './attention/index.js';
 import { type AuBatcher, classifyFaces } from './classify/index.js';
 import type { Config } from './config/index.js';
 import { detectAndTrack, type FaceDetector } from './detect/index.js';
@@ -81,9 +83,17 @@ export function streamPipeline(
         tap((f) => opts.onFrame?.(f)),
         detectAndTrack(deps.detector, config.detect),
         classifyFaces(deps.batcher),
+        // Attention signals ride in the AU samples from here on.
+        attentionSignals(config.attention),
         tap((f) => opts.onFrameAus?.(f)),
-        // The emotion stage passes track events and AU samples through, in order, beside what it derives.
-        emotionStage(config.emotion, deps.rules),
+        // The emotion stage passes track events and AU samples through, in order, beside what it derives;
+        // each frame's attention events follow its emotion-stage messages.
+        connect((frames$) =>
+          merge(
+            frames$.pipe(emotionStage(config.emotion, deps.rules)),
+            config.attention.enabled ? frames$.pipe(attentionEvents(config.attention)) : EMPTY,
+          ),
+        ),
       );
       const flushTerminal = defer(() => from(terminal.splice(0)));
       return merge(

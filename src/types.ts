@@ -23,8 +23,8 @@ export type AuKey = (typeof AU_KEYS)[number];
 export const DISFA8: readonly AuKey[] = ['AU1', 'AU2', 'AU4', 'AU6', 'AU9', 'AU12', 'AU25', 'AU26'];
 export type AuVector = Readonly<Record<AuKey, number>>;
 
-/** Schema version carried by every published message. */
-export const SCHEMA_VERSION = 1 as const;
+/** Schema version carried by every published message (2: attention in the AU sample, attention events). */
+export const SCHEMA_VERSION = 2 as const;
 
 /**
  * One decoded video frame, RGB24, row-major, `width*height*3` bytes.
@@ -101,6 +101,76 @@ export interface AuSample {
   readonly model: string;
   /** Wall-clock decode time of the source frame, for end-to-end latency. */
   readonly decodedAt: number;
+  /** Attention signals of this face on this frame (absent when the attention stage is off). */
+  readonly attention?: AttentionReading;
+}
+
+/**
+ * Attention signals of one face on one frame (docs/attention.md). A signal that cannot be measured on the frame
+ * is left out, never NaN or null.
+ */
+export interface AttentionReading {
+  /** Faces in view in this frame of the stream. */
+  readonly faces: number;
+  /** Head pose, degrees: yaw > 0 toward the image's right, pitch > 0 up, roll > 0 counter-clockwise. */
+  readonly pose?: { readonly yaw: number; readonly pitch: number; readonly roll: number };
+  /** Iris offset in each eye's opening (x > 0 image right, y > 0 up; 1 = half the eye width); needs the iris model. */
+  readonly gaze?: {
+    readonly right: { readonly x: number; readonly y: number };
+    readonly left: { readonly x: number; readonly y: number };
+  };
+  /** Gaze (head pose + iris) over the screen cone: ≤ 1 on screen. */
+  readonly offScreen?: number;
+  readonly onScreen?: boolean;
+  readonly eyes?: {
+    /** Openness of each eye and of both: aspect over this person's open-eye reference (about 1 open). */
+    readonly right: number;
+    readonly left: number;
+    readonly openness: number;
+    readonly closed: boolean;
+    /** Blinks on this track so far, and per minute over the PERCLOS window. */
+    readonly blinks: number;
+    readonly blinkRate: number;
+    /** How long the eyes have been closed at this frame (0 when open). */
+    readonly closedMs: number;
+    /** Share of the PERCLOS window with the eyes closed. */
+    readonly perclos: number;
+  };
+  readonly mouth?: {
+    /** Inner-lip gap over mouth width. */
+    readonly open: number;
+    /** A wide-open mouth without a smile held at least the yawn duration. */
+    readonly yawning: boolean;
+    /** Yawns completed on this track so far. */
+    readonly yawns: number;
+  };
+}
+
+export const ATTENTION_KINDS = [
+  'looking_away',
+  'eyes_closed',
+  'drowsy',
+  'absent',
+  'yawn',
+  'multiple_faces',
+] as const;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
+
+/** Attention event: same start/update/end lifecycle as emotion events; stream-wide kinds have trackId null. */
+export interface AttentionEvent {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'attention';
+  readonly id: string;
+  readonly phase: EmotionPhase;
+  readonly streamId: string;
+  /** Null for the stream-wide kinds (absent, multiple_faces). */
+  readonly trackId: number | null;
+  readonly kind: AttentionKind;
+  /** The kind's score at this moment (docs/attention.md) and its highest since the start. */
+  readonly value: number;
+  readonly peak: number;
+  readonly startMs: number;
+  readonly endMs?: number;
 }
 
 export type EmotionPhase = 'start' | 'update' | 'end';
@@ -156,8 +226,71 @@ export interface Engagement {
   readonly components: Readonly<Record<string, number>>;
 }
 
+/** Room aggregate over a sliding window of room time (wall clock), every `rooms.intervalMs`. */
+export interface RoomAggregate {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'room';
+  readonly roomId: string;
+  /** Room time (ms since epoch) of this tick. */
+  readonly atMs: number;
+  readonly windowMs: number;
+  /** Students (faces) present now. */
+  readonly present: number;
+  /** Shares of present students over the window: attentive (on screen, eyes open), confused, off screen. */
+  readonly attentive: number;
+  readonly confused: number;
+  readonly offScreen: number;
+  /** The same shares at this tick. */
+  readonly now: { readonly attentive: number; readonly confused: number; readonly offScreen: number };
+  /** Mean and spread (standard deviation) of the present students' latest engagement scores. */
+  readonly engagementMean: number;
+  readonly engagementSpread: number;
+  readonly students: readonly RoomStudent[];
+}
+
+export interface RoomStudent {
+  readonly streamId: string;
+  readonly trackId: number;
+  readonly attentive: boolean;
+  readonly confused: boolean;
+  readonly onScreen?: boolean;
+  readonly engagement?: number;
+  /** The emotion event open on this student, if any. */
+  readonly emotion?: string;
+}
+
+export type RoomMomentKind = 'confused' | 'off_screen';
+
+/** A room moment: a share of the present students confused or off screen at once (start / update / end). */
+export interface RoomMoment {
+  readonly v: typeof SCHEMA_VERSION;
+  readonly type: 'room_moment';
+  readonly id: string;
+  readonly phase: EmotionPhase;
+  readonly roomId: string;
+  readonly kind: RoomMomentKind;
+  /** Share of present students at this moment, and its highest since the start. */
+  readonly share: number;
+  readonly peak: number;
+  /** Room time (ms since epoch). */
+  readonly startMs: number;
+  readonly endMs?: number;
+}
+
+/** Messages of one stream (everything but the room messages). */
+export type StreamMessage = Exclude<Message, RoomAggregate | RoomMoment>;
+
 /** Everything a sink can publish. */
-export type Message = AuSample | EmotionEvent | StreamStatus | TrackEvent | Engagement | AuSummary;
+export type Message =
+  | AuSample
+  | EmotionEvent
+  | StreamStatus
+  | TrackEvent
+  | Engagement
+  | AuSummary
+  | AttentionEvent
+  | RoomAggregate
+  | RoomMoment;
 
 /** Output of the detect stage for one frame: the frame's faces (with crops) and track lifecycle. */
 export interface FrameFaces {

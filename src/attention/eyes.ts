@@ -60,6 +60,8 @@ export interface EyeState {
   readonly ended?: { readonly ms: number; readonly blink: boolean };
   /** How long the eyes have been closed at this frame (0 when open). */
   readonly closedMs: number;
+  /** This person's open-eye aspect (the window's `openQuantile`); NaN before the first sample. */
+  readonly reference: number;
 }
 
 /** q-quantile of a list by linear interpolation (not modified); NaN for an empty one. */
@@ -84,7 +86,13 @@ export class EyeTracker {
   /** The frame's mean eye aspect (both eyes) at `ptsMs`; frames must come in time order. */
   update(ptsMs: number, aspect: number): EyeState {
     if (!Number.isFinite(aspect))
-      return { openness: Number.NaN, closed: false, blinks: this.blinkCount, closedMs: 0 };
+      return {
+        openness: Number.NaN,
+        closed: false,
+        blinks: this.blinkCount,
+        closedMs: 0,
+        reference: Number.NaN,
+      };
     this.times.push(ptsMs);
     this.values.push(aspect);
     while ((this.times[0] as number) < ptsMs - this.o.windowMs) {
@@ -110,6 +118,7 @@ export class EyeTracker {
       closed,
       blinks: this.blinkCount,
       closedMs: closed ? ptsMs - (this.closedSince as number) : 0,
+      reference: ref,
       ...(ended ? { ended } : {}),
     };
   }

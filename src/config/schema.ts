@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { attentionSchema } from './sections/attention.js';
 import { classifySchema } from './sections/classify.js';
 import { detectSchema } from './sections/detect.js';
 import { emotionSchema } from './sections/emotion.js';
 import { ingestSchema } from './sections/ingest.js';
+import { roomsSchema } from './sections/rooms.js';
 import { serverSchema } from './sections/server.js';
 import { sinkSchema } from './sections/sink.js';
 
@@ -17,6 +19,8 @@ export const configSchema = z
     detect: detectSchema.prefault({}),
     classify: classifySchema.prefault({}),
     emotion: emotionSchema.prefault({}),
+    attention: attentionSchema.prefault({}),
+    rooms: roomsSchema.prefault({}),
     sink: sinkSchema.prefault({}),
     server: serverSchema.prefault({}),
   })

@@ -163,7 +163,7 @@ export class EmotionEngine {
       const c = trackComponents(entries, trackWindowMs, scale);
       parts.push(c);
       if (entries.length < 2 || trackWindowMs <= 0) continue;
-      const { faceMs: _f, ...components } = c;
+      const { faceMs: _f, onScreenMs: _o, eyesOpenMs: _e, ...components } = c;
       const score = engagementScore(c, w);
       out.push(this.engagementMsg(streamId, trackId, now, trackWindowMs, score, components));
     }

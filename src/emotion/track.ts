@@ -103,12 +103,19 @@ export class TrackAnalyzer {
     AU_KEYS.forEach((k, i) => {
       au[i] = sm[k] ?? Number.NaN;
     });
+    // Attention parts from the sample's reading (the attention stage); the yawn from its mouth reading when it
+    // has one, else the AU heuristic above.
+    const a = s.attention;
+    const interest = ((sm.AU1 ?? Number.NaN) + (sm.AU2 ?? Number.NaN)) / 2;
     this.window.push({
       tMs: t,
       dtMs,
       au,
       confused: isPresent(this.confusion),
-      bored: isPresent(this.boredom),
+      yawning: a?.mouth ? a.mouth.yawning : isPresent(this.boredom),
+      ...(a?.onScreen !== undefined ? { onScreen: a.onScreen } : {}),
+      ...(a?.eyes ? { eyesOpen: !a.eyes.closed } : {}),
+      interest,
     });
     this.accumulate(t, s.au);
     return out;

@@ -76,15 +76,22 @@ published every \`engagementIntervalMs\` (and once more at stream end) over the 
 (per track: since the track appeared, if later; \`windowMs\` says which length was used):
 
 - \`presence\`: face time in the window / window length (per stream: time with at least one face);
+- \`onScreen\`, \`eyesOpen\`: share of face time looking inside the screen cone / with the eyes open, from the
+  AU samples' attention readings (left out when the attention stage measured neither);
 - \`expressiveness\`: mean over AUs of the standard deviation of the smoothed probability, divided by
   \`engagementExpressivenessScale\`, capped at 1;
+- \`interest\`: mean of (AU1 + AU2) / 2, raised brows;
 - \`confusion\`: share of face time with AU4 (brow lowerer) present for at least \`engagementSustainMs\`;
-- \`boredom\`: share of face time with a yawn-like jaw drop, \`min(AU26, 1 − AU12)\` (a laugh drops the jaw
-  too), present for at least \`engagementSustainMs\`;
-- \`score = clamp01((wP·presence + wE·expressiveness) / (wP + wE) − wC·confusion − wB·boredom)\` with the
-  weights in \`emotion.engagementWeights\` (defaults 0.6, 0.4, 0.3, 0.3).
+- \`yawning\`: share of face time yawning (the attention reading's yawn; without one, a jaw drop without a
+  smile, \`min(AU26, 1 − AU12)\`, present for at least \`engagementSustainMs\`);
+- \`boredom\`: \`max(yawning, (1 − expressiveness)·(1 − onScreen))\`: yawns, or a still face looking away;
+- \`score = clamp01(Σ wₖ·cₖ / Σ wₖ − wC·confusion − wB·boredom)\` over the measured positive parts
+  presence, onScreen·presence, eyesOpen·presence, expressiveness and interest, with the weights in
+  \`emotion.engagementWeights\` (defaults 0.4, 0.8, 0.4, 0.2, 0.2; confusion 0.3, boredom 0.3).
+  Which parts are measured and which are heuristics: [attention.md](attention.md#engagement).
 
-Per stream, expressiveness, confusion and boredom are the face-time-weighted means over tracks, and
+Per stream, the parts are the face-time-weighted means over tracks (onScreen and eyesOpen over the tracks that
+measured them), and
 \`components.tracks\` counts the tracks in the window.
 `;
 

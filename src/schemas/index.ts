@@ -2,6 +2,8 @@
 export { MESSAGE_EXAMPLES } from './examples.js';
 export { jsonSchemaFiles, jsonSchemas, MESSAGE_FILE, SCHEMA_ID_BASE } from './json-schema.js';
 export {
+  attentionEventSchema,
+  attentionReadingSchema,
   auSampleSchema,
   auSummarySchema,
   emotionEventSchema,
@@ -10,6 +12,8 @@ export {
   type MessageType,
   messageSchema,
   parseMessage,
+  roomAggregateSchema,
+  roomMomentSchema,
   streamStatusSchema,
   trackEventSchema,
 } from './messages.js';

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,8 @@ import { ServerError } from '../errors.js';
 import { FanoutPublisher, type Publisher, type WsHub } from '../sink/index.js';
 import { assertSafeBind, registerAuth, wsAuthorized } from './auth.js';
 import { Metrics } from './metrics.js';
+import { RoomRegistry } from './rooms.js';
+import { registerRoomRoutes } from './rooms-routes.js';
 import { registerRoutes } from './routes.js';
 import { hostPolicy, type Resolver } from './source-hosts.js';
 import { type StreamFactory, StreamManager } from './stream-manager.js';
@@ -36,11 +39,14 @@ export interface CreateServerOptions {
   readonly health?: () => Record<string, unknown> & { degraded?: readonly string[] };
   /** DNS for the RTSP host allowlist (tests inject one). */
   readonly resolve?: Resolver;
+  /** Purges JetStream messages on subjects (room deletion); absent without NATS. */
+  readonly purge?: (subjects: readonly string[]) => Promise<number>;
 }
 
 export interface AupipeServer {
   readonly app: FastifyInstance;
   readonly manager: StreamManager;
+  readonly rooms: RoomRegistry;
   readonly hub: WsHub;
   readonly metrics: Metrics;
   /** Listens on `server.host:server.port`; resolves with the base URL (http://host:port). */
@@ -57,6 +63,8 @@ const STATIC: Record<string, string> = {
   '/style.css': 'style.css',
   '/favicon.svg': 'favicon.svg',
   '/favicon.ico': 'favicon.svg',
+  '/room': 'room.html',
+  '/room.js': 'room.js',
 };
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -76,9 +84,31 @@ export function createServer(o: CreateServerOptions): AupipeServer {
   const metrics = o.metrics ?? new Metrics();
   const { hub } = o;
   const sinks = new FanoutPublisher([hub, ...(o.publishers ?? [])]);
+  // Streams' messages feed their room's aggregator on the way to the sinks.
+  const rooms: RoomRegistry = new RoomRegistry({
+    config: config.rooms,
+    publisher: sinks,
+    removeStream: async (id) => {
+      const info = manager.get(id);
+      const ok = await manager.remove(id);
+      if (info?.kind === 'upload') await rm(info.source, { force: true });
+      return ok;
+    },
+    ...(o.purge ? { purge: o.purge } : {}),
+    forget: (key) => hub.forgetStream(key),
+    subjectPrefix: config.sink.nats.subjectPrefix,
+  });
   const manager = new StreamManager({
     factory: o.factory,
-    publisher: sinks,
+    publisher: {
+      publish: (msg) => {
+        rooms.observe(msg);
+        sinks.publish(msg);
+      },
+      flush: () => sinks.flush(),
+      close: () => sinks.close(),
+      undelivered: () => sinks.undelivered(),
+    },
     metrics,
     maxStreams: config.server.maxStreams,
     ...(o.log && { log: o.log }),
@@ -101,6 +131,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
   }
   registerRoutes(app, {
     manager,
+    rooms,
     metrics,
     dataDir: config.server.dataDir,
     maxUploadBytes: config.server.maxUploadBytes,
@@ -114,6 +145,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       return { ok: degraded.length === 0, streams: manager.list().length, ws, ...extra, degraded };
     },
   });
+  registerRoomRoutes(app, { rooms, manager });
   app.server.on('upgrade', (req, socket, head) => {
     // the path by hand: `new URL()` throws on targets like `//x%00`, and a throw here would kill the process
     if ((req.url ?? '').split('?')[0] === '/ws')
@@ -140,6 +172,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
   return {
     app,
     manager,
+    rooms,
     hub,
     metrics,
     async listen() {
@@ -169,6 +202,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       return `http://${host}:${a.port}`;
     },
     async close() {
+      rooms.close();
       const uploads = uploadFiles();
       await manager.close();
       for (const f of uploads) rmSync(f, { force: true });

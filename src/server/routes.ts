@@ -6,12 +6,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AupipeError } from '../errors.js';
 import { parseSource } from '../ingest/index.js';
 import type { Metrics } from './metrics.js';
+import type { RoomRegistry } from './rooms.js';
 import { checkSourceHost, type HostPolicy, type Resolver } from './source-hosts.js';
 import type { StreamManager } from './stream-manager.js';
 import { checkVideo, storeUpload, UploadError } from './uploads.js';
 
 export interface RouteDeps {
   readonly manager: StreamManager;
+  /** Rooms: a stream created with `room` joins it (created if new); a deleted stream leaves it. */
+  readonly rooms?: RoomRegistry;
   readonly metrics: Metrics;
   readonly dataDir: string;
   readonly maxUploadBytes: number;
@@ -37,6 +40,7 @@ const uploadQuery = {
     loop: { type: 'boolean', default: false },
     name: { type: 'string', maxLength: 255 },
     token: { type: 'string', maxLength: 512 },
+    room: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
   },
 } as const;
 
@@ -47,6 +51,7 @@ const streamBody = {
   properties: {
     url: { type: 'string', minLength: 1, maxLength: 2048 },
     id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    room: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
   },
 } as const;
 
@@ -56,6 +61,14 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 
 const notFound = (reply: FastifyReply, id: string) =>
   sendError(reply, 404, 'STREAM_NOT_FOUND', `no stream "${id}": GET /api/streams lists them`);
+
+/** Puts a new stream into its room (created when new); the `room` field of the reply. */
+function joinRoom(d: RouteDeps, streamId: string, room: string | undefined): { room?: string } {
+  if (!room || !d.rooms) return {};
+  d.rooms.ensure(room);
+  d.rooms.attach(room, streamId);
+  return { room };
+}
 
 /** The HTTP API (docs/api.md). */
 export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
@@ -86,13 +99,14 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     async (req, reply) => {
       const info = d.manager.get(req.params.id);
       if (!info || !(await d.manager.remove(req.params.id))) return notFound(reply, req.params.id);
+      d.rooms?.detach(req.params.id);
       // An uploaded file exists only to be analysed: it goes with its stream.
       if (info.kind === 'upload') await rm(info.source, { force: true });
       return reply.code(204).send();
     },
   );
 
-  app.post<{ Body: { url: string; id?: string } }>(
+  app.post<{ Body: { url: string; id?: string; room?: string } }>(
     '/api/streams',
     { schema: { body: streamBody } },
     async (req, reply) => {
@@ -117,11 +131,11 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
         return sendError(reply, e.code === 'SOURCE_HOST_FORBIDDEN' ? 403 : 400, e.code, e.message);
       }
       const info = d.manager.add(spec, { ...(req.body.id && { id: req.body.id }) });
-      return reply.code(201).send(info);
+      return reply.code(201).send({ ...info, ...joinRoom(d, info.id, req.body.room) });
     },
   );
 
-  app.post<{ Querystring: { id?: string; loop?: boolean; name?: string } }>(
+  app.post<{ Querystring: { id?: string; loop?: boolean; name?: string; room?: string } }>(
     '/api/uploads',
     { schema: { querystring: uploadQuery } },
     async (req, reply) => {
@@ -159,7 +173,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
           },
         );
         d.metrics.uploads.inc({ result: 'accepted' });
-        return reply.code(201).send({ ...info, video });
+        return reply.code(201).send({ ...info, ...joinRoom(d, info.id, req.query.room), video });
       } catch (err) {
         // a refused upload (409 id exists, 429 too many streams, anything else) leaves nothing on disk
         if (file) await rm(file, { force: true });

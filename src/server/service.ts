@@ -77,6 +77,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
           ...(down && { degraded: ['nats'] }),
         };
       },
+      ...(nats ? { purge: (subjects: readonly string[]) => nats.purge(subjects) } : {}),
     });
   } catch (err) {
     await Promise.all(sinks.publishers.map((p) => p.close().catch(() => {})));

@@ -13,4 +13,5 @@ export {
   type SupervisorTimers,
 } from './nats-supervisor.js';
 export { FanoutPublisher, type Publisher, type Undelivered } from './publisher.js';
+export { roomSubject, subjectToken } from './subjects.js';
 export { type WsConfig, WsHub, type WsHubStats } from './ws-hub.js';

@@ -13,7 +13,7 @@ import { SinkError } from '../errors.js';
 import { type Message, SCHEMA_VERSION, type StreamState, type StreamStatus } from '../types.js';
 import { Outbox } from './outbox.js';
 import type { Publisher, Undelivered } from './publisher.js';
-import { DURABLE_TYPES, durableSubjects, subjectFor } from './subjects.js';
+import { DURABLE_TYPES, durableSubjects, routeKey, subjectFor } from './subjects.js';
 
 export type NatsConfig = SinkConfig['nats'];
 export type SinkLog = (
@@ -122,10 +122,30 @@ export class NatsPublisher implements Publisher {
     this.kick();
   }
 
+  /**
+   * Deletes from the JetStream stream every stored message on these subjects (wildcards allowed): a room's or a
+   * stream's data when it is deleted. Messages still in the outbox are published first (flush), so none arrives
+   * after the purge. Returns how many messages were purged.
+   */
+  async purge(subjects: readonly string[]): Promise<number> {
+    await this.ready;
+    await this.flush();
+    if (!this.nc) return 0;
+    const jsm = await jetstreamManager(this.nc);
+    let purged = 0;
+    for (const filter of subjects) purged += (await jsm.streams.purge(this.cfg.stream, { filter })).purged;
+    return purged;
+  }
+
+  /** The subject prefix (`sink.nats.subjectPrefix`). */
+  get prefix(): string {
+    return this.cfg.subjectPrefix;
+  }
+
   private enqueue(msg: Message): void {
     const durable = DURABLE_TYPES.has(msg.type);
     const id = durable ? `${this.idPrefix}-${this.msgSeq++}` : '';
-    this.outbox.push({ msg, id }, msg.streamId, durable);
+    this.outbox.push({ msg, id }, routeKey(msg), durable);
   }
 
   /**

@@ -6,7 +6,7 @@ import type { SinkConfig } from '../config/index.js';
 import type { Message } from '../types.js';
 import type { SinkLog } from './nats.js';
 import type { Publisher } from './publisher.js';
-import type { Channel } from './subjects.js';
+import { type Channel, routeKey } from './subjects.js';
 import {
   type ClientRequest,
   parseClientRequest,
@@ -42,7 +42,15 @@ interface Client {
 /** Largest WebSocket frame header for a server frame (no mask): 2 + 8 bytes of extended length. */
 const FRAME_HEADER_MAX = 10;
 /** Messages kept per stream so a client that subscribes late sees recent history at once. */
-const REPLAYED: ReadonlySet<Channel> = new Set(['emotion', 'status', 'engagement', 'track']);
+const REPLAYED: ReadonlySet<Channel> = new Set([
+  'emotion',
+  'status',
+  'engagement',
+  'track',
+  'attention',
+  'room',
+  'room_moment',
+]);
 
 function tokenOk(expected: string, req: IncomingMessage): boolean {
   if (!expected) return true;
@@ -112,14 +120,15 @@ export class WsHub implements Publisher {
     const keep = REPLAYED.has(channel) && this.cfg.replay > 0;
     if (!keep && this.clients.size === 0) return;
     const data = Buffer.from(JSON.stringify(msg));
+    const key = routeKey(msg);
     if (keep) {
-      const ring = this.recent.get(msg.streamId) ?? [];
+      const ring = this.recent.get(key) ?? [];
       ring.push({ channel, data });
       if (ring.length > this.cfg.replay) ring.shift();
-      this.recent.set(msg.streamId, ring);
+      this.recent.set(key, ring);
     }
     for (const c of this.clients) {
-      if (!c.closing && c.sub.matches(msg.streamId, channel)) this.deliver(c, data, channel === 'au');
+      if (!c.closing && c.sub.matches(key, channel)) this.deliver(c, data, channel === 'au');
     }
   }
 

@@ -28,7 +28,8 @@ export type ParseResult = { ok: true; req: ClientRequest } | { ok: false; error:
 
 const isChannel = (c: unknown): c is Channel =>
   typeof c === 'string' && (CHANNELS as readonly string[]).includes(c);
-const STREAM = /^(\*|[A-Za-z0-9_-]{1,64})$/;
+/** A stream id, `room:<roomId>` for a room's messages, or `*`. */
+const STREAM = /^(\*|(room:)?[A-Za-z0-9_-]{1,64})$/;
 
 function strings(v: unknown, what: string): string[] | string {
   if (v === undefined) return [];
@@ -54,7 +55,10 @@ export function parseClientRequest(text: string): ParseResult {
   if (typeof streams === 'string') return { ok: false, error: streams };
   const bad = streams.find((s) => !STREAM.test(s));
   if (bad !== undefined)
-    return { ok: false, error: `bad stream id ${JSON.stringify(bad)}: use "*" or [A-Za-z0-9_-]` };
+    return {
+      ok: false,
+      error: `bad stream id ${JSON.stringify(bad)}: use "*", [A-Za-z0-9_-] or room:<roomId>`,
+    };
   const channels = strings(r.channels, 'channels');
   if (typeof channels === 'string') return { ok: false, error: channels };
   const badCh = channels.find((c) => !isChannel(c));

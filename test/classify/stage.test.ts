@@ -34,7 +34,7 @@ describe('classifyFaces stage', () => {
     expect(out.map((f) => f.samples.length)).toEqual([2, 0, 3, 1]);
     const s = out[2]!.samples[1]!;
     expect(s).toMatchObject({
-      v: 1,
+      v: 2,
       type: 'au',
       streamId: 'cam',
       trackId: 2,
@@ -73,7 +73,7 @@ describe('classifyFaces and ended tracks', () => {
       height: 480,
       faces: trackIds.map((t) => ({ streamId: 'cam', trackId: t, seq }) as never),
       tracks: ended.map((t) => ({
-        v: 1,
+        v: 2,
         type: 'track',
         phase: 'end',
         streamId: 'cam',

@@ -86,7 +86,7 @@ describe('detect-every-k scheduler', () => {
     ]);
     expect(new Set(out.flatMap((f) => f.faces.map((x) => x.trackId)))).toEqual(new Set([1]));
     expect(out.at(-1)!.tracks).toEqual([
-      { v: 1, type: 'track', phase: 'end', streamId: 's', trackId: 1, ptsMs: 198 },
+      { v: 2, type: 'track', phase: 'end', streamId: 's', trackId: 1, ptsMs: 198 },
     ]);
   });
 

@@ -7,8 +7,11 @@ describe('emotion config section', () => {
     const cfg = emotionSchema.parse({});
     expect(cfg.offThreshold).toBeLessThanOrEqual(cfg.onThreshold);
     expect(cfg.engagementWeights).toEqual({
-      presence: 0.6,
-      expressiveness: 0.4,
+      presence: 0.4,
+      onScreen: 0.8,
+      eyesOpen: 0.4,
+      expressiveness: 0.2,
+      interest: 0.2,
       confusion: 0.3,
       boredom: 0.3,
     });

@@ -28,7 +28,7 @@ export function sample(
   ptsMs: number,
   au: AuVector,
 ): AuSample {
-  return { v: 1, type: 'au', streamId, trackId, seq, ptsMs, au, model: 'test', decodedAt: 0 };
+  return { v: 2, type: 'au', streamId, trackId, seq, ptsMs, au, model: 'test', decodedAt: 0 };
 }
 
 export function trackEv(
@@ -37,7 +37,7 @@ export function trackEv(
   phase: 'start' | 'end',
   ptsMs: number,
 ): TrackEvent {
-  return { v: 1, type: 'track', phase, streamId, trackId, ptsMs };
+  return { v: 2, type: 'track', phase, streamId, trackId, ptsMs };
 }
 
 /** One frame with samples for the given tracks (faces are not needed by the emotion stage). */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import { decodeArgs } from '../../src/ingest/args.js';
 import { type IngestEvent, liveChildPids, openSource, parseSource, probe } from '../../src/ingest/index.js';
-import type { Frame } from '../../src/types.js';
+import { type Frame, SCHEMA_VERSION } from '../../src/types.js';
 import { collect, states } from '../helpers/ingest.js';
 import { childPids, waitFor, waitGone } from '../helpers/processes.js';
 import { BARS, makeBars, makeTestsrc, tempDir } from '../helpers/videos.js';
@@ -61,7 +61,9 @@ describe('file source (real ffmpeg)', () => {
     expect(at[0]).toBeGreaterThanOrEqual(t0);
     expect(at.every((t, i) => i === 0 || t >= at[i - 1]!)).toBe(true);
     expect(states(got)).toEqual(['connecting', 'live', 'ended']);
-    expect(got.statuses.every((s) => s.streamId === 'cam1' && s.v === 1 && s.type === 'status')).toBe(true);
+    expect(
+      got.statuses.every((s) => s.streamId === 'cam1' && s.v === SCHEMA_VERSION && s.type === 'status'),
+    ).toBe(true);
   });
 
   it('resamples to the analysis fps: 2 s at 10 fps is 20 frames 100 ms apart', async () => {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { EmotionEngine, loadRules } from '../../src/emotion/index.js';
 import { messagesMarkdown } from '../../src/schemas/docs.js';
 import {
+  type attentionEventSchema,
   type auSampleSchema,
   type auSummarySchema,
   type emotionEventSchema,
@@ -17,6 +18,7 @@ import {
   type trackEventSchema,
 } from '../../src/schemas/index.js';
 import type {
+  AttentionEvent,
   AuSample,
   AuSummary,
   EmotionEvent,
@@ -54,7 +56,7 @@ describe('exported JSON Schema files', () => {
     const { endMs: _drop, ...endWithoutEndMs } = end!;
     expect(validateMessage(endWithoutEndMs)).not.toEqual([]);
     expect(validateMessage({ ...start, endMs: 5 })).not.toEqual([]);
-    expect(validateMessage({ ...start, v: 2 })).not.toEqual([]);
+    expect(validateMessage({ ...start, v: 1 })).not.toEqual([]);
     expect(validateMessage({ ...start, colour: 'red' })).not.toEqual([]);
     expect(validateMessage({ ...start, confidence: 1.2 }).join()).toMatch(/confidence/);
     const sample = MESSAGE_EXAMPLES.au[0] as AuSample;
@@ -93,11 +95,15 @@ describe('exported JSON Schema files', () => {
     expectTypeOf<Engagement>().toExtend<z.infer<typeof engagementSchema>>();
     expectTypeOf<z.infer<typeof auSummarySchema>>().toExtend<AuSummary>();
     // (the reverse of AuSummary and EmotionEvent fails only on readonly arrays and the phase/endMs union)
+    expectTypeOf<z.infer<typeof attentionEventSchema>>().toExtend<AttentionEvent>();
     expect(Object.keys(MESSAGE_SCHEMAS).sort()).toEqual([
+      'attention',
       'au',
       'au_summary',
       'emotion',
       'engagement',
+      'room',
+      'room_moment',
       'status',
       'track',
     ]);

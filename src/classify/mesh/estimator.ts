@@ -22,7 +22,7 @@ import type { Landmarks68 } from './landmarks68.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
-import { type NormalizedMesh, normalizeMesh } from './normalize.js';
+import { type NormalizedMesh, normalizeMesh, normalizeMeshOnce } from './normalize.js';
 import { headPose } from './pose.js';
 import type { MeshStudent } from './student.js';
 
@@ -241,7 +241,7 @@ export class MeshAuEstimator implements AuEstimator {
     const mouth =
       this.opts.mouthAppearance === false || !hasCrop(f) ? undefined : mouthAppearance(f.crop, f.mesh);
     const extra = { ...(mouth ? { mouth } : {}), ...crop };
-    const n = normalizeMesh(f.mesh);
+    const n = normalizeMeshOnce(f.mesh);
     const raw = this.baselines ? rawMeasures(n.pts, n.count) : undefined;
     const b = raw && this.baselines?.observe(f.streamId, f.trackId, f.ptsMs, raw, f.box);
     const person = b ? { neutral: b.neutral(), weight: b.weight() } : undefined;

@@ -52,6 +52,13 @@ export {
   type MouthThresholds,
   mouthAppearance,
 } from './mouth.js';
-export { CANONICAL_IOD, eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';
+export {
+  CANONICAL_IOD,
+  eyeCentres,
+  interOcular,
+  type NormalizedMesh,
+  normalizeMesh,
+  normalizeMeshOnce,
+} from './normalize.js';
 export { type HeadPose, headPose, poseRotation } from './pose.js';
 export { MeshStudent, STUDENT_DIR, type StudentCard } from './student.js';

@@ -121,3 +121,18 @@ export function normalizeMesh(mesh: ArrayLike<number>): NormalizedMesh {
   const pts = applySimilarity(sim, toHeadAxes(mesh, count, zGain), count);
   return { pts, count, residual, zGain, rotation: sim.r };
 }
+
+/**
+ * `normalizeMesh`, computed once per mesh array: the mesh estimator and the attention stage read the same face's
+ * fit (the costly step) from here, so head pose costs no second fit. Keyed by the array itself (a WeakMap: no
+ * retention); meshes are never written after detection (`FaceObservation.mesh` is readonly by contract).
+ */
+const fits = new WeakMap<object, NormalizedMesh>();
+export function normalizeMeshOnce(mesh: Float32Array | Float64Array): NormalizedMesh {
+  let n = fits.get(mesh);
+  if (!n) {
+    n = normalizeMesh(mesh);
+    fits.set(mesh, n);
+  }
+  return n;
+}

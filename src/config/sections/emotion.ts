@@ -107,12 +107,18 @@ export const emotionSchema = z
       .describe('Mean AU standard deviation over the window that counts as fully expressive.'),
     engagementWeights: z
       .object({
-        presence: weight(0.6, 'face presence (fraction of the window a face was seen)'),
-        expressiveness: weight(0.4, 'expressiveness (AU variability over the window)'),
+        presence: weight(0.4, 'face presence (fraction of the window a face was seen)'),
+        onScreen: weight(
+          0.8,
+          'looking at the screen (share of face time inside attention.screen*Deg, times presence; needs the attention stage)',
+        ),
+        eyesOpen: weight(0.4, 'eyes open (share of face time, times presence; needs the attention stage)'),
+        expressiveness: weight(0.2, 'expressiveness (AU variability over the window)'),
+        interest: weight(0.2, 'interest (mean (AU1 + AU2) / 2, raised brows)'),
         confusion: weight(0.3, 'confusion (fraction of face time with sustained AU4), subtracted'),
         boredom: weight(
           0.3,
-          'boredom (fraction of face time with a sustained jaw drop, yawning), subtracted',
+          'boredom (max of the yawning share and (1 − expressiveness)·(1 − onScreen)), subtracted',
         ),
       })
       .strict()

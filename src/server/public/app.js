@@ -18,9 +18,10 @@ const TOKEN = (() => {
 const api = (p) => fetch(p, TOKEN ? { headers: { authorization: `Bearer ${TOKEN}` } } : {});
 const TIMELINE_MS = 120_000;
 const TREND_MS = 300_000;
+// `?stream=<id>` opens that stream (the teacher's view links its students here).
 const state = {
   streams: new Map(),
-  selected: null,
+  selected: new URLSearchParams(location.search).get('stream'),
   per: new Map(),
   events: [],
   filter: '*',
