@@ -55,10 +55,10 @@ describe('HTTP API auth: read and admin tokens, one hook over every route', () =
     });
     // a route added after the server was built (as another module would) is covered too
     srv.app.get('/api/later', async () => ({ secret: 1 }));
-    // and so is one in an encapsulated plugin (how a rooms module might add its routes)
+    // and so is one in an encapsulated plugin (as a module adding its routes in a plugin would)
     void srv.app.register(async (f) => {
-      f.get('/api/rooms', async () => ({ rooms: [] }));
-      f.post('/api/rooms', async () => ({ ok: true }));
+      f.get('/api/plugin-things', async () => ({ things: [] }));
+      f.post('/api/plugin-things', async () => ({ ok: true }));
     });
     base = await srv.listen();
   });
@@ -78,7 +78,15 @@ describe('HTTP API auth: read and admin tokens, one hook over every route', () =
     });
 
   it('answers 401 with a code to a request without a token, on every route but the public ones', async () => {
-    for (const p of ['/api/streams', '/api/streams/x', '/metrics', '/api/later', '/api/rooms', '/nope']) {
+    for (const p of [
+      '/api/streams',
+      '/api/streams/x',
+      '/metrics',
+      '/api/later',
+      '/api/rooms',
+      '/api/plugin-things',
+      '/nope',
+    ]) {
       const res = await fetch(`${base}${p}`);
       expect(res.status, p).toBe(401);
       expect(((await res.json()) as { error: string }).error).toBe('UNAUTHORIZED');
@@ -104,9 +112,15 @@ describe('HTTP API auth: read and admin tokens, one hook over every route', () =
     expect((await fetch(`${base}/api/later?token=${READ}`)).status).toBe(200);
     expect((await fetch(`${base}/api/rooms`, { headers: h })).status).toBe(200);
     expect((await fetch(`${base}/api/rooms`, { method: 'POST', headers: h })).status).toBe(403);
+    expect((await fetch(`${base}/api/plugin-things`, { headers: h })).status).toBe(200);
+    expect((await fetch(`${base}/api/plugin-things`, { method: 'POST', headers: h })).status).toBe(403);
     expect(
-      (await fetch(`${base}/api/rooms`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } }))
-        .status,
+      (
+        await fetch(`${base}/api/plugin-things`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN}` },
+        })
+      ).status,
     ).toBe(200);
     const res = await post(READ);
     expect(res.status).toBe(403);

@@ -4,7 +4,19 @@ import { el, emotionColor } from './charts.js';
 const $ = (id) => document.getElementById(id);
 const q = new URLSearchParams(location.search);
 const ROOM = q.get('id');
-const TOKEN = q.get('token');
+// The token as on the dashboard (docs/api.md): `?token=` once, then this tab's sessionStorage; a Bearer header on
+// HTTP, ?token= on the WebSocket.
+const TOKEN = (() => {
+  const given = q.get('token');
+  if (given) {
+    sessionStorage.setItem('aupipe.token', given);
+    const url = new URL(location.href);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url);
+  }
+  return given ?? sessionStorage.getItem('aupipe.token');
+})();
+const api = (p) => fetch(p, TOKEN ? { headers: { authorization: `Bearer ${TOKEN}` } } : {});
 const SPAN_MS = 600_000;
 const state = { room: null, streams: [], agg: null, series: [], moments: new Map(), dirty: true };
 const pct = (x) => `${Math.round(x * 100)}%`;
@@ -53,7 +65,7 @@ function setConn(ok) {
 
 async function pollRoom() {
   try {
-    const r = await fetch(`/api/rooms/${encodeURIComponent(ROOM)}`);
+    const r = await api(`/api/rooms/${encodeURIComponent(ROOM)}`);
     if (r.status === 404) state.room = false;
     else {
       const room = await r.json();
@@ -208,7 +220,7 @@ function frame() {
 
 if (!ROOM) {
   // no room chosen: list them
-  fetch('/api/rooms')
+  api('/api/rooms')
     .then((r) => r.json())
     .then(({ rooms }) => {
       $('room-title').textContent = 'Rooms';
