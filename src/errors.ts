@@ -65,3 +65,19 @@ export class DetectError extends AupipeError<DetectErrorCode> {}
  */
 export class ModelError extends AupipeError {}
 export class SinkError extends AupipeError<SinkErrorCode> {}
+
+/**
+ * Why the ingest endpoint refused a browser client's message or connection; the WebSocket close reason carries
+ * the code (docs/api.md, "Browser ingest").
+ */
+export type IngestErrorCode =
+  | 'INGEST_UNAUTHORIZED'
+  | 'INGEST_BAD_STREAM'
+  | 'INGEST_BINARY'
+  | 'INGEST_TOO_LARGE'
+  | 'INGEST_BAD_JSON'
+  | 'INGEST_INVALID'
+  | 'INGEST_IMAGE_DATA'
+  | 'INGEST_STREAM_MISMATCH'
+  | 'INGEST_RATE_LIMIT';
+export class IngestError extends AupipeError<IngestErrorCode> {}

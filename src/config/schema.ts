@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { browserSchema } from './sections/browser.js';
 import { classifySchema } from './sections/classify.js';
 import { detectSchema } from './sections/detect.js';
 import { emotionSchema } from './sections/emotion.js';
@@ -19,6 +20,7 @@ export const configSchema = z
     emotion: emotionSchema.prefault({}),
     sink: sinkSchema.prefault({}),
     server: serverSchema.prefault({}),
+    browser: browserSchema.prefault({}),
   })
   .strict();
 

@@ -6,9 +6,11 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { FanoutPublisher, type Publisher, type WsHub } from '../sink/index.js';
+import { IngestEndpoint } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { registerRoutes } from './routes.js';
 import { type StreamFactory, StreamManager } from './stream-manager.js';
+import { registerBrowserClient } from './student-page.js';
 
 export type ServiceLog = (
   level: 'info' | 'warn' | 'error',
@@ -34,6 +36,8 @@ export interface AupipeServer {
   readonly manager: StreamManager;
   readonly hub: WsHub;
   readonly metrics: Metrics;
+  /** The browser ingest endpoint on /ingest (null when `browser.enabled` is off). */
+  readonly ingest: IngestEndpoint | null;
   /** Listens on `server.host:server.port`; resolves with the base URL (http://host:port). */
   listen(): Promise<string>;
   /** Stops every stream, closes WebSocket clients and the HTTP server, then flushes/closes the sinks. */
@@ -88,8 +92,23 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       return { streams: manager.list().length, ws, ...o.health?.() };
     },
   });
+  // Browser clients: the student page and its files, and /ingest, publishing into the same sinks.
+  const ingest = config.browser.enabled
+    ? new IngestEndpoint({
+        browser: config.browser,
+        token: config.sink.ws.token,
+        publisher: sinks,
+        ...(o.log && { log: o.log }),
+      })
+    : null;
+  if (ingest) {
+    registerBrowserClient(app, config);
+    app.get('/api/ingest/clients', async () => ({ clients: ingest.list(), stats: ingest.stats() }));
+  }
   app.server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') hub.handleUpgrade(req, socket, head);
+    const where = new URL(req.url ?? '/', 'http://x').pathname;
+    if (where === '/ws') hub.handleUpgrade(req, socket, head);
+    else if (where === '/ingest' && ingest) ingest.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   // Sink counters are read when Prometheus scrapes.
@@ -106,6 +125,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     manager,
     hub,
     metrics,
+    ingest,
     async listen() {
       await app.listen({ host: config.server.host, port: config.server.port });
       const a = app.server.address() as AddressInfo;
@@ -114,6 +134,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     },
     async close() {
       await manager.close();
+      await ingest?.close();
       await hub.close();
       await app.close();
       // a broker that is gone cannot be flushed: wait a bounded time, then close (each sink bounds its own close)

@@ -16,8 +16,8 @@ import {
   MESH_CALIBRATION_LIPS68,
   MESH_CALIBRATION_RELATIVE,
 } from './calibration.js';
-import { type Expressions, type FaceExpressions, prototypeEvidence } from './expressions.js';
-import type { Landmarks68 } from './landmarks68.js';
+import { type ExpressionNet, type Expressions, prototypeEvidence } from './expression-net.js';
+import type { LandmarkNet } from './landmark-net.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
@@ -151,12 +151,12 @@ export interface MeshEstimatorOptions {
    * The 68-point landmark net (`Landmarks68.open`), run on each face's aligned crop for a second lip-gap
    * reading (AU25). The estimator closes it in `close()`. Absent: mesh and mouth appearance only.
    */
-  readonly landmarks?: Landmarks68;
+  readonly landmarks?: LandmarkNet;
   /**
    * face-api's expression net (`FaceExpressions.open`), run on each face's aligned crop: its `happy` is averaged
    * into AU6 and AU12 (`EXPRESSION_WEIGHT`). The estimator closes it in `close()`. Absent: not used.
    */
-  readonly expressions?: FaceExpressions;
+  readonly expressions?: ExpressionNet;
   /**
    * Run the crop nets (landmarks, expressions) only on faces the detector found in this frame (`detected`),
    * and reuse the track's last readings on the frames the tracker follows in between (default off: every face,
