@@ -22,20 +22,20 @@ export class FrameGate {
   }
 
   /**
-   * Whether to take the frame offered at `nowMs`: not before its slot, and never while one is analysed (that
-   * frame is dropped). A taken frame must be followed by `done()`.
+   * Whether to take the frame offered at `nowMs`: not before its slot, and never while one is analysed. Every
+   * slot that passes while the device is busy is a dropped frame (counted, never queued): a slow device analyses
+   * fewer frames, it does not fall behind. A taken frame must be followed by `done()`.
    */
   offer(nowMs: number): boolean {
-    if (nowMs < this.nextMs) return false;
-    if (this.busy) {
-      this.dropped++;
-      this.nextMs = nowMs + this.periodMs;
-      return false;
-    }
+    if (this.busy || nowMs < this.nextMs) return false;
+    if (Number.isFinite(this.nextMs)) this.dropped += Math.floor((nowMs - this.nextMs) / this.periodMs);
     this.busy = true;
     this.taken++;
-    // slots follow the clock, not the backlog: a slow device analyses fewer frames, it does not catch up
-    this.nextMs = Math.max(this.nextMs + this.periodMs, nowMs);
+    // the next slot is one period after this frame's own slot (or after now, when late)
+    const slot = Number.isFinite(this.nextMs)
+      ? this.nextMs + Math.floor((nowMs - this.nextMs) / this.periodMs) * this.periodMs
+      : nowMs;
+    this.nextMs = slot + this.periodMs;
     return true;
   }
 

@@ -75,7 +75,7 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
     streamId: `web-${randomBytes(5).toString('hex')}`,
     room,
     detect: {
-      every: d.every,
+      every: config.browser.detectEvery,
       cutThreshold: d.cutThreshold,
       minIou: d.minIou,
       trackGraceFrames: d.trackGraceFrames,

@@ -18,6 +18,15 @@ export const browserSchema = z
       .describe(
         'Frames per second the client grabs from the camera; a frame due while one is analysed is dropped.',
       ),
+    detectEvery: z
+      .number()
+      .int()
+      .min(1)
+      .max(120)
+      .default(10)
+      .describe(
+        'detect.every in the page: the face detector runs on every n-th frame (and at cuts), the mesh follows the face in between. One student face needs it less often than a classroom camera, and it is the costliest model on WASM.',
+      ),
     auRateHz: z
       .number()
       .min(0.2)
