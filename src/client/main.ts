@@ -25,15 +25,26 @@ export interface ClientState {
   /** Seconds since the pipeline started. */
   runningSec: number;
   lastAus?: Readonly<Record<string, number>>;
-  /** Hook for the parity test: runs given frames through this page's analyzer (same models, same code). */
-  analyzeFrames?: (
-    frames: readonly { width: number; height: number; rgb: string; ptsMs: number }[],
-  ) => Promise<unknown>;
+}
+
+/** Frames for the parity hook: RGB24 as base64, with their stream time. */
+export interface ParityFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly ptsMs: number;
+  readonly rgb: string;
 }
 
 declare global {
   interface Window {
     aupipeClient: ClientState;
+    /**
+     * The parity hook (tests): runs the given frames through a fresh analyzer of this page (same models, same
+     * code, ORT-web) and returns each frame's AU samples. Works without the camera; sends nothing.
+     */
+    aupipeParity: (
+      frames: readonly ParityFrame[],
+    ) => Promise<{ trackId: number; au: Record<string, number> }[][]>;
   }
 }
 
@@ -117,7 +128,6 @@ async function run(s: ClientSettings, token: string): Promise<void> {
   state.phase = 'loading';
   $('status').textContent = 'Loading the models (they run on this device)…';
   const analyzer = await loadAnalyzer(s);
-  exposeParity(s);
   const camera: Camera = await openCamera($('video') as HTMLVideoElement);
   const sender = new Sender(null, s.auRateHz, (p) => console.error('not sent:', p));
   connect(s, token, sender);
@@ -169,10 +179,9 @@ async function run(s: ClientSettings, token: string): Promise<void> {
   });
 }
 
-/** The parity hook: base64 RGB frames in (from the test), this page's AU samples out. */
+/** The parity hook: base64 RGB frames in (from the test), a fresh analyzer's AU samples out. */
 function exposeParity(s: ClientSettings): void {
-  state.analyzeFrames = async (frames) => {
-    // a fresh analyzer: the parity test compares a fresh Node pipeline on the same frames
+  window.aupipeParity = async (frames) => {
     const a = await loadAnalyzer({ ...s, streamId: `${s.streamId}-parity` });
     const out = [];
     let seq = 0;
@@ -181,7 +190,7 @@ function exposeParity(s: ClientSettings): void {
       const rgb = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) rgb[i] = bin.charCodeAt(i);
       const r = await a.analyze({ seq: seq++, ptsMs: f.ptsMs, width: f.width, height: f.height, rgb });
-      out.push(r.samples.map((x) => ({ trackId: x.trackId, au: x.au })));
+      out.push(r.samples.map((x) => ({ trackId: x.trackId, au: { ...x.au } })));
     }
     await a.close();
     return out;
@@ -195,6 +204,7 @@ async function main(): Promise<void> {
   const s = (await fetchJson(`/client/settings.json?${q}`)) as ClientSettings;
   $('stream').textContent = s.streamId;
   $('rate').textContent = String(s.auRateHz);
+  exposeParity(s);
   const start = () => run(s, token).catch(fail);
   // consent first; ?consent=1 is for kiosks and tests that already asked
   if (params.get('consent') === '1') await start();

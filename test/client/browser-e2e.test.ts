@@ -9,15 +9,20 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import { firstValueFrom, from, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { AuBatcher, classifyFaces } from '../../src/classify/index.js';
 import type { ClientState } from '../../src/client/main.js';
+import { createModels } from '../../src/compose.js';
+import type { Config } from '../../src/config/index.js';
+import { detectAndTrack } from '../../src/detect/index.js';
 import { checkIngestMessage, imageDataProblem } from '../../src/schemas/index.js';
 import { type AupipeServer, createServer } from '../../src/server/index.js';
 import { WsHub } from '../../src/sink/index.js';
 import type { Publisher } from '../../src/sink/publisher.js';
-import type { Message } from '../../src/types.js';
+import type { Frame, Message } from '../../src/types.js';
+import { buildClient, launchWithCamera, makeY4m } from '../helpers/client.js';
 import { until } from '../helpers/nats.js';
 import { ingestOnlyFactory, testConfig } from '../helpers/service.js';
 import { tempDir } from '../helpers/videos.js';
@@ -25,54 +30,83 @@ import { validateMessage } from '../schemas/validate.js';
 
 const SAMPLE = path.resolve('assets/sample.mp4');
 
-/** Chromium with a fake camera that plays `y4m` (looped). */
-export function launchWithCamera(y4m: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${y4m}`,
-    ],
-  });
-}
+const W = 640;
+const H = 480;
 
-/** Builds the client bundle into `dir` (the same script as `npm run build:client`). */
-export function buildClient(dir: string): void {
-  const r = spawnSync(process.execPath, ['scripts/build-client.mjs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build:client failed: ${r.stderr}`);
-}
-
-/** A y4m (Chromium's fake-capture format) of the first `seconds` of `video`, at `fps`. */
-export function makeY4m(video: string, out: string, seconds: number, fps: number): void {
+/** The first `n` frames of `video` at `fps`, RGB24 at W×H. */
+function decodeFrames(video: string, n: number, fps: number): Uint8Array[] {
   const r = spawnSync(
     'ffmpeg',
-    ['-v', 'error', '-y', '-i', video, '-t', String(seconds), '-r', String(fps), '-pix_fmt', 'yuv420p', out],
-    { encoding: 'utf8' },
+    [
+      '-v',
+      'error',
+      '-i',
+      video,
+      '-vf',
+      `fps=${fps},scale=${W}:${H}`,
+      '-frames:v',
+      String(n),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    { maxBuffer: 1 << 30 },
   );
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+  const size = W * H * 3;
+  return Array.from(
+    { length: r.stdout.length / size },
+    (_, i) => new Uint8Array(r.stdout.subarray(i * size, (i + 1) * size)),
+  );
+}
+
+/** AU samples per frame from the server's own stages (ORT-node): createModels → detectAndTrack → classifyFaces. */
+async function nodeAus(config: Config, frames: readonly Uint8Array[], fps: number) {
+  const models = await createModels(config);
+  const batcher = new AuBatcher(models.estimator, config.classify);
+  try {
+    const src: Frame[] = frames.map((rgb, seq) => ({
+      streamId: 'parity',
+      seq,
+      ptsMs: (seq * 1000) / fps,
+      width: W,
+      height: H,
+      rgb,
+      decodedAt: 0,
+      release: () => {},
+    }));
+    const out = await firstValueFrom(
+      from(src).pipe(detectAndTrack(models.detector, config.detect), classifyFaces(batcher), toArray()),
+    );
+    // the last item ends the open tracks after the last frame
+    return out.slice(0, frames.length);
+  } finally {
+    await batcher.close();
+    await models.close();
+  }
 }
 
 describe('student page: the pipeline in the browser, only signals leave it', () => {
   const tmp = tempDir('aupipe-client-');
   const seen: Message[] = [];
-  const recorder: Publisher = { publish: (m) => void seen.push(m), flush: async () => {}, close: async () => {} };
+  const recorder: Publisher = {
+    publish: (m) => void seen.push(m),
+    flush: async () => {},
+    close: async () => {},
+  };
   let server: AupipeServer;
   let base: string;
   let browser: Browser;
+  let config: Config;
 
   beforeAll(async () => {
     const bundle = path.join(tmp.dir, 'client');
     buildClient(path.relative(process.cwd(), bundle));
     const y4m = path.join(tmp.dir, 'camera.y4m');
     makeY4m(SAMPLE, y4m, 8, 15);
-    const config = testConfig(path.join(tmp.dir, 'state'), { browser: { bundleDir: bundle } });
+    config = testConfig(path.join(tmp.dir, 'state'), { browser: { bundleDir: bundle } });
     server = createServer({
       config,
       factory: ingestOnlyFactory(config),
@@ -140,5 +174,44 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
     expect(s.fps).toBeGreaterThan(0);
     sub.close();
     await page.close();
+  }, 240_000);
+
+  it('gives the AU probabilities of the Node pipeline on the same frames, within 1e-3 (ORT-web in the page)', async () => {
+    const FPS = 15;
+    const frames = decodeFrames(SAMPLE, 24, FPS);
+    expect(frames).toHaveLength(24);
+    // the page's settings: the same detector schedule on both sides
+    const nodeConfig: Config = { ...config, detect: { ...config.detect, every: config.browser.detectEvery } };
+    const node = await nodeAus(nodeConfig, frames, FPS);
+    const page = await browser.newPage();
+    await page.goto(`${base}/student`); // no consent: the camera stays off, the models load for the hook
+    await page.waitForFunction(() => typeof window.aupipeParity === 'function');
+    const payload = frames.map((rgb, i) => ({
+      width: W,
+      height: H,
+      ptsMs: (i * 1000) / FPS,
+      rgb: Buffer.from(rgb).toString('base64'),
+    }));
+    const web = (await page.evaluate((f) => window.aupipeParity(f), payload)) as {
+      trackId: number;
+      au: Record<string, number>;
+    }[][];
+    await page.close();
+    expect(web).toHaveLength(frames.length);
+    let faces = 0;
+    let worst = 0;
+    node.forEach((f, i) => {
+      const w = web[i]!;
+      expect(w.map((s) => s.trackId)).toEqual(f.samples.map((s) => s.trackId));
+      f.samples.forEach((s, k) => {
+        for (const [au, p] of Object.entries(s.au)) worst = Math.max(worst, Math.abs(p - w[k]!.au[au]!));
+        faces++;
+      });
+    });
+    console.log(
+      `parity: ${faces} faces over ${frames.length} frames, largest AU difference ${worst.toExponential(2)}`,
+    );
+    expect(faces).toBeGreaterThanOrEqual(frames.length);
+    expect(worst).toBeLessThan(1e-3);
   }, 240_000);
 });
