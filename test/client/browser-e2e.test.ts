@@ -22,7 +22,7 @@ import { type AupipeServer, createServer } from '../../src/server/index.js';
 import { WsHub } from '../../src/sink/index.js';
 import type { Publisher } from '../../src/sink/publisher.js';
 import type { Frame, Message } from '../../src/types.js';
-import { buildClient, launchWithCamera, makeY4m } from '../helpers/client.js';
+import { buildClient, decodeFrames, launchWithCamera, makeY4m } from '../helpers/client.js';
 import { until } from '../helpers/nats.js';
 import { ingestOnlyFactory, testConfig } from '../helpers/service.js';
 import { tempDir } from '../helpers/videos.js';
@@ -32,35 +32,6 @@ const SAMPLE = path.resolve('assets/sample.mp4');
 
 const W = 640;
 const H = 480;
-
-/** The first `n` frames of `video` at `fps`, RGB24 at W×H. */
-function decodeFrames(video: string, n: number, fps: number): Uint8Array[] {
-  const r = spawnSync(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-i',
-      video,
-      '-vf',
-      `fps=${fps},scale=${W}:${H}`,
-      '-frames:v',
-      String(n),
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-',
-    ],
-    { maxBuffer: 1 << 30 },
-  );
-  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
-  const size = W * H * 3;
-  return Array.from(
-    { length: r.stdout.length / size },
-    (_, i) => new Uint8Array(r.stdout.subarray(i * size, (i + 1) * size)),
-  );
-}
 
 /** AU samples per frame from the server's own stages (ORT-node): createModels → detectAndTrack → classifyFaces. */
 async function nodeAus(config: Config, frames: readonly Uint8Array[], fps: number) {
@@ -178,7 +149,7 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
 
   it('gives the AU probabilities of the Node pipeline on the same frames, within 1e-3 (ORT-web in the page)', async () => {
     const FPS = 15;
-    const frames = decodeFrames(SAMPLE, 24, FPS);
+    const frames = decodeFrames(SAMPLE, 24, FPS, W, H);
     expect(frames).toHaveLength(24);
     // the page's settings: the same detector schedule on both sides
     const nodeConfig: Config = { ...config, detect: { ...config.detect, every: config.browser.detectEvery } };

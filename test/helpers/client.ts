@@ -35,3 +35,32 @@ export function makeY4m(video: string, out: string, seconds: number, fps: number
   );
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
 }
+
+/** The first `n` frames of `video` at `fps`, RGB24 at W×H. */
+export function decodeFrames(video: string, n: number, fps: number, W: number, H: number): Uint8Array[] {
+  const r = spawnSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      video,
+      '-vf',
+      `fps=${fps},scale=${W}:${H}`,
+      '-frames:v',
+      String(n),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    { maxBuffer: 1 << 30 },
+  );
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+  const size = W * H * 3;
+  return Array.from(
+    { length: r.stdout.length / size },
+    (_, i) => new Uint8Array(r.stdout.subarray(i * size, (i + 1) * size)),
+  );
+}
