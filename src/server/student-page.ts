@@ -88,7 +88,7 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
     },
     baseline: c.baseline.enabled ? c.baseline : null,
     cropModelsOnDetections: c.cropModelsOnDetections,
-    emotion: config.emotion,
+    emotion: { ...config.emotion, summaryIntervalMs: config.browser.summaryIntervalMs },
     rules,
     model: 'mesh',
     fps: config.browser.fps,

@@ -6,14 +6,13 @@
  * stream id. Every frame the page sends is checked: JSON text, the ingest schema, the exported JSON Schema, no
  * image data. Prints the page's own fps, per-stage ms and bytes/s (software WASM on this machine's cores).
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AuBatcher, classifyFaces } from '../../src/classify/index.js';
-import type { ClientState } from '../../src/client/main.js';
+import type { ClientState } from '../../src/client/index.js';
 import { createModels } from '../../src/compose.js';
 import type { Config } from '../../src/config/index.js';
 import { detectAndTrack } from '../../src/detect/index.js';

@@ -31,8 +31,17 @@ export const browserSchema = z
       .number()
       .min(0.2)
       .max(30)
-      .default(4)
+      .default(3)
       .describe('AU samples per second per face the client sends (events are always sent).'),
+    summaryIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(5000)
+      .describe(
+        'emotion.summaryIntervalMs in the page (0: none): per-track AU summaries over all analysed frames. Longer than the server default because the page also sends AU samples; keeps a student under 2 KB/s.',
+      ),
     threads: z
       .number()
       .int()
