@@ -44,6 +44,8 @@ export interface IngestClientInfo {
   readonly messages: number;
   readonly bytes: number;
   readonly byType: Readonly<Record<string, number>>;
+  /** Face tracks open on the device (from its track events). */
+  readonly activeTracks: readonly number[];
 }
 
 export interface IngestStats {
@@ -80,6 +82,7 @@ interface Client {
     byType: Record<string, number>;
   };
   readonly bucket: TokenBucket;
+  readonly tracks: Set<number>;
 }
 
 function tokenOk(expected: string, req: IncomingMessage): boolean {
@@ -136,8 +139,9 @@ export class IngestEndpoint {
     const rate = this.o.browser.maxMessagesPerSec;
     const c: Client = {
       ws,
-      info: { streamId, room, connectedAt: now, messages: 0, bytes: 0, byType: {} },
+      info: { streamId, room, connectedAt: now, messages: 0, bytes: 0, byType: {}, activeTracks: [] },
       bucket: new TokenBucket(rate, 2 * rate, now),
+      tracks: new Set(),
     };
     this.clients.set(streamId, c);
     this.status(streamId, 'live', room ? `browser client, room ${room}` : 'browser client');
@@ -166,7 +170,13 @@ export class IngestEndpoint {
     c.info.bytes += bytes;
     c.info.byType[t] = (c.info.byType[t] ?? 0) + 1;
     this.accepted++;
-    this.o.publisher.publish(verdict.msg);
+    const m = verdict.msg;
+    if (m.type === 'track') {
+      if (m.phase === 'start') c.tracks.add(m.trackId);
+      else c.tracks.delete(m.trackId);
+      c.info.activeTracks = [...c.tracks];
+    }
+    this.o.publisher.publish(m);
   }
 
   /** One message's fate: published, or refused with a close code, an error code and the problem. */

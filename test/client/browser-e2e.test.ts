@@ -6,6 +6,7 @@
  * stream id. Every frame the page sends is checked: JSON text, the ingest schema, the exported JSON Schema, no
  * image data. Prints the page's own fps, per-stage ms and bytes/s (software WASM on this machine's cores).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { firstValueFrom, from, toArray } from 'rxjs';
@@ -130,6 +131,20 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
       expect(validateMessage(msg)).toEqual([]);
       expect((p as string).length).toBeLessThan(2048);
     }
+    // the teacher view lists the browser client next to a server-side stream (an upload, ingest only here)
+    const up = await fetch(`${base}/api/uploads?name=sample.mp4`, {
+      method: 'POST',
+      body: readFileSync(SAMPLE),
+      headers: { 'content-type': 'video/mp4' },
+    });
+    expect(up.status).toBe(201);
+    const { id: serverStream } = (await up.json()) as { id: string };
+    const teacher = await browser.newPage();
+    await teacher.goto(base);
+    await teacher.waitForSelector(`[data-stream-id="${streamId}"]`, { timeout: 20_000 });
+    await teacher.waitForSelector(`[data-stream-id="${serverStream}"]`, { timeout: 20_000 });
+    await teacher.close();
+
     const ingest = server.ingest!.stats();
     expect(ingest.refused).toEqual({});
 
