@@ -7,13 +7,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ClientSettings } from '../../src/client/index.js';
+import { createSinks } from '../../src/compose.js';
 import { type AupipeServer, createServer } from '../../src/server/index.js';
 import { TokenBucket } from '../../src/server/ingest.js';
 import { WsHub } from '../../src/sink/index.js';
 import type { Publisher } from '../../src/sink/publisher.js';
 import type { Message } from '../../src/types.js';
 import { auSample, emotionEvent } from '../helpers/messages.js';
-import { until } from '../helpers/nats.js';
+import { collect, startTestNats, type TestNats, until } from '../helpers/nats.js';
 import { ingestOnlyFactory, testConfig } from '../helpers/service.js';
 import { tempDir } from '../helpers/videos.js';
 
@@ -29,23 +30,28 @@ describe('ingest endpoint', () => {
   };
   let server: AupipeServer;
   let base: string;
+  let nats: TestNats;
 
   beforeAll(async () => {
+    nats = await startTestNats();
     const config = testConfig(path.join(tmp.dir, 'state'), {
-      sink: { ws: { token: TOKEN } },
+      sink: { ws: { token: TOKEN }, nats: { enabled: true, url: nats.url } },
       browser: { maxMessageBytes: 2048, maxMessagesPerSec: 20 },
     });
+    // the service's own sinks (NATS here) plus a recorder
+    const sinks = await createSinks(config, undefined, { extra: [recorder] });
     server = createServer({
       config,
       factory: ingestOnlyFactory(config),
       hub: new WsHub(config.sink.ws),
-      publishers: [recorder],
+      publishers: sinks.publishers,
     });
     base = (await server.listen()).replace('http', 'ws');
   });
 
   afterAll(async () => {
     await server?.close();
+    await nats?.stop();
     tmp.cleanup();
   });
 
@@ -61,7 +67,8 @@ describe('ingest endpoint', () => {
     return { ws, closed };
   };
 
-  it('publishes valid signals under the stream id, with status live then ended', async () => {
+  it('publishes valid signals under the stream id (recorder and NATS), with status live then ended', async () => {
+    const sub = await collect(nats.url, 'aupipe.web-ok.>');
     const { ws, closed } = await open('web-ok');
     ws.send(JSON.stringify(auSample('web-ok', 1)));
     ws.send(JSON.stringify(emotionEvent('web-ok', 1)));
