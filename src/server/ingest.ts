@@ -2,7 +2,8 @@
  * The browser ingest endpoint (`/ingest`, WebSocket): a student page that ran the pipeline on its own device
  * sends its signals here, one JSON message per frame; each is checked (size, rate, no image data, the published
  * schema, its own stream id) and published into the same sinks as server-side streams (WebSocket channels,
- * NATS, JSONL), with a `status` live/ended per connection. Bad input closes the connection with a 44xx code and
+ * NATS, JSONL), with a `status` live/ended per connection; emotion events a vanished page left open are ended
+ * at its last stream time. Bad input closes the connection with a 44xx code and
  * the error code as reason (docs/api.md, "Browser ingest").
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -13,7 +14,7 @@ import type { Config } from '../config/index.js';
 import type { IngestErrorCode } from '../errors.js';
 import { checkIngestMessage } from '../schemas/index.js';
 import type { Publisher } from '../sink/index.js';
-import { type Message, SCHEMA_VERSION } from '../types.js';
+import { type EmotionEvent, type Message, SCHEMA_VERSION } from '../types.js';
 
 /** Close codes of the ingest endpoint. */
 export const INGEST_CLOSE = {
@@ -83,6 +84,10 @@ interface Client {
   };
   readonly bucket: TokenBucket;
   readonly tracks: Set<number>;
+  /** Emotion events started and not ended, by id (their latest phase). */
+  readonly open: Map<string, EmotionEvent>;
+  /** Latest stream time the client reported. */
+  lastPtsMs: number;
 }
 
 function tokenOk(expected: string, req: IncomingMessage): boolean {
@@ -142,6 +147,8 @@ export class IngestEndpoint {
       info: { streamId, room, connectedAt: now, messages: 0, bytes: 0, byType: {}, activeTracks: [] },
       bucket: new TokenBucket(rate, 2 * rate, now),
       tracks: new Set(),
+      open: new Map(),
+      lastPtsMs: 0,
     };
     this.clients.set(streamId, c);
     this.status(streamId, 'live', room ? `browser client, room ${room}` : 'browser client');
@@ -150,6 +157,12 @@ export class IngestEndpoint {
     ws.on('close', () => {
       if (this.clients.get(streamId) !== c) return;
       this.clients.delete(streamId);
+      // a page that vanished (crash, network) leaves events open: end them where it was last heard of
+      for (const e of c.open.values()) {
+        const { endMs: _drop, ...rest } = e as EmotionEvent & { endMs?: number };
+        this.o.publisher.publish({ ...rest, phase: 'end', endMs: Math.max(c.lastPtsMs, e.startMs) });
+      }
+      c.open.clear();
       this.status(streamId, 'ended', 'browser client disconnected');
       this.o.log?.('info', 'browser client disconnected', { streamId, messages: c.info.messages });
     });
@@ -171,6 +184,11 @@ export class IngestEndpoint {
     c.info.byType[t] = (c.info.byType[t] ?? 0) + 1;
     this.accepted++;
     const m = verdict.msg;
+    if (m.type === 'au' || m.type === 'track') c.lastPtsMs = Math.max(c.lastPtsMs, m.ptsMs);
+    if (m.type === 'emotion') {
+      if (m.phase === 'end') c.open.delete(m.id);
+      else c.open.set(m.id, m);
+    }
     if (m.type === 'track') {
       if (m.phase === 'start') c.tracks.add(m.trackId);
       else c.tracks.delete(m.trackId);

@@ -17,6 +17,7 @@ import { auSample, emotionEvent } from '../helpers/messages.js';
 import { collect, startTestNats, type TestNats, until } from '../helpers/nats.js';
 import { ingestOnlyFactory, testConfig } from '../helpers/service.js';
 import { tempDir } from '../helpers/videos.js';
+import { validateMessage } from '../schemas/validate.js';
 
 const TOKEN = 'sekret';
 
@@ -77,12 +78,31 @@ describe('ingest endpoint', () => {
     ws.close();
     await closed;
     await until(() => seen.some((m) => m.type === 'status' && m.state === 'ended'), 5000, 'ended');
+    // the emotion event the client left open is ended by the server at close
     expect(seen.filter((m) => m.streamId === 'web-ok').map((m) => m.type)).toEqual([
       'status',
       'au',
       'emotion',
+      'emotion',
       'status',
     ]);
+  });
+
+  it('ends the emotion events a vanished page left open, at its last stream time', async () => {
+    const { ws, closed } = await open('web-gone');
+    ws.send(JSON.stringify(emotionEvent('web-gone', 3))); // start, id e3, startMs 300
+    ws.send(JSON.stringify({ ...auSample('web-gone', 9), ptsMs: 900 }));
+    await until(() => server.ingest!.list().some((c) => c.messages === 2), 5000, 'messages in');
+    ws.terminate(); // no pagehide, no end event
+    await closed;
+    await until(
+      () => seen.some((m) => m.type === 'emotion' && m.streamId === 'web-gone' && m.phase === 'end'),
+      5000,
+      'end',
+    );
+    const end = seen.find((m) => m.type === 'emotion' && m.streamId === 'web-gone' && m.phase === 'end');
+    expect(end).toMatchObject({ id: 'e3', endMs: 900, emotion: 'happiness' });
+    expect(validateMessage(end)).toEqual([]);
   });
 
   const bad: [string, (ws: WebSocket) => void, number, string][] = [
