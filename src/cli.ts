@@ -8,12 +8,15 @@ import {
   loadAnalyze,
   loadDataset,
   loadEval,
+  loadEvalFrames,
+  loadFeatures,
   loadRun,
   loadServe,
   num,
   reportError,
   withCommon,
 } from './commands/index.js';
+import { ConfigError } from './errors.js';
 
 const program = new Command('aupipe')
   .description(
@@ -84,8 +87,19 @@ withCommon(
 withCommon(
   program
     .command('eval')
-    .description('score an AU estimator on a prepared dataset: per-AU precision, recall, F1, AUC and means')
-    .requiredOption('--data <dir>', 'prepared dataset folder (meta.json, crops/, labels.csv)')
+    .description(
+      'score an AU estimator on a prepared dataset (per-AU precision, recall, F1, AUC and means) or on the hand-labelled video frames (--frames)',
+    )
+    .option('--data <dir>', 'prepared dataset folder (meta.json, crops/, labels.csv)')
+    .option(
+      '--frames <file>',
+      'video-frame yardstick (test/fixtures/frame-labels.json): run its clips as streams and score them',
+    )
+    .option('--media <dir>', 'folder of the clips --frames names', '../shared/media')
+    .option(
+      '--student-folds <dir>',
+      "with --frames: each person's clips read by the student trained without them (DIR/<person>/)",
+    )
     .addOption(ESTIMATOR)
     .addOption(MODEL)
     .option('--folds <k>', 'also report k subject-independent folds', num)
@@ -99,6 +113,19 @@ withCommon(
     .option('--json', 'print the report as JSON on stdout (the table goes to stderr)'),
 ).action(
   action('eval', async (o) => {
+    if (o.frames) {
+      const { evalFramesCommand } = await loadEvalFrames();
+      return evalFramesCommand({
+        ...o,
+        flags: { 'classify.estimator': o.estimator, 'classify.model': o.model },
+      });
+    }
+    if (!o.data)
+      throw new CommanderError(
+        2,
+        'aupipe.missingData',
+        "error: one of '--data <dir>' or '--frames <file>' is required",
+      );
     const { evalCommand } = await loadEval();
     return evalCommand({
       ...o,
@@ -205,6 +232,23 @@ withCommon(
   action('dataset prepare', async (o) => {
     const { prepareCommand } = await loadDataset();
     return prepareCommand({ ...o, aus: o.aus === '8' ? 8 : 12 });
+  }),
+);
+
+withCommon(
+  dataset
+    .command('features')
+    .description(
+      "real clips through the stream pipeline: each face's mesh-student features and AUs (features.csv); with --frames, frames and faces.csv for the teacher",
+    )
+    .argument('<clips...>', 'video files')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--frames', 'also write the decoded frames (PPM) and faces.csv (training use only)', false)
+    .option('--fps <n>', 'analysis frame rate (default: ingest.fps)', num),
+).action(
+  action('dataset features', async (clips: string[], o) => {
+    const { featuresCommand } = await loadFeatures();
+    return featuresCommand(clips, o);
   }),
 );
 

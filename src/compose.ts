@@ -20,6 +20,7 @@ import {
   startNatsServer,
   WsHub,
 } from './sink/index.js';
+import type { AuVector, FaceObservation } from './types.js';
 
 export interface Models {
   /** Absent only when asked for without one (`detector: false`). */
@@ -37,6 +38,8 @@ export interface ModelOptions {
   readonly detector?: boolean;
   /** Stills (analyze, eval): faces are read against the canonical neutral, never a per-track baseline. */
   readonly stills?: boolean;
+  /** Sees each face's mesh-student features (`aupipe dataset features`); mesh estimator only. */
+  readonly onFeatures?: (face: FaceObservation, features: Float32Array, aus: AuVector) => void;
 }
 
 /**
@@ -64,6 +67,7 @@ export async function createModels(config: Config, o: ModelOptions = {}) {
     const estimator = await createEstimator(config.classify, {
       crop,
       ...(o.stills && { stills: true }),
+      ...(o.onFeatures && { onFeatures: o.onFeatures }),
       ...(log && { log: (m: string) => log.info(m) }),
     });
     log?.info(
@@ -89,9 +93,10 @@ export async function createModels(config: Config, o: ModelOptions = {}) {
 export async function createPipelineDeps(
   config: Config,
   log?: Logger,
+  o: Pick<ModelOptions, 'onFeatures'> = {},
 ): Promise<PipelineDeps & { close(): Promise<void> }> {
   const rules = loadRules(config.emotion.rules);
-  const models = await createModels(config, log ? { log } : {});
+  const models = await createModels(config, { ...(log ? { log } : {}), ...o });
   const batcher = new AuBatcher(models.estimator, config.classify);
   return {
     config,

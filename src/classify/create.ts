@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import { AupipeError, ModelError } from '../errors.js';
+import type { AuVector, FaceObservation } from '../types.js';
 import { CnnEstimator } from './cnn.js';
 import type { AuEstimator, CropSpec } from './estimator.js';
 import { FusionEstimator, fusionAusOf } from './fusion.js';
@@ -17,6 +18,8 @@ export interface CreateEstimatorOptions {
   readonly stills?: boolean;
   /** Builds the mesh-geometry estimator (default: `src/classify/mesh` with `classify.lipModel`). */
   readonly mesh?: () => Promise<AuEstimator>;
+  /** Sees each face's mesh-student features and AUs (dataset tools); mesh estimator only. */
+  readonly onFeatures?: (face: FaceObservation, features: Float32Array, aus: AuVector) => void;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface CreateEstimatorOptions {
  * with the expression model unless `expressionModel` is empty.
  */
 async function defaultMesh(cfg: Config['classify'], o: CreateEstimatorOptions): Promise<AuEstimator> {
-  const { FaceExpressions, Landmarks68, MeshEstimator } = await import('./mesh/index.js');
+  const { FaceExpressions, Landmarks68, MeshEstimator, MeshStudent } = await import('./mesh/index.js');
   const ortOpts = {
     provider: cfg.provider,
     intraOpThreads: cfg.intraOpThreads,
@@ -32,18 +35,21 @@ async function defaultMesh(cfg: Config['classify'], o: CreateEstimatorOptions): 
     ...(o.log ? { log: o.log } : {}),
   };
   const landmarks = cfg.lipModel ? await Landmarks68.open(cfg.lipModel, ortOpts) : undefined;
+  let expressions: Awaited<ReturnType<typeof FaceExpressions.open>> | undefined;
   try {
-    const expressions = cfg.expressionModel
-      ? await FaceExpressions.open(cfg.expressionModel, ortOpts)
-      : undefined;
+    expressions = cfg.expressionModel ? await FaceExpressions.open(cfg.expressionModel, ortOpts) : undefined;
+    const student = cfg.studentModel ? await MeshStudent.open(cfg.studentModel, ortOpts) : undefined;
     return new MeshEstimator({
       ...(landmarks ? { landmarks } : {}),
       ...(expressions ? { expressions } : {}),
+      ...(student ? { student, studentWeight: cfg.studentWeight } : {}),
+      ...(o.onFeatures ? { onFeatures: o.onFeatures } : {}),
       cropNetsOnDetections: cfg.cropModelsOnDetections,
       ...(cfg.baseline.enabled && !o.stills ? { baseline: cfg.baseline } : {}),
     });
   } catch (e) {
     await landmarks?.close();
+    await expressions?.close();
     throw e;
   }
 }
@@ -75,6 +81,7 @@ function meshModels(cfg: Config['classify']): string {
   const parts = [
     cfg.lipModel ? `lip model ${cfg.lipModel}` : '',
     cfg.expressionModel ? `expression model ${cfg.expressionModel}` : '',
+    cfg.studentModel ? `student ${cfg.studentModel}` : '',
   ].filter(Boolean);
   return parts.length ? ` with ${parts.join(' and ')}` : '';
 }

@@ -6,6 +6,8 @@ export { commanderExit, num, reportError, withCommon } from './common.js';
 
 export const loadAnalyze = () => import('./analyze.js');
 export const loadDataset = () => import('./dataset.js');
+export const loadFeatures = () => import('./features.js');
 export const loadEval = () => import('./eval.js');
+export const loadEvalFrames = () => import('./eval-frames.js');
 export const loadRun = () => import('./run.js');
 export const loadServe = () => import('./serve.js');

@@ -4,6 +4,16 @@
  * hand-labelled yardstick, and the `aupipe eval` runner.
  */
 export { subjectFolds } from './folds.js';
+export {
+  type FrameAuScore,
+  type FrameLabels,
+  type FrameScores,
+  formatFrameScores,
+  frameLabelsSchema,
+  nearestSample,
+  scoreFrames,
+  type TimedAus,
+} from './frames.js';
 export { auc, type BinaryMetrics, binaryMetrics, meanFinite, prf } from './metrics.js';
 export {
   type AuReport,

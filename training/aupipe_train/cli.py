@@ -338,8 +338,11 @@ def main(argv=None) -> int:
     from .teacher.cli import add_parser as add_teacher_parser
 
     add_teacher_parser(sub)
+    from .student import add_parser as add_student_parser
+
+    add_student_parser(sub)
     a = p.parse_args(argv)
-    if a.cmd == 'teacher':
+    if a.cmd in ('teacher', 'student'):
         return a.func(a)
     return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'face-api-net': cmd_face_api_net,
             'rescore': cmd_rescore}[a.cmd](a)

@@ -17,11 +17,14 @@ import {
   MESH_CALIBRATION_RELATIVE,
 } from './calibration.js';
 import { type ExpressionNet, type Expressions, prototypeEvidence } from './expression-net.js';
+import { studentFeatures } from './features.js';
 import type { LandmarkNet } from './landmark-net.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
 import { type NormalizedMesh, normalizeMesh } from './normalize.js';
+import { headPose } from './pose.js';
+import type { MeshStudent } from './student.js';
 
 export interface MeshAuOptions {
   /** Raw measures of this face's own neutral; default: the canonical neutral face. */
@@ -164,6 +167,19 @@ export interface MeshEstimatorOptions {
    * the face moves; they lag a face that changes between two detections by up to `detect.every - 1` frames.
    */
   readonly cropNetsOnDetections?: boolean;
+  /**
+   * The mesh student (`student.ts`) over each face's `studentFeatures`; its AUs are mixed with the geometric
+   * reading in log-odds by `studentWeight` (1: the student alone). The estimator closes it in `close()`.
+   */
+  readonly student?: MeshStudent;
+  readonly studentWeight?: number;
+  /** Sees each face's feature vector and final AUs (dataset tools: `aupipe dataset features`). */
+  readonly onFeatures?: (face: FaceObservation, features: Float32Array, aus: AuVector) => void;
+}
+
+/** `a` and `b` mixed in log-odds, `w` toward `b`. */
+function mixLogOdds(a: number, b: number, w: number): number {
+  return 1 / (1 + Math.exp(-((1 - w) * logit(a) + w * logit(b))));
 }
 
 /** Tracks whose last crop-net readings are kept (oldest forgotten first): far more than live faces at once. */
@@ -199,20 +215,47 @@ export class MeshAuEstimator implements AuEstimator {
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
     const readings = await this.cropReadings(faces);
-    return faces.map((f, i) => {
-      const cropped = hasCrop(f);
-      const mouth =
-        this.opts.mouthAppearance === false || !cropped ? undefined : mouthAppearance(f.crop, f.mesh);
-      const extra = { ...(mouth ? { mouth } : {}), ...readings[i] };
-      if (!this.baselines) return meshAus(f.mesh, extra);
-      const n = normalizeMesh(f.mesh);
-      const b = this.baselines.observe(f.streamId, f.trackId, f.ptsMs, rawMeasures(n.pts, n.count), f.box);
-      return meshAus(f.mesh, {
-        ...extra,
-        normalized: n,
-        person: { neutral: b.neutral(), weight: b.weight() },
+    const rows = faces.map((f, i) => this.read(f, readings[i] as CropReading));
+    const { student, onFeatures } = this.opts;
+    if (student) {
+      const w = this.opts.studentWeight ?? 1;
+      const ys = await student.run(rows.map((r) => r.features as Float32Array));
+      rows.forEach((r, i) => {
+        const y = ys[i] as Float32Array;
+        const aus = { ...r.aus } as Record<AuKey, number>;
+        student.aus.forEach((k, j) => {
+          aus[k] = mixLogOdds(aus[k], y[j] as number, w);
+        });
+        r.aus = aus;
       });
+    }
+    if (onFeatures)
+      rows.forEach((r, i) => {
+        onFeatures(faces[i] as FaceObservation, r.features as Float32Array, r.aus);
+      });
+    return rows.map((r) => r.aus);
+  }
+
+  /** One face's geometric AUs and, when a student or a tool needs them, its feature vector. */
+  private read(f: FaceObservation, crop: CropReading): { aus: AuVector; features: Float32Array | undefined } {
+    const mouth =
+      this.opts.mouthAppearance === false || !hasCrop(f) ? undefined : mouthAppearance(f.crop, f.mesh);
+    const extra = { ...(mouth ? { mouth } : {}), ...crop };
+    const n = normalizeMesh(f.mesh);
+    const raw = this.baselines ? rawMeasures(n.pts, n.count) : undefined;
+    const b = raw && this.baselines?.observe(f.streamId, f.trackId, f.ptsMs, raw, f.box);
+    const person = b ? { neutral: b.neutral(), weight: b.weight() } : undefined;
+    const aus = meshAus(f.mesh, { ...extra, normalized: n, ...(person ? { person } : {}) });
+    if (!this.opts.student && !this.opts.onFeatures) return { aus, features: undefined };
+    const features = studentFeatures({
+      absolute: meshMeasures(f.mesh, CANONICAL_MEASURES, mouth, crop.lips68, n),
+      ...(raw ? { raw } : {}),
+      personNeutral: person?.neutral ?? null,
+      weight: person?.weight ?? 0,
+      pose: headPose(n.rotation),
+      ...(crop.expressions ? { expressions: crop.expressions } : {}),
     });
+    return { aus, features };
   }
 
   /**
@@ -272,7 +315,11 @@ export class MeshAuEstimator implements AuEstimator {
   async close(): Promise<void> {
     this.baselines?.clear();
     this.lastReading.clear();
-    await Promise.all([this.opts.landmarks?.close(), this.opts.expressions?.close()]);
+    await Promise.all([
+      this.opts.landmarks?.close(),
+      this.opts.expressions?.close(),
+      this.opts.student?.close(),
+    ]);
   }
 
   /** Forget a finished track's baseline and crop-net readings. */

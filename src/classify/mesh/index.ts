@@ -41,6 +41,7 @@ export {
   PROTOTYPE_AUS,
   prototypeEvidence,
 } from './expressions.js';
+export { FEATURE_EXPRESSIONS, FEATURE_NAMES, type FeatureInput, studentFeatures } from './features.js';
 export { LANDMARK_COUNT, LANDMARKS68_DIR, Landmarks68, type Landmarks68Options } from './landmarks68.js';
 export { type LipMeasures68, lipMeasures68 } from './lips68.js';
 export { type AuMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
@@ -53,3 +54,4 @@ export {
 } from './mouth.js';
 export { CANONICAL_IOD, eyeCentres, interOcular, type NormalizedMesh, normalizeMesh } from './normalize.js';
 export { type HeadPose, headPose, poseRotation } from './pose.js';
+export { MeshStudent, STUDENT_DIR, type StudentCard } from './student.js';

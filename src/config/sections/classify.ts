@@ -23,6 +23,20 @@ export const classifySchema = z
       .describe(
         "Folder of the expression model whose 'happy' on the aligned crop the mesh estimator averages into AU6 and AU12 (face-api's expression net in ONNX); empty: off.",
       ),
+    studentModel: z
+      .string()
+      .default('')
+      .describe(
+        'Folder of the mesh student (an MLP over the mesh measures, head pose and expression probabilities, trained on a learned teacher; models/au-mesh-student) mixed into the mesh estimator; empty: off.',
+      ),
+    studentWeight: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe(
+        "Weight of the mesh student's AUs against the geometric reading, in log-odds (1: the student alone, 0: geometry alone).",
+      ),
     provider: ortProviderSchema
       .default('cpu')
       .describe('ONNX Runtime execution provider; auto takes the first that loads.'),
