@@ -12,6 +12,7 @@ import {
   LANDMARKS68_KIND,
   LandmarkNet,
   MeshAuEstimator,
+  StudentNet,
 } from '../classify/browser.js';
 import { createMeshDetector, DetectStep, type FaceDetector } from '../detect/browser.js';
 import { EmotionEngine, parseRules } from '../emotion/browser.js';
@@ -72,17 +73,22 @@ export async function createAnalyzer(
   now: () => number = () => performance.now(),
 ): Promise<Analyzer> {
   const rules = parseRules(s.rules, 'server rules');
-  const [blaze, mesh, iris, lips, expr] = await Promise.all([
+  const st = s.models.student;
+  const [blaze, mesh, iris, lips, expr, student] = await Promise.all([
     open(s.models.blaze),
     open(s.models.mesh),
     s.detect.iris && s.models.iris ? open(s.models.iris) : undefined,
     s.models.landmarks ? openCropNet(s.models.landmarks, LANDMARKS68_KIND, open, fetchJson) : undefined,
     s.models.expressions ? openCropNet(s.models.expressions, EXPRESSIONS_KIND, open, fetchJson) : undefined,
+    st
+      ? Promise.all([fetchJson(st.card), open(st.onnx)]).then(([c, i]) => StudentNet.create(st.onnx, c, i))
+      : undefined,
   ]);
   const detector: FaceDetector = createMeshDetector({ blaze, mesh, iris }, s.detect);
   const estimator: AuEstimator = new MeshAuEstimator({
     ...(lips ? { landmarks: new LandmarkNet(lips) } : {}),
     ...(expr ? { expressions: new ExpressionNet(expr) } : {}),
+    ...(student && st ? { student, studentWeight: st.weight } : {}),
     cropNetsOnDetections: s.cropModelsOnDetections,
     ...(s.baseline ? { baseline: s.baseline } : {}),
   });

@@ -39,6 +39,8 @@ export interface ClientSettings {
     readonly iris?: string;
     readonly landmarks?: CropNetUrls;
     readonly expressions?: CropNetUrls;
+    /** The mesh student (`classify.studentModel`) and its weight (`classify.studentWeight`). */
+    readonly student?: CropNetUrls & { readonly weight: number };
   };
   /** URL prefix of ORT-web's .wasm/.mjs files. */
   readonly ortPath: string;

@@ -50,6 +50,7 @@ function fileTable(config: Config): Map<string, string> {
   const nets: [string, string][] = [
     ['lips', config.classify.lipModel],
     ['expressions', config.classify.expressionModel],
+    ['student', config.classify.studentModel],
   ];
   for (const [name, dir] of nets) {
     if (!dir) continue;
@@ -101,6 +102,7 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
       ...(d.iris ? { iris: '/models/detect/iris.onnx' } : {}),
       ...(c.lipModel ? { landmarks: net('lips') } : {}),
       ...(c.expressionModel ? { expressions: net('expressions') } : {}),
+      ...(c.studentModel ? { student: { ...net('student'), weight: c.studentWeight } } : {}),
     },
     ortPath: '/ort/',
     ingestPath: '/ingest',

@@ -22,7 +22,13 @@ describe('studentFeatures', () => {
   });
 
   it('a still (no person neutral) has no relative part, whatever the weight says', () => {
-    const f = studentFeatures({ absolute: zeros, raw: { ...zeros, AU1: 1 }, personNeutral: null, weight: 1, pose });
+    const f = studentFeatures({
+      absolute: zeros,
+      raw: { ...zeros, AU1: 1 },
+      personNeutral: null,
+      weight: 1,
+      pose,
+    });
     expect(f[at('rel_AU1')]).toBe(0);
     expect(f[at('baseline_weight')]).toBe(0);
   });
@@ -90,5 +96,7 @@ describe.skipIf(!shipped)('the shipped mesh student', () => {
 });
 
 it('a missing student folder is a coded error', async () => {
-  await expect(MeshStudent.open('/nonexistent/student', OPEN)).rejects.toMatchObject({ code: 'STUDENT_NOT_FOUND' });
+  await expect(MeshStudent.open('/nonexistent/student', OPEN)).rejects.toMatchObject({
+    code: 'STUDENT_NOT_FOUND',
+  });
 });

@@ -86,6 +86,16 @@ describe('ingest endpoint', () => {
       'emotion',
       'status',
     ]);
+    // the same messages on the NATS subjects of the stream
+    await until(() => sub.msgs.length >= 5, 5000, 'NATS messages');
+    expect((sub.msgs as Message[]).map((m) => m.type).sort()).toEqual([
+      'au',
+      'emotion',
+      'emotion',
+      'status',
+      'status',
+    ]);
+    await sub.nc.close();
   });
 
   it('ends the emotion events a vanished page left open, at its last stream time', async () => {

@@ -24,7 +24,7 @@ import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
 import { type NormalizedMesh, normalizeMesh } from './normalize.js';
 import { headPose } from './pose.js';
-import type { MeshStudent } from './student.js';
+import type { StudentNet } from './student-net.js';
 
 export interface MeshAuOptions {
   /** Raw measures of this face's own neutral; default: the canonical neutral face. */
@@ -171,7 +171,7 @@ export interface MeshEstimatorOptions {
    * The mesh student (`student.ts`) over each face's `studentFeatures`; its AUs are mixed with the geometric
    * reading in log-odds by `studentWeight` (1: the student alone). The estimator closes it in `close()`.
    */
-  readonly student?: MeshStudent;
+  readonly student?: StudentNet;
   readonly studentWeight?: number;
   /** Sees each face's feature vector and final AUs (dataset tools: `aupipe dataset features`). */
   readonly onFeatures?: (face: FaceObservation, features: Float32Array, aus: AuVector) => void;
