@@ -203,6 +203,19 @@ describe('ingest endpoint', () => {
     ).json()) as ClientSettings;
     expect(settings.streamId).toMatch(/^web-[0-9a-f]{10}$/);
     expect(settings.room).toBe('class-1');
+    // the page runs the server's validated config, with the browser's own schedule and rates
+    const defaults = testConfig(tmp.dir);
+    expect(settings.detect).toMatchObject({
+      every: defaults.browser.detectEvery,
+      cropSize: defaults.detect.cropSize,
+    });
+    expect(settings.emotion).toEqual({
+      ...defaults.emotion,
+      summaryIntervalMs: defaults.browser.summaryIntervalMs,
+    });
+    expect(settings.baseline).toEqual(defaults.classify.baseline);
+    expect(settings.auRateHz).toBe(defaults.browser.auRateHz);
+    expect(settings.models.student).toBeUndefined(); // classify.studentModel is off by default
     expect((await fetch(`${http}/client/settings.json?room=../x`)).status).toBe(400);
     for (const url of [
       settings.models.blaze,
