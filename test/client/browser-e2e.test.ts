@@ -161,7 +161,7 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
     await page.close();
   }, 240_000);
 
-  it('gives the AU probabilities of the Node pipeline on the same frames, within 1e-3 (ORT-web in the page)', async () => {
+  it('gives the AU probabilities of the Node pipeline on the same frames, within 1e-3 (ORT-web in the page); sends nothing before consent', async () => {
     const FPS = 15;
     const frames = decodeFrames(SAMPLE, 24, FPS, W, H);
     expect(frames).toHaveLength(24);
@@ -169,7 +169,9 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
     const nodeConfig: Config = { ...config, detect: { ...config.detect, every: config.browser.detectEvery } };
     const node = await nodeAus(nodeConfig, frames, FPS);
     const page = await browser.newPage();
-    await page.goto(`${base}/student`); // no consent: the camera stays off, the models load for the hook
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.goto(`${base}/student`); // no consent: the camera stays off, nothing is sent
     await page.waitForFunction(() => typeof window.aupipeParity === 'function');
     const payload = frames.map((rgb, i) => ({
       width: W,
@@ -181,6 +183,9 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
       trackId: number;
       au: Record<string, number>;
     }[][];
+    // without consent the page never opened the camera nor the ingest socket
+    expect(await page.evaluate(() => window.aupipeClient.phase)).toBe('consent');
+    expect(sockets).toEqual([]);
     await page.close();
     expect(web).toHaveLength(frames.length);
     let faces = 0;
