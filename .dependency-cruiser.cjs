@@ -12,19 +12,29 @@
 const STAGES = 'ingest|detect|classify|attention|emotion|rooms|eval|dataset|runtime|schemas|config';
 
 /**
- * The pure core: alignment, tracking, mesh geometry, smoothing, rules, lifecycle, engagement, the
- * contracts. No I/O and no Node built-ins (the browser will run them on onnxruntime-web); they import
- * each other, zod and (type-only) anything.
+ * The pure core: alignment, tracking, detection over the inference interface, mesh geometry and the mesh AU
+ * estimator with its crop nets, smoothing, rules, lifecycle, engagement, the contracts, and each stage's browser
+ * face (`src/<stage>/browser.ts`). No I/O and no Node built-ins: the browser client (`src/client/`) bundles them
+ * and runs them on onnxruntime-web. They import each other, zod and (type-only) anything.
  */
 const PURE = [
   '^src/types\\.ts$',
   '^src/errors\\.ts$',
-  '^src/detect/(align|tracker|hungarian)\\.ts$',
+  '^src/serial-queue\\.ts$',
+  '^src/[^/]+/browser\\.ts$',
+  '^src/runtime/inference\\.ts$',
+  '^src/detect/(align|tracker|hungarian|blazeface|face-mesh|iris|shot|detector|mesh-detector|step)\\.ts$',
   '^src/emotion/(smoothing|hysteresis|lifecycle|rules|track|engine|engagement)\\.ts$',
-  '^src/classify/mesh/(measures|normalize|canonical|procrustes|calibration|baseline|pose)\\.ts$',
+  '^src/classify/(card|preprocess|estimator)\\.ts$',
+  '^src/classify/mesh/(measures|normalize|canonical|procrustes|calibration|baseline|pose|estimator|crop-net|expression-net|landmark-net|lips68|mouth|features|student-net)\\.ts$',
+  '^src/schemas/(messages|ingest)\\.ts$',
   '^src/attention/(eyes|signals|track)\\.ts$',
   '^src/eval/(metrics|folds|report)\\.ts$',
 ];
+/** The browser client imports only these from src/ (the pure core's faces) besides itself. */
+const CLIENT_MAY_IMPORT = ['^src/client/', '^src/[^/]+/browser\\.ts$', '^src/(types|errors)\\.ts$'];
+/** npm packages the browser client may import: ORT-web and what the pure core may. */
+const CLIENT_PACKAGES = '(^|/)node_modules/(zod|onnxruntime-web|onnxruntime-common)/';
 /** npm packages the pure core may import (no I/O of their own). */
 const PURE_PACKAGES = '(^|/)node_modules/zod/';
 
@@ -36,7 +46,7 @@ module.exports = {
         "A stage's internals are private: from outside its folder, import src/<stage>/index.ts (its public face).",
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
-      to: { path: '^src/[^/]+/.+', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+      to: { path: '^src/[^/]+/.+', pathNot: ['^src/$1/', '^src/[^/]+/(index|browser)\\.ts$'] },
     },
     {
       name: 'no-deep-import-from-top',
@@ -86,6 +96,25 @@ module.exports = {
       severity: 'error',
       from: { path: PURE },
       to: { path: '^src/', pathNot: PURE, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'client-imports-browser-faces',
+      comment:
+        "The browser client imports only stages' browser faces (src/<stage>/browser.ts, pure) and the contracts, so everything it bundles is the pure core.",
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: { path: '^src/', pathNot: CLIENT_MAY_IMPORT, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'client-no-node',
+      comment:
+        'The browser client uses no Node built-in and, among npm packages, only onnxruntime-web and zod.',
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: {
+        dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
+        pathNot: CLIENT_PACKAGES,
+      },
     },
     {
       name: 'one-process-wrapper',

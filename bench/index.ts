@@ -26,6 +26,7 @@ const STAGES: Record<string, () => Promise<BenchModule>> = {
   sink: () => import('./sink.js'),
   dataset: () => import('./dataset.js'),
   e2e: () => import('./e2e.js'),
+  browser: () => import('./browser.js'),
 };
 
 /** Long runs, only when named: `npm run bench -- soak`. */

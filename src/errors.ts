@@ -75,3 +75,19 @@ export class ServerError extends AupipeError<ServerErrorCode> {}
 /** Rooms (a class session's streams): the HTTP API maps them to 400 / 404 / 409. */
 export type RoomErrorCode = 'ROOM_ID_INVALID' | 'ROOM_EXISTS' | 'ROOM_NOT_FOUND';
 export class RoomError extends AupipeError<RoomErrorCode> {}
+
+/**
+ * Why the ingest endpoint refused a browser client's message or connection; the WebSocket close reason carries
+ * the code (docs/api.md, "Browser ingest").
+ */
+export type IngestErrorCode =
+  | 'INGEST_UNAUTHORIZED'
+  | 'INGEST_BAD_STREAM'
+  | 'INGEST_BINARY'
+  | 'INGEST_TOO_LARGE'
+  | 'INGEST_BAD_JSON'
+  | 'INGEST_INVALID'
+  | 'INGEST_IMAGE_DATA'
+  | 'INGEST_STREAM_MISMATCH'
+  | 'INGEST_RATE_LIMIT';
+export class IngestError extends AupipeError<IngestErrorCode> {}

@@ -1,43 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { PACKAGE_ROOT } from '../config/index.js';
 import { ModelError } from '../errors.js';
 import { AU_KEYS, type AuKey } from '../types.js';
+import { cardSchema, type ModelCard, parseCard } from './card.js';
 
-/**
- * The model card (`model.json`) of a bundle. Preprocessing contract, shared with the trainer:
- * `x[c] = (pixel[c] / range - mean[c]) / std[c]`, channels in `colorOrder`, laid out NCHW.
- */
-export const cardSchema = z
-  .object({
-    name: z.string().min(1),
-    version: z.string().min(1),
-    backbone: z.string().min(1),
-    input: z.object({
-      size: z.number().int().min(8).max(1024),
-      layout: z.literal('NCHW'),
-      mean: z.tuple([z.number(), z.number(), z.number()]),
-      std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
-      colorOrder: z.enum(['RGB', 'BGR']),
-      range: z.number().positive(),
-    }),
-    aus: z.array(z.string()).min(1),
-    thresholds: z.record(z.string(), z.number().min(0).max(1)),
-    alignment: z.string().min(1),
-    trainingData: z.unknown().optional(),
-    initialWeights: z.unknown().optional(),
-    loss: z.unknown().optional(),
-    metrics: z.unknown().optional(),
-    /** `sigmoid` (default): the graph outputs probabilities; `logits`: the classifier applies the sigmoid. */
-    output: z
-      .object({ activation: z.enum(['sigmoid', 'logits']).default('sigmoid') })
-      .loose()
-      .optional(),
-    date: z.string().optional(),
-  })
-  .loose();
-export type ModelCard = z.infer<typeof cardSchema>;
+export { cardSchema, type ModelCard } from './card.js';
 
 /** A validated bundle: the card, the ONNX bytes, and where each model output goes in `AU_KEYS` order. */
 export interface ModelBundle {
@@ -96,10 +65,7 @@ export function readCard<S extends z.ZodType>(
   } catch (e) {
     return { problem: `model.json is not valid JSON (${(e as Error).message})`, cause: e };
   }
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return { card: parsed.data };
-  const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  return { problem: `model.json is invalid: ${why}` };
+  return parseCard(raw, schema);
 }
 
 export interface LoadBundleOptions {

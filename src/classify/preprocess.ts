@@ -1,4 +1,4 @@
-import type { ModelCard } from './bundle.js';
+import type { ModelCard } from './card.js';
 
 /**
  * The card's normalisation `x[c] = (pixel[c] / range - mean[c]) / std[c]` as a lookup table: 256

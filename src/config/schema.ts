@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { attentionSchema } from './sections/attention.js';
+import { browserSchema } from './sections/browser.js';
 import { classifySchema } from './sections/classify.js';
 import { detectSchema } from './sections/detect.js';
 import { emotionSchema } from './sections/emotion.js';
@@ -23,6 +24,7 @@ export const configSchema = z
     rooms: roomsSchema.prefault({}),
     sink: sinkSchema.prefault({}),
     server: serverSchema.prefault({}),
+    browser: browserSchema.prefault({}),
   })
   .strict();
 

@@ -24,7 +24,7 @@ export {
   type Rules,
   scoreRule,
 } from './rules.js';
-export { loadRules } from './rules-file.js';
+export { loadRules, resolveRulesPath } from './rules-file.js';
 export {
   EmaFilter,
   emaAlpha,

@@ -9,12 +9,14 @@ import type { Config } from '../config/index.js';
 import { ServerError } from '../errors.js';
 import { FanoutPublisher, type Publisher, type WsHub } from '../sink/index.js';
 import { assertSafeBind, registerAuth, wsAuthorized } from './auth.js';
+import { IngestEndpoint } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { RoomRegistry } from './rooms.js';
 import { registerRoomRoutes } from './rooms-routes.js';
 import { registerRoutes } from './routes.js';
 import { hostPolicy, type Resolver } from './source-hosts.js';
 import { type StreamFactory, StreamManager } from './stream-manager.js';
+import { registerBrowserClient } from './student-page.js';
 import { removeUploads } from './uploads.js';
 
 export type ServiceLog = (
@@ -49,6 +51,8 @@ export interface AupipeServer {
   readonly rooms: RoomRegistry;
   readonly hub: WsHub;
   readonly metrics: Metrics;
+  /** The browser ingest endpoint on /ingest (null when `browser.enabled` is off). */
+  readonly ingest: IngestEndpoint | null;
   /** Listens on `server.host:server.port`; resolves with the base URL (http://host:port). */
   listen(): Promise<string>;
   /** Stops every stream, closes WebSocket clients and the HTTP server, then flushes/closes the sinks. */
@@ -146,10 +150,24 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     },
   });
   registerRoomRoutes(app, { rooms, manager });
+  // Browser clients: the student page and its files, and /ingest, publishing into the same sinks.
+  const ingest = config.browser.enabled
+    ? new IngestEndpoint({
+        browser: config.browser,
+        token: config.sink.ws.token,
+        publisher: sinks,
+        ...(o.log && { log: o.log }),
+      })
+    : null;
+  if (ingest) {
+    registerBrowserClient(app, config);
+    app.get('/api/ingest/clients', async () => ({ clients: ingest.list(), stats: ingest.stats() }));
+  }
   app.server.on('upgrade', (req, socket, head) => {
     // the path by hand: `new URL()` throws on targets like `//x%00`, and a throw here would kill the process
-    if ((req.url ?? '').split('?')[0] === '/ws')
-      hub.handleUpgrade(req, socket, head, wsAuthorized(req, config));
+    const where = (req.url ?? '').split('?')[0];
+    if (where === '/ws') hub.handleUpgrade(req, socket, head, wsAuthorized(req, config));
+    else if (where === '/ingest' && ingest) ingest.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   // Sink counters are read when Prometheus scrapes.
@@ -175,6 +193,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     rooms,
     hub,
     metrics,
+    ingest,
     async listen() {
       // uploads exist only to be analysed by this process: what an earlier run left behind goes
       const orphans = removeUploads(uploadDir, uploadFiles());
@@ -206,6 +225,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       const uploads = uploadFiles();
       await manager.close();
       for (const f of uploads) rmSync(f, { force: true });
+      await ingest?.close();
       await hub.close();
       await app.close();
       // a broker that is gone cannot be flushed: wait a bounded time, then close (each sink bounds its own close)

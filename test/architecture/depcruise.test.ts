@@ -1,7 +1,7 @@
 /**
  * The dependency rules (.dependency-cruiser.cjs) hold on src/ and bench/, and they do bite: a fixture
- * tree with a deep import, a Node built-in in a pure module and an ffmpeg spawned outside the ingest
- * wrapper fails the same check.
+ * tree with a deep import, a Node built-in in a pure module, an ffmpeg spawned outside the ingest
+ * wrapper, and a browser client reaching a server face or a Node built-in fails the same check.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -32,6 +32,10 @@ describe('dependency rules', () => {
     expect(r.out).toMatch(/no-deep-import: src\/beta\/index\.ts → src\/alpha\/internal\.ts/);
     expect(r.out).toMatch(/pure-no-node-builtins: src\/detect\/align\.ts → (node:)?fs/);
     expect(r.out).toMatch(/one-process-wrapper: src\/dataset\/video\.ts → (node:)?child_process/);
+    expect(r.out).toMatch(/pure-imports-pure: src\/runtime\/browser\.ts → src\/runtime\/index\.ts/);
+    // the browser client: a server face and a Node built-in would put Node code into the bundle
+    expect(r.out).toMatch(/client-imports-browser-faces: src\/client\/main\.ts → src\/runtime\/index\.ts/);
+    expect(r.out).toMatch(/client-no-node: src\/client\/main\.ts → (node:)?fs/);
     // the public face is allowed
     expect(r.out).not.toMatch(/alpha\/index\.ts/);
   });

@@ -1,17 +1,18 @@
 /**
  * One ONNX crop network run on the aligned crops (face-api's nets, converted by `python3 -m training
- * face-api-net`): opens the folder (model.json card + model.onnx) with clear errors, normalises crops as the card
- * says and runs them in batches, one ORT run at a time. `Landmarks68` and `FaceExpressions` wrap it.
+ * face-api-net`): checks the card (model.json) and the graph's shape with clear errors, normalises crops as the
+ * card says and runs them in batches, one run at a time. Pure: the model comes in as an `Inference`, so the
+ * browser runs the same code on onnxruntime-web; `crop-net-file.ts` opens a folder on onnxruntime-node.
+ * `Landmarks68` and `FaceExpressions` wrap it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { warpAffine } from '../../detect/index.js';
+import { warpAffine } from '../../detect/browser.js';
 import { ModelError } from '../../errors.js';
-import { type OpenOptions, OrtOpenError, openOrtSession, ort } from '../../runtime/index.js';
+import { type Inference, tensor } from '../../runtime/browser.js';
+import type { OpenOptions } from '../../runtime/index.js';
 import { serialQueue } from '../../serial-queue.js';
 import type { RgbImage } from '../../types.js';
-import { cardSchema, readCard, resolveModelDir } from '../bundle.js';
+import { cardSchema, parseCard } from '../card.js';
 import { type Normalizer, normalizerOf, writeCrop } from '../preprocess.js';
 
 export interface CropNetOptions extends OpenOptions {
@@ -52,7 +53,7 @@ export class CropNet {
     /** Values per crop. */
     readonly outputs: number,
     private readonly kind: CropNetKind,
-    private readonly session: ort.InferenceSession,
+    private readonly session: Inference,
     input: z.infer<typeof cardSchema.shape.input>,
     private readonly maxBatch: number,
   ) {
@@ -60,40 +61,41 @@ export class CropNet {
     this.input = new Float32Array(maxBatch * 3 * input.size * input.size);
   }
 
-  /** Opens `dirIn` (relative: from the working directory, then from the package). Throws a ModelError. */
-  static async open(dirIn: string, kind: CropNetKind, o: CropNetOptions = TOOL_OPEN): Promise<CropNet> {
-    const fail = (dir: string, code: string, problem: string, cause?: unknown): never => {
-      throw new ModelError(
-        `${kind.code}_${code}`,
-        `${kind.what} ${dir}: ${problem}`,
-        cause === undefined ? undefined : { cause },
-      );
+  /** Validates a parsed card against `kind` (name, version, input, and the kind's own fields). */
+  static checkCard(
+    rawCard: unknown,
+    kind: CropNetKind,
+  ): { card: Record<string, unknown> } | { problem: string } {
+    return parseCard(rawCard, kind.card ? baseCard.and(kind.card) : baseCard);
+  }
+
+  /**
+   * The net of `session` with its parsed card `rawCard` (`dir` names it in messages). Throws a ModelError
+   * (…_BAD_CARD, …_SHAPE_MISMATCH) and closes the session when the card or the graph do not fit `kind`.
+   */
+  static async create(
+    dir: string,
+    rawCard: unknown,
+    session: Inference,
+    kind: CropNetKind,
+    maxBatch = 16,
+  ): Promise<CropNet> {
+    const fail = async (code: string, problem: string): Promise<never> => {
+      await session.close();
+      throw new ModelError(`${kind.code}_${code}`, `${kind.what} ${dir}: ${problem}`);
     };
-    const { dir, tried } = resolveModelDir(dirIn);
-    if (!existsSync(dir)) fail(tried, 'NOT_FOUND', 'no such folder');
-    for (const f of ['model.json', 'model.onnx'])
-      if (!existsSync(join(dir, f))) fail(dir, 'MISSING_FILE', `missing ${f}`);
-    const read = readCard(dir, kind.card ? baseCard.and(kind.card) : baseCard);
-    if ('problem' in read) return fail(dir, 'BAD_CARD', read.problem, read.cause);
+    const read = CropNet.checkCard(rawCard, kind);
+    if ('problem' in read) return fail('BAD_CARD', read.problem);
     const card = read.card as z.infer<typeof baseCard>;
-    let session: ort.InferenceSession;
-    try {
-      ({ session } = await openOrtSession(readFileSync(join(dir, 'model.onnx')), {
-        ...o,
-        log: (m) => o.log?.(`${card.name}: ${m}`),
-      }));
-    } catch (e) {
-      if (!(e instanceof OrtOpenError)) throw e;
-      return fail(dir, e.kind === 'corrupt' ? 'CORRUPT_ONNX' : 'PROVIDER_UNAVAILABLE', e.message, e);
-    }
     const outputs = kind.outputs(card);
-    const out = session.outputMetadata[0];
-    const width = out?.isTensor ? out.shape[1] : undefined;
-    if (session.inputMetadata.length !== 1 || !out || (typeof width === 'number' && width !== outputs)) {
-      await session.release();
-      fail(dir, 'SHAPE_MISMATCH', `model.onnx must take one input and output ${outputs} values`);
+    const width = session.outputShapes[0]?.[1];
+    if (session.inputNames.length !== 1 || session.outputNames.length === 0) {
+      return fail('SHAPE_MISMATCH', `model.onnx must take one input and output ${outputs} values`);
     }
-    return new CropNet(dir, card, outputs, kind, session, card.input, Math.max(1, o.maxBatch ?? 16));
+    if (typeof width === 'number' && width !== outputs) {
+      return fail('SHAPE_MISMATCH', `model.onnx must take one input and output ${outputs} values`);
+    }
+    return new CropNet(dir, card, outputs, kind, session, card.input, Math.max(1, maxBatch));
   }
 
   /**
@@ -116,16 +118,16 @@ export class CropNet {
       writeCrop(rgb, this.norm, this.input, slot);
     });
     const b = crops.length;
-    const x = new ort.Tensor('float32', this.input.subarray(0, b * 3 * n * n), [b, 3, n, n]);
+    const x = tensor(this.input.subarray(0, b * 3 * n * n), [b, 3, n, n]);
     const res = await this.session.run({ [this.session.inputNames[0] as string]: x });
-    const y = res[this.session.outputNames[0] as string]!.data as Float32Array;
+    const y = res[this.session.outputNames[0] as string]!.data;
     const k = this.outputs;
     return crops.map((_, i) => y.slice(i * k, (i + 1) * k));
   }
 
   /** Waits for the queued runs, then releases the session; closing twice is one close. */
   close(): Promise<void> {
-    this.closing ??= this.queue.close().then(() => this.session.release());
+    this.closing ??= this.queue.close().then(() => this.session.close());
     return this.closing;
   }
 }

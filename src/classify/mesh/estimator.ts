@@ -16,15 +16,15 @@ import {
   MESH_CALIBRATION_LIPS68,
   MESH_CALIBRATION_RELATIVE,
 } from './calibration.js';
-import { type Expressions, type FaceExpressions, prototypeEvidence } from './expressions.js';
+import { type ExpressionNet, type Expressions, prototypeEvidence } from './expression-net.js';
 import { studentFeatures } from './features.js';
-import type { Landmarks68 } from './landmarks68.js';
+import type { LandmarkNet } from './landmark-net.js';
 import { type LipMeasures68, lipMeasures68 } from './lips68.js';
 import { type AuMeasures, auMeasures, CANONICAL_MEASURES, rawMeasures } from './measures.js';
 import { type MouthAppearance, mouthAppearance } from './mouth.js';
 import { type NormalizedMesh, normalizeMesh, normalizeMeshOnce } from './normalize.js';
 import { headPose } from './pose.js';
-import type { MeshStudent } from './student.js';
+import type { StudentNet } from './student-net.js';
 
 export interface MeshAuOptions {
   /** Raw measures of this face's own neutral; default: the canonical neutral face. */
@@ -154,12 +154,12 @@ export interface MeshEstimatorOptions {
    * The 68-point landmark net (`Landmarks68.open`), run on each face's aligned crop for a second lip-gap
    * reading (AU25). The estimator closes it in `close()`. Absent: mesh and mouth appearance only.
    */
-  readonly landmarks?: Landmarks68;
+  readonly landmarks?: LandmarkNet;
   /**
    * face-api's expression net (`FaceExpressions.open`), run on each face's aligned crop: its `happy` is averaged
    * into AU6 and AU12 (`EXPRESSION_WEIGHT`). The estimator closes it in `close()`. Absent: not used.
    */
-  readonly expressions?: FaceExpressions;
+  readonly expressions?: ExpressionNet;
   /**
    * Run the crop nets (landmarks, expressions) only on faces the detector found in this frame (`detected`),
    * and reuse the track's last readings on the frames the tracker follows in between (default off: every face,
@@ -171,7 +171,7 @@ export interface MeshEstimatorOptions {
    * The mesh student (`student.ts`) over each face's `studentFeatures`; its AUs are mixed with the geometric
    * reading in log-odds by `studentWeight` (1: the student alone). The estimator closes it in `close()`.
    */
-  readonly student?: MeshStudent;
+  readonly student?: StudentNet;
   readonly studentWeight?: number;
   /** Sees each face's feature vector and final AUs (dataset tools: `aupipe dataset features`). */
   readonly onFeatures?: (face: FaceObservation, features: Float32Array, aus: AuVector) => void;

@@ -171,6 +171,19 @@ async function pollStreams() {
     const r = await api('/api/streams');
     if (r.status === 401 || r.status === 403) setConn(false, 'token required: open the page with /?token=…');
     const { streams } = await r.json();
+    // browser clients (the student page, /ingest) are streams too: their pipeline runs on the student's device
+    const b = await fetch('/api/ingest/clients').catch(() => null);
+    const clients = b?.ok ? (await b.json()).clients : [];
+    for (const c of clients) {
+      streams.push({
+        id: c.streamId,
+        kind: 'browser',
+        source: `browser client${c.room ? `, room ${c.room}` : ''}`,
+        state: 'live',
+        fps: 0,
+        activeTracks: c.activeTracks,
+      });
+    }
     state.streams = new Map(streams.map((s) => [s.id, s]));
     if (!state.selected || !state.streams.has(state.selected)) state.selected = streams[0]?.id ?? null;
     state.dirty = true;
@@ -197,7 +210,7 @@ function renderStreams() {
           'div',
           { class: 'facts' },
           el('span', { class: `pill st-${s.state}`, text: s.state }),
-          el('span', { text: `${s.fps.toFixed(1)} fps` }),
+          el('span', { text: s.kind === 'browser' ? 'in browser' : `${s.fps.toFixed(1)} fps` }),
           el('span', { text: `${s.activeTracks.length} face${s.activeTracks.length === 1 ? '' : 's'}` }),
         ),
         // a failed (or retrying) camera says why, as the API does: code and message
