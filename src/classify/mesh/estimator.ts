@@ -254,6 +254,7 @@ export class MeshAuEstimator implements AuEstimator {
       weight: person?.weight ?? 0,
       pose: headPose(n.rotation),
       ...(crop.expressions ? { expressions: crop.expressions } : {}),
+      points: n.pts,
     });
     return { aus, features };
   }

@@ -6,7 +6,19 @@
  * lists them, so a model trained on another order is refused. Pure.
  */
 import { AU_KEYS, type AuKey } from '../../types.js';
+import { CANONICAL_IOD } from './normalize.js';
 import type { HeadPose } from './pose.js';
+
+/**
+ * Landmarks (MediaPipe ids) whose pose-normalised x, y against the canonical face the student reads: lips (outer
+ * and inner), brows, lids and eye corners, nose, chin and cheeks, the regions MediaPipe's blendshape model reads.
+ */
+export const FEATURE_POINTS = [
+  0, 13, 14, 17, 37, 39, 40, 61, 78, 80, 81, 82, 84, 87, 88, 91, 95, 146, 178, 181, 185, 191, 267, 269, 270, 291,
+  308, 310, 311, 312, 314, 317, 318, 321, 324, 375, 402, 405, 409, 415, 46, 52, 53, 55, 63, 65, 66, 70, 105, 107,
+  276, 282, 283, 285, 293, 295, 296, 300, 334, 336, 33, 133, 144, 145, 153, 158, 159, 160, 263, 362, 373, 374, 380,
+  385, 386, 387, 1, 2, 4, 48, 129, 278, 358, 148, 152, 175, 199, 200, 377, 50, 118, 205, 280, 347, 425,
+] as const;
 
 /** face-api's seven expression classes, in the order the features carry them. */
 export const FEATURE_EXPRESSIONS = [
@@ -31,6 +43,7 @@ export const FEATURE_NAMES: readonly string[] = [
   'roll',
   ...FEATURE_EXPRESSIONS.map((e) => `expr_${e}`),
   'expr_present',
+  ...FEATURE_POINTS.flatMap((i) => [`pt${i}_x`, `pt${i}_y`]),
 ];
 
 export interface FeatureInput {
@@ -43,6 +56,8 @@ export interface FeatureInput {
   readonly weight: number;
   readonly pose: HeadPose;
   readonly expressions?: Readonly<Record<string, number>>;
+  /** The pose-normalised mesh (`NormalizedMesh.pts`: canonical head frame, inter-ocular units). */
+  readonly points?: ArrayLike<number>;
 }
 
 const finite = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) ? v : 0);
@@ -62,5 +77,10 @@ export function studentFeatures(f: FeatureInput): Float32Array {
   const e = f.expressions;
   for (const name of FEATURE_EXPRESSIONS) out[i++] = e ? finite(e[name]) : 0;
   out[i++] = e ? 1 : 0;
+  const p = f.points;
+  for (const id of FEATURE_POINTS) {
+    out[i++] = p ? finite((p[id * 3] as number) - (CANONICAL_IOD[id * 3] as number)) : 0;
+    out[i++] = p ? finite((p[id * 3 + 1] as number) - (CANONICAL_IOD[id * 3 + 1] as number)) : 0;
+  }
   return out;
 }

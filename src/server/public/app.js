@@ -172,7 +172,7 @@ async function pollStreams() {
     if (r.status === 401 || r.status === 403) setConn(false, 'token required: open the page with /?token=…');
     const { streams } = await r.json();
     // browser clients (the student page, /ingest) are streams too: their pipeline runs on the student's device
-    const b = await fetch('/api/ingest/clients').catch(() => null);
+    const b = await api('/api/ingest/clients').catch(() => null);
     const clients = b?.ok ? (await b.json()).clients : [];
     for (const c of clients) {
       streams.push({
