@@ -7,7 +7,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createPipelineDeps } from '../compose.js';
-import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import {
   type FrameLabels,
@@ -17,7 +16,7 @@ import {
   scoreFrames,
   type TimedAus,
 } from '../eval/index.js';
-import { streamPipeline } from '../pipeline.js';
+import { type PipelineDeps, streamPipeline } from '../pipeline.js';
 import { configFrom } from './common.js';
 
 export interface EvalFramesOptions {
@@ -46,27 +45,25 @@ export function readFrameLabels(path: string): FrameLabels {
   return parsed.data;
 }
 
-/** AU samples of one clip, in order. */
-async function clipSamples(config: Config, path: string): Promise<TimedAus[]> {
-  const deps = await createPipelineDeps(config);
+/** AU samples of one clip, in order (its own stream id, so no per-track baseline is shared between clips). */
+async function clipSamples(deps: PipelineDeps, clip: string, path: string): Promise<TimedAus[]> {
   const out: TimedAus[] = [];
-  try {
-    await new Promise<void>((done, fail) => {
-      streamPipeline('eval', { kind: 'file', path }, deps).subscribe({
-        next: (m) => {
-          if (m.type === 'au') out.push({ ptsMs: m.ptsMs, trackId: m.trackId, au: m.au });
-        },
-        error: fail,
-        complete: done,
-      });
+  await new Promise<void>((done, fail) => {
+    streamPipeline(`eval:${clip}`, { kind: 'file', path }, deps).subscribe({
+      next: (m) => {
+        if (m.type === 'au') out.push({ ptsMs: m.ptsMs, trackId: m.trackId, au: m.au });
+      },
+      error: fail,
+      complete: done,
     });
-  } finally {
-    await deps.close();
-  }
+  });
   return out;
 }
 
-/** Runs every labelled clip (one pipeline per clip, so no baseline leaks between clips) and scores them. */
+/**
+ * Runs every labelled clip as a stream and scores them: one set of models for all clips, or with
+ * `studentFolds` one per person (that person's fold student).
+ */
 export async function evalFrames(
   o: EvalFramesOptions,
   log: (m: string) => void = (m) => process.stderr.write(`${m}\n`),
@@ -75,23 +72,35 @@ export async function evalFrames(
   const base = configFrom(o, o.flags);
   const clips = [...new Set(labels.frames.filter((f) => Object.keys(f.labels).length).map((f) => f.clip))];
   const personOf = new Map(labels.frames.map((f) => [f.clip, f.person]));
-  const samples = new Map<string, TimedAus[]>();
+  const groups = new Map<string, string[]>();
   for (const clip of clips) {
     const path = resolve(o.media, clip);
     if (!existsSync(path))
       throw new ConfigError('CONFIG_INVALID', `${path}: labelled clip not found (--media)`);
+    const key = o.studentFolds ? (personOf.get(clip) as string) : '';
+    groups.set(key, [...(groups.get(key) ?? []), clip]);
+  }
+  const samples = new Map<string, TimedAus[]>();
+  for (const [person, group] of groups) {
     let config = base;
     if (o.studentFolds) {
-      const dir = join(o.studentFolds, personOf.get(clip) as string);
+      const dir = join(o.studentFolds, person);
       if (!existsSync(join(dir, 'model.json')))
-        throw new ConfigError('CONFIG_INVALID', `${dir}: no fold student for person ${personOf.get(clip)}`);
+        throw new ConfigError('CONFIG_INVALID', `${dir}: no fold student for person ${person}`);
       config = { ...base, classify: { ...base.classify, estimator: 'mesh', studentModel: dir } };
     }
-    const t0 = performance.now();
-    samples.set(clip, await clipSamples(config, path));
-    log(
-      `${clip}: ${samples.get(clip)?.length} AU samples, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
+    const deps = await createPipelineDeps(config);
+    try {
+      for (const clip of group) {
+        const t0 = performance.now();
+        samples.set(clip, await clipSamples(deps, clip, resolve(o.media, clip)));
+        log(
+          `${clip}: ${samples.get(clip)?.length} AU samples, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+      }
+    } finally {
+      await deps.close();
+    }
   }
   return scoreFrames(labels, samples);
 }

@@ -135,7 +135,9 @@ class StudentNet(nn.Module):
         super().__init__()
         self.register_buffer('mean', torch.zeros(d))
         self.register_buffer('std', torch.ones(d))
-        self.net = nn.Sequential(nn.Linear(d, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, k))
+        # hidden 0: a linear (ridge) student, which generalises across persons better on few identities
+        self.net = (nn.Linear(d, k) if hidden == 0 else
+                    nn.Sequential(nn.Linear(d, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, k)))
         self.register_buffer('platt_a', torch.ones(k))
         self.register_buffer('platt_b', torch.zeros(k))
 
@@ -162,22 +164,23 @@ def train_net(X: np.ndarray, Z: np.ndarray, W: np.ndarray, *, epochs: int = 300,
     if Y is not None:
         y = torch.from_numpy(np.nan_to_num(Y))
         m = torch.from_numpy((~np.isnan(Y)).astype(np.float32))
-        a = torch.nn.Parameter(torch.ones(Z.shape[1]))
+        a_raw = torch.nn.Parameter(torch.full((Z.shape[1],), 0.5413))  # softplus: slope ≥ 0, starts at 1
         b = torch.nn.Parameter(torch.zeros(Z.shape[1]))
-        params += [a, b]
+        params += [a_raw, b]
     opt = torch.optim.Adam(params, lr=1e-2, weight_decay=weight_decay)
     for _ in range(epochs):
         opt.zero_grad()
         sc = net.score(x)
         loss = (((sc - z) ** 2) * w).sum() / w.sum().clamp_min(1)
         if Y is not None:
+            a = nn.functional.softplus(a_raw)
             bce = nn.functional.binary_cross_entropy_with_logits(a * sc + b, y, reduction='none')
             loss = loss + lam * (bce * m).sum() / m.sum().clamp_min(1) + l2_a * (a ** 2).mean()
         loss.backward()
         opt.step()
     if Y is not None:
         with torch.no_grad():
-            net.platt_a.copy_(a)
+            net.platt_a.copy_(nn.functional.softplus(a_raw))
             net.platt_b.copy_(b)
     return net.eval()
 
@@ -195,6 +198,10 @@ def platt_fit(s: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 200) -
         H = np.array([[np.sum(h * s * s) + l2, np.sum(h * s)], [np.sum(h * s), np.sum(h) + 1e-9]])
         step = np.linalg.solve(H, g)
         a, b = a - step[0], b - step[1]
+        if a < 0:  # a calibration maps the score monotonically up: a reversed one would flip a person's ranking
+            a = 0.0
+            b = float(np.log((y.mean() + 1e-6) / (1 - y.mean() + 1e-6)))
+            break
         if np.abs(step).max() < 1e-8:
             break
     return float(a), float(b)
@@ -239,7 +246,8 @@ def prepare(features: dict, scores: np.ndarray, presence: np.ndarray, min_presen
     return Z.astype(np.float32), W, t
 
 
-def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32, stills_aug=True, lam=0.0) -> np.ndarray:
+def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32, stills_aug=True, lam=0.0,
+                weight_decay=1e-3) -> np.ndarray:
     """[n, 12] out-of-person probabilities on every row: the net, and its calibration, fitted without that person
     (lam > 0: the other persons' hand labels train the net jointly; else a Platt scaling fitted on them after)."""
     X = features['X']
@@ -253,7 +261,8 @@ def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32,
         if stills_aug:
             Xtr = np.concatenate([Xtr, as_stills(Xtr, names)])
             Ztr, Wtr, Ytr = np.concatenate([Ztr, Ztr]), np.concatenate([Wtr, Wtr]), np.concatenate([Ytr, Ytr])
-        net = train_net(Xtr, Ztr, Wtr, epochs=epochs, seed=seed, hidden=hidden, **({'Y': Ytr, 'lam': lam} if lam > 0 else {}))
+        net = train_net(Xtr, Ztr, Wtr, epochs=epochs, seed=seed, hidden=hidden, weight_decay=weight_decay,
+                        **({'Y': Ytr, 'lam': lam} if lam > 0 else {}))
         if lam > 0:
             with torch.no_grad():
                 P[test] = net(torch.from_numpy(X[test])).numpy()
@@ -430,7 +439,8 @@ def run(a) -> int:
     for name, lam in (('student_teacher_only', 0.0), (f'student_joint_{a.lam:g}', a.lam)):
         if name in variants or (lam == 0 and a.lam == 0 and variants):
             continue
-        P = np.mean([out_of_fold(feats, Z, W, hand, persons, seed=s, epochs=a.epochs, hidden=a.hidden, lam=lam)
+        P = np.mean([out_of_fold(feats, Z, W, hand, persons, seed=s, epochs=a.epochs, hidden=a.hidden, lam=lam,
+                                 weight_decay=a.weight_decay)
                      for s in range(1, a.seeds + 1)], axis=0)
         F, chosen = nested_fusion(rule, P, hand, persons)
         variants[name] = (P, F, chosen)
@@ -475,7 +485,7 @@ def run(a) -> int:
         X = feats['X']
         Xtr = np.concatenate([X, as_stills(X, feats['names'])])
         Z2, W2, Y2 = np.concatenate([Z, Z]), np.concatenate([W, W]), np.concatenate([hand, hand])
-        net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
+        net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, weight_decay=a.weight_decay, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
         if a.lam == 0:
             net = fit_student(Xtr, Z2, W2, Y2, np.where(~np.isnan(Y2).all(1))[0], epochs=a.epochs, hidden=a.hidden)
         weights = final_fusion(rule, P, hand)
@@ -498,7 +508,7 @@ def run(a) -> int:
             tr = np.array([q != p for q in persons])
             Xtr = np.concatenate([X[tr], as_stills(X[tr], feats['names'])])
             Z2, W2, Y2 = (np.concatenate([m[tr], m[tr]]) for m in (Z, W, hand))
-            net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
+            net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, weight_decay=a.weight_decay, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
             if a.lam == 0:
                 net = fit_student(Xtr, Z2, W2, Y2, np.where(~np.isnan(Y2).all(1))[0], epochs=a.epochs, hidden=a.hidden)
             others = np.array([q != p for q in persons])
@@ -519,7 +529,8 @@ def add_parser(sub) -> None:
     s.add_argument('--out', required=True, help='report folder (report.json, reliability PNGs)')
     s.add_argument('--export', help='also train on everything and write the shipped model folder here')
     s.add_argument('--epochs', type=int, default=300)
-    s.add_argument('--hidden', type=int, default=32)
+    s.add_argument('--hidden', type=int, default=32, help='MLP width (0: linear)')
+    s.add_argument('--weight-decay', type=float, default=1e-3)
     s.add_argument('--seeds', type=int, default=1)
     s.add_argument('--lam', type=float, default=1.0, help='weight of the hand labels in training (0: teacher only)')
     s.add_argument('--folds-out', help='also write one student per held-out person (DIR/<person>/) for aupipe eval --frames')
