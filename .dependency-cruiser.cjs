@@ -9,7 +9,7 @@
  */
 
 /** Stages: they meet only in the composition layer, through their index.ts. */
-const STAGES = 'ingest|detect|classify|attention|emotion|eval|dataset|runtime|schemas|config';
+const STAGES = 'ingest|detect|classify|attention|emotion|eval|dataset|runtime|schemas|config|cluster';
 
 /**
  * The pure core: alignment, tracking, mesh geometry, smoothing, rules, lifecycle, engagement, the
@@ -23,6 +23,7 @@ const PURE = [
   '^src/emotion/(smoothing|hysteresis|lifecycle|rules|track|engine|engagement)\\.ts$',
   '^src/classify/mesh/(measures|normalize|canonical|procrustes|calibration|baseline|pose)\\.ts$',
   '^src/attention/eyes\\.ts$',
+  '^src/cluster/(lease|ids)\\.ts$',
   '^src/eval/(metrics|folds|report)\\.ts$',
 ];
 /** npm packages the pure core may import (no I/O of their own). */

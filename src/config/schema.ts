@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { classifySchema } from './sections/classify.js';
+import { clusterSchema } from './sections/cluster.js';
 import { detectSchema } from './sections/detect.js';
 import { emotionSchema } from './sections/emotion.js';
 import { ingestSchema } from './sections/ingest.js';
@@ -19,6 +20,7 @@ export const configSchema = z
     emotion: emotionSchema.prefault({}),
     sink: sinkSchema.prefault({}),
     server: serverSchema.prefault({}),
+    cluster: clusterSchema.prefault({}),
   })
   .strict();
 

@@ -88,6 +88,8 @@ export class NatsPublisher implements Publisher {
     private readonly cfg: NatsConfig,
     private readonly url: string,
     private readonly log: SinkLog = () => {},
+    /** JetStream message id of a durable message (default: a per-process sequence); see cluster/ids.ts. */
+    private readonly msgId?: (msg: Message) => string | undefined,
   ) {
     this.outbox = new Outbox(cfg.outboxMax);
     this.ready = this.start();
@@ -124,7 +126,7 @@ export class NatsPublisher implements Publisher {
 
   private enqueue(msg: Message): void {
     const durable = DURABLE_TYPES.has(msg.type);
-    const id = durable ? `${this.idPrefix}-${this.msgSeq++}` : '';
+    const id = durable ? (this.msgId?.(msg) ?? `${this.idPrefix}-${this.msgSeq++}`) : '';
     this.outbox.push({ msg, id }, msg.streamId, durable);
   }
 
@@ -202,6 +204,7 @@ export class NatsPublisher implements Publisher {
       subjects: durableSubjects(this.cfg.subjectPrefix),
       max_age: nanos(this.cfg.maxAgeSec * 1000),
       max_bytes: this.cfg.maxBytes,
+      num_replicas: this.cfg.replicas,
     };
     try {
       await jsm.streams.info(this.cfg.stream);
