@@ -15,6 +15,8 @@ export interface StreamSpec {
   /** A file path or rtsp:// URL, as `aupipe run --source` takes it. */
   readonly source: string;
   readonly loop?: boolean;
+  /** Read a file at its native speed, as a camera delivers frames (default true in a worker). */
+  readonly realtime?: boolean;
   readonly room?: string;
 }
 
