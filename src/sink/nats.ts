@@ -197,7 +197,24 @@ export class NatsPublisher implements Publisher {
     this.draining = this.drainLoop();
   }
 
-  private async ensureStream(): Promise<void> {
+  /**
+   * Creates or updates the stream, retried: on a cluster, several workers starting together race to create
+   * a replicated stream and the losers' requests time out or conflict while the winner's is placed.
+   */
+  private async ensureStream(attempts = 30): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        return await this.ensureStreamOnce();
+      } catch (e) {
+        if (i >= attempts || this.closing) throw e;
+        if (i === 1 || i % 10 === 0)
+          this.log('warn', 'JetStream stream not ready; retrying', { attempt: i, error: String(e) });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 250 * i)));
+      }
+    }
+  }
+
+  private async ensureStreamOnce(): Promise<void> {
     const jsm = await jetstreamManager(this.nc!);
     const conf = {
       name: this.cfg.stream,
