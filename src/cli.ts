@@ -164,7 +164,12 @@ function serveCommandOf(name: string, description: string, demo: boolean) {
       .option('--port <n>', 'HTTP port, 0 for any free one (server.port)', num)
       .option('--nats <url>', 'use this NATS server instead of an embedded one (sink.nats.url)')
       .option('--fps <n>', 'analysis frames per second (ingest.fps)', num)
-      .option('--jsonl <file>', 'also write every published message to FILE'),
+      .option('--jsonl <file>', 'also write every published message to FILE')
+      .addOption(
+        new Option('--role <role>', 'all: the in-process service; api: a stateless cluster API node')
+          .choices(['all', 'api'])
+          .default('all'),
+      ),
   ).action(
     action(name, async (o) => {
       const { serveCommand } = await loadServe();
