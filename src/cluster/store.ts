@@ -75,7 +75,7 @@ export class ClusterStore {
 
   async lease(id: string): Promise<LeaseEntry | null> {
     const e = await this.leasesKv.get(id);
-    if (!e || e.operation !== 'PUT') return null;
+    if (e?.operation !== 'PUT') return null;
     return { lease: e.json<Lease>(), revision: e.revision };
   }
 
