@@ -21,6 +21,7 @@ const STAGES: Record<string, () => Promise<BenchModule>> = {
 /** Long runs, only when named: `npm run bench -- soak`. */
 const EXTRA: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.js'),
+  handover: () => import('./handover.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
