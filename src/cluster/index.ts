@@ -11,7 +11,13 @@ export {
   TRACKS_PER_EPOCH,
   trackOpen,
 } from './ids.js';
-export { type KeeperHooks, type KeeperOptions, LeaseKeeper, type StopReason } from './keeper.js';
+export {
+  type KeeperHooks,
+  type KeeperOptions,
+  LeaseKeeper,
+  type LeaseStore,
+  type StopReason,
+} from './keeper.js';
 export {
   canRefresh,
   claimValue,

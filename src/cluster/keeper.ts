@@ -15,6 +15,12 @@ import {
 } from './lease.js';
 import type { ClusterStore, StreamSpec } from './store.js';
 
+/** What the keeper needs of the store (ClusterStore; an in-memory one in tests). */
+export type LeaseStore = Pick<
+  ClusterStore,
+  'specs' | 'leases' | 'writeLease' | 'releaseLease' | 'deleteLease'
+>;
+
 export interface KeeperOptions {
   readonly me: string;
   readonly capacity: number;
@@ -50,7 +56,7 @@ export class LeaseKeeper {
   private closed = false;
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly store: LeaseStore,
     private readonly o: KeeperOptions,
     private readonly hooks: KeeperHooks,
   ) {
