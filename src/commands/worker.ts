@@ -147,7 +147,8 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
       log.warn({ streamId: id }, 'stopped stream: lease lost');
       return;
     }
-    r.draining = true;
+    // A drain hands the stream over (its ends say so); a deleted spec just ends the stream.
+    r.draining = why === 'drain';
     r.stop$.next();
     const t = setTimeout(() => r.sub.unsubscribe(), DRAIN_MS);
     await r.done;
