@@ -241,6 +241,17 @@ describe('aupipe worker on a 3-node NATS cluster', () => {
     for (const m of stored)
       if (m.type === 'emotion' && m.phase !== 'update') counts.set(key(m), (counts.get(key(m)) ?? 0) + 1);
     for (const [k, n] of counts) expect(n, k).toBe(1);
+    // after the drain no event is left open: every start has its end (from the drain, with reason handover,
+    // or from the next owner of a stream whose owner died or lost its lease)
+    const open = [...counts.keys()]
+      .filter((k) => k.endsWith(':start'))
+      .map((k) => k.slice(0, -':start'.length))
+      .filter((id) => !counts.has(`${id}:end`));
+    expect(open).toEqual([]);
+    const drainEnds = ids.flatMap((id) =>
+      jsonl(id).filter((m) => m.type === 'emotion' && m.phase === 'end' && m.reason === 'handover'),
+    ).length;
+    console.log(`drain: ${drainEnds} handover ends written by the drained workers; no event left open`);
     console.log(
       `NATS node killed: ${recorded} recorded start/end events of drained workers, all in JetStream (${stored.length} emotion messages stored)`,
     );
