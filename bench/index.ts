@@ -22,6 +22,7 @@ const STAGES: Record<string, () => Promise<BenchModule>> = {
 const EXTRA: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.js'),
   handover: () => import('./handover.js'),
+  capacity: () => import('./capacity.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
