@@ -58,6 +58,10 @@ export const clusterSchema = z
   .strict()
   .refine((c) => c.heartbeatMs * 2 <= c.leaseTtlMs, {
     message: 'cluster.heartbeatMs must be at most half of cluster.leaseTtlMs',
+  })
+  // a refresh is due every heartbeat; stopping must not come before the second chance to refresh
+  .refine((c) => c.stopMarginMs + c.heartbeatMs < c.leaseTtlMs, {
+    message: 'cluster.stopMarginMs + cluster.heartbeatMs must be below cluster.leaseTtlMs',
   });
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
