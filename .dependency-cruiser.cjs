@@ -9,7 +9,7 @@
  */
 
 /** Stages: they meet only in the composition layer, through their index.ts. */
-const STAGES = 'ingest|detect|classify|attention|emotion|rooms|eval|dataset|runtime|schemas|config';
+const STAGES = 'ingest|detect|classify|attention|emotion|rooms|eval|dataset|runtime|schemas|config|cluster';
 
 /**
  * The pure core: alignment, tracking, detection over the inference interface, mesh geometry and the mesh AU
@@ -29,6 +29,7 @@ const PURE = [
   '^src/classify/mesh/(measures|normalize|canonical|procrustes|calibration|baseline|pose|estimator|crop-net|expression-net|landmark-net|lips68|mouth|features|student-net)\\.ts$',
   '^src/schemas/(messages|ingest)\\.ts$',
   '^src/attention/(eyes|signals|track)\\.ts$',
+  '^src/cluster/(lease|ids)\\.ts$',
   '^src/eval/(metrics|folds|report)\\.ts$',
 ];
 /** The browser client imports only these from src/ (the pure core's faces) besides itself. */

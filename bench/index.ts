@@ -32,6 +32,8 @@ const STAGES: Record<string, () => Promise<BenchModule>> = {
 /** Long runs, only when named: `npm run bench -- soak`. */
 const EXTRA: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.js'),
+  handover: () => import('./handover.js'),
+  capacity: () => import('./capacity.js'),
 };
 
 async function main(all: readonly string[]): Promise<number> {

@@ -12,6 +12,7 @@ import {
   loadFeatures,
   loadRun,
   loadServe,
+  loadWorker,
   num,
   reportError,
   withCommon,
@@ -162,7 +163,12 @@ function serveCommandOf(name: string, description: string, demo: boolean) {
       .option('--port <n>', 'HTTP port, 0 for any free one (server.port)', num)
       .option('--nats <url>', 'use this NATS server instead of an embedded one (sink.nats.url)')
       .option('--fps <n>', 'analysis frames per second (ingest.fps)', num)
-      .option('--jsonl <file>', 'also write every published message to FILE'),
+      .option('--jsonl <file>', 'also write every published message to FILE')
+      .addOption(
+        new Option('--role <role>', 'all: the in-process service; api: a stateless cluster API node')
+          .choices(['all', 'api'])
+          .default('all'),
+      ),
   ).action(
     action(name, async (o) => {
       const { serveCommand } = await loadServe();
@@ -183,6 +189,41 @@ serveCommandOf(
   'demo',
   'serve with the bundled real-face sample video as a looping live stream and an embedded NATS',
   true,
+);
+
+withCommon(
+  program
+    .command('worker')
+    .description(
+      'analyse the streams this process claims from the NATS cluster (KV leases); SIGTERM hands them over',
+    )
+    .requiredOption('--nats <urls>', 'NATS cluster URL(s), comma-separated (sink.nats.url)')
+    .option('--max-streams <n>', 'most streams analysed at once (cluster.maxStreams)', num)
+    .option('--worker-id <id>', 'name in the leases bucket (cluster.workerId)')
+    .option('--lease-ttl <ms>', 'lease TTL (cluster.leaseTtlMs)', num)
+    .option('--heartbeat <ms>', 'lease refresh period (cluster.heartbeatMs)', num)
+    .option('--replicas <n>', 'JetStream replicas of the KV buckets and events stream', num)
+    .option('--fps <n>', 'analysis frames per second (ingest.fps)', num)
+    .option('--jsonl <file>', 'also write every published message to FILE'),
+).action(
+  action('worker', async (o) => {
+    const { workerCommand } = await loadWorker();
+    return workerCommand({
+      config: o.config,
+      logLevel: o.logLevel,
+      jsonl: o.jsonl,
+      flags: {
+        'sink.nats.url': o.nats,
+        'cluster.maxStreams': o.maxStreams,
+        'cluster.workerId': o.workerId,
+        'cluster.leaseTtlMs': o.leaseTtl,
+        'cluster.heartbeatMs': o.heartbeat,
+        'cluster.replicas': o.replicas,
+        'sink.nats.replicas': o.replicas,
+        'ingest.fps': o.fps,
+      },
+    });
+  }),
 );
 
 const dataset = program.command('dataset').description('build training and evaluation datasets');

@@ -186,6 +186,8 @@ export interface EmotionEvent {
   readonly confidence: number;
   readonly startMs: number;
   readonly endMs?: number;
+  /** Why an `end` came other than from the faces: `handover` when a worker drained or died with it open. */
+  readonly reason?: 'handover';
   readonly peak: number;
   readonly aus: Partial<AuVector>;
   /** AUs of the emotion's prototype that the estimator does not measure. */

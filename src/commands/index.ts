@@ -11,3 +11,4 @@ export const loadEval = () => import('./eval.js');
 export const loadEvalFrames = () => import('./eval-frames.js');
 export const loadRun = () => import('./run.js');
 export const loadServe = () => import('./serve.js');
+export const loadWorker = () => import('./worker.js');

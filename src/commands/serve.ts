@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../config/index.js';
-import { createLogger } from '../log.js';
+import { type Config, PACKAGE_ROOT } from '../config/index.js';
+import { createLogger, type Logger } from '../log.js';
 import { serve } from '../server/index.js';
+import { startApiNode } from './api.js';
 import { configFrom } from './common.js';
 
 export interface ServeOptions {
@@ -11,6 +12,8 @@ export interface ServeOptions {
   readonly flags: Record<string, unknown>;
   /** The demo: the bundled sample video as a looping, live-paced stream. */
   readonly demo?: boolean;
+  /** `api`: a stateless cluster API node (commands/api.ts) instead of the in-process service. */
+  readonly role?: 'all' | 'api';
 }
 
 /** Resolves once the service has stopped (SIGINT/SIGTERM): streams end their events, sinks flush. */
@@ -25,6 +28,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   }
   const config = configFrom(o, flags);
   const log = createLogger(config.logLevel);
+  if (o.role === 'api') return serveApiRole(config, log);
   const svc = await serve(config, log, o.jsonl ? { jsonl: o.jsonl } : {});
   process.stdout.write(
     `aupipe is serving\n  dashboard  ${svc.url}/\n  API        ${svc.url}/api/streams\n  WebSocket  ${svc.url.replace(/^http/, 'ws')}/ws\n  NATS       ${svc.natsUrl}${config.sink.nats.url ? '' : ' (embedded)'}\nPress Ctrl-C to stop.\n`,
@@ -41,5 +45,16 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await svc.close();
+  return 0;
+}
+
+async function serveApiRole(config: Config, log: Logger): Promise<number> {
+  const api = await startApiNode(config, log);
+  process.stdout.write(`aupipe api node is serving\n  API        ${api.url}/api/streams\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await api.close();
   return 0;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { attentionSchema } from './sections/attention.js';
 import { browserSchema } from './sections/browser.js';
 import { classifySchema } from './sections/classify.js';
+import { clusterSchema } from './sections/cluster.js';
 import { detectSchema } from './sections/detect.js';
 import { emotionSchema } from './sections/emotion.js';
 import { ingestSchema } from './sections/ingest.js';
@@ -25,6 +26,7 @@ export const configSchema = z
     sink: sinkSchema.prefault({}),
     server: serverSchema.prefault({}),
     browser: browserSchema.prefault({}),
+    cluster: clusterSchema.prefault({}),
   })
   .strict();
 

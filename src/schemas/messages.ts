@@ -115,6 +115,10 @@ export const emotionEventSchema = z
       ...emotionBase,
       phase: z.literal('end').describe('Lifecycle phase.'),
       endMs: ms('Stream time the emotion ended.'),
+      reason: z
+        .literal('handover')
+        .optional()
+        .describe('Set when the event ended because its stream moved to another worker (drain or failure).'),
     }),
   ])
   .describe('Emotion event: one start, rate-limited updates and one end, all with the same id.');

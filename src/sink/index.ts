@@ -1,6 +1,12 @@
 /** The sinks' public face: the Publisher interface, its implementations (JSONL, NATS, WebSocket) and the embedded nats-server. */
 export { JsonlPublisher } from './jsonl.js';
-export { type NatsConfig, NatsPublisher, type NatsPublisherStats, type SinkLog } from './nats.js';
+export {
+  type NatsConfig,
+  NatsPublisher,
+  type NatsPublisherStats,
+  natsConnectionOptions,
+  type SinkLog,
+} from './nats.js';
 export {
   type EmbeddedNats,
   type EmbeddedNatsOptions,

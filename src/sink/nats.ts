@@ -88,6 +88,8 @@ export class NatsPublisher implements Publisher {
     private readonly cfg: NatsConfig,
     private readonly url: string,
     private readonly log: SinkLog = () => {},
+    /** JetStream message id of a durable message (default: a per-process sequence); see cluster/ids.ts. */
+    private readonly msgId?: (msg: Message) => string | undefined,
   ) {
     this.outbox = new Outbox(cfg.outboxMax);
     this.ready = this.start();
@@ -144,7 +146,7 @@ export class NatsPublisher implements Publisher {
 
   private enqueue(msg: Message): void {
     const durable = DURABLE_TYPES.has(msg.type);
-    const id = durable ? `${this.idPrefix}-${this.msgSeq++}` : '';
+    const id = durable ? (this.msgId?.(msg) ?? `${this.idPrefix}-${this.msgSeq++}`) : '';
     this.outbox.push({ msg, id }, routeKey(msg), durable);
   }
 
@@ -215,13 +217,31 @@ export class NatsPublisher implements Publisher {
     this.draining = this.drainLoop();
   }
 
-  private async ensureStream(): Promise<void> {
+  /**
+   * Creates or updates the stream, retried: on a cluster, several workers starting together race to create
+   * a replicated stream and the losers' requests time out or conflict while the winner's is placed.
+   */
+  private async ensureStream(attempts = 30): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        return await this.ensureStreamOnce();
+      } catch (e) {
+        if (i >= attempts || this.closing) throw e;
+        if (i === 1 || i % 10 === 0)
+          this.log('warn', 'JetStream stream not ready; retrying', { attempt: i, error: String(e) });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 250 * i)));
+      }
+    }
+  }
+
+  private async ensureStreamOnce(): Promise<void> {
     const jsm = await jetstreamManager(this.nc!);
     const conf = {
       name: this.cfg.stream,
       subjects: durableSubjects(this.cfg.subjectPrefix),
       max_age: nanos(this.cfg.maxAgeSec * 1000),
       max_bytes: this.cfg.maxBytes,
+      num_replicas: this.cfg.replicas,
     };
     try {
       await jsm.streams.info(this.cfg.stream);

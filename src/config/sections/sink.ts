@@ -21,6 +21,13 @@ export const sinkSchema = z
         keyFile: z.string().default('').describe('TLS: client key file.'),
         subjectPrefix: z.string().regex(token).default('aupipe').describe('Subject prefix.'),
         stream: z.string().regex(token).default('AUPIPE_EVENTS').describe('JetStream stream name.'),
+        replicas: z
+          .number()
+          .int()
+          .min(1)
+          .max(5)
+          .default(1)
+          .describe('JetStream replicas of the events stream (3 on a 3-node NATS cluster).'),
         maxAgeSec: z.number().int().min(1).max(31_536_000).default(3600).describe('JetStream retention age.'),
         maxBytes: z
           .number()

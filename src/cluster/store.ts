@@ -1,0 +1,141 @@
+/**
+ * The cluster's state in JetStream KV (one adapter): `specs` (stream id → what to analyse), `leases`
+ * (stream id → who analyses it, see lease.ts) and `open` (stream id → the events its owner has open, so a
+ * new owner can end them). Writes to `leases` are revision-checked (`create` / `update` against the last
+ * revision read): of two workers racing for a lease, one wins.
+ */
+import { type KV, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { EmotionEvent } from '../types.js';
+import { type Lease, type LeaseEntry, releaseValue } from './lease.js';
+
+/** What the API writes for a stream: its source and settings. */
+export interface StreamSpec {
+  readonly id: string;
+  /** A file path or rtsp:// URL, as `aupipe run --source` takes it. */
+  readonly source: string;
+  readonly loop?: boolean;
+  /** Read a file at its native speed, as a camera delivers frames (default true in a worker). */
+  readonly realtime?: boolean;
+  readonly room?: string;
+}
+
+/** The events a stream's owner has open, and the stream time of its last frame. */
+export interface OpenEvents {
+  readonly epoch: number;
+  readonly lastMs: number;
+  readonly events: readonly EmotionEvent[];
+}
+
+export interface ClusterStoreOptions {
+  /** JetStream replicas of the buckets (1 on one node, 3 on a 3-node cluster). */
+  readonly replicas: number;
+  /** Bucket name prefix. */
+  readonly prefix?: string;
+}
+
+const enc = new TextEncoder();
+const json = (v: unknown) => enc.encode(JSON.stringify(v));
+
+export class ClusterStore {
+  private constructor(
+    private readonly specsKv: KV,
+    private readonly leasesKv: KV,
+    private readonly openKv: KV,
+  ) {}
+
+  static async open(nc: NatsConnection, o: ClusterStoreOptions): Promise<ClusterStore> {
+    const kvm = new Kvm(nc);
+    const p = o.prefix ?? 'aupipe';
+    const mk = (n: string) => kvm.create(`${p}_${n}`, { replicas: o.replicas, history: 1 });
+    return new ClusterStore(await mk('specs'), await mk('leases'), await mk('open'));
+  }
+
+  async putSpec(spec: StreamSpec): Promise<void> {
+    await this.specsKv.put(spec.id, json(spec));
+  }
+
+  async deleteSpec(id: string): Promise<void> {
+    await this.specsKv.delete(id);
+  }
+
+  async spec(id: string): Promise<StreamSpec | null> {
+    const e = await this.specsKv.get(id);
+    return e && e.operation === 'PUT' ? e.json<StreamSpec>() : null;
+  }
+
+  async specs(): Promise<StreamSpec[]> {
+    const out: StreamSpec[] = [];
+    for (const id of await keys(this.specsKv)) {
+      const s = await this.spec(id);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  async lease(id: string): Promise<LeaseEntry | null> {
+    const e = await this.leasesKv.get(id);
+    if (e?.operation !== 'PUT') return null;
+    return { lease: e.json<Lease>(), revision: e.revision };
+  }
+
+  async leases(): Promise<Map<string, LeaseEntry>> {
+    const out = new Map<string, LeaseEntry>();
+    for (const id of await keys(this.leasesKv)) {
+      const l = await this.lease(id);
+      if (l) out.set(id, l);
+    }
+    return out;
+  }
+
+  /**
+   * Writes `value` if the lease is still at `prev` (null: the key must not exist or be deleted). Resolves
+   * with the new revision, or null when another writer got there first; rejects on a broker error.
+   */
+  async writeLease(id: string, value: Lease, prev: LeaseEntry | null): Promise<number | null> {
+    try {
+      return prev === null
+        ? await this.leasesKv.create(id, json(value))
+        : await this.leasesKv.update(id, json(value), prev.revision);
+    } catch (e) {
+      if (isRevisionConflict(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Frees a lease this worker holds at `revision` (a drain); false if it was no longer ours. */
+  async releaseLease(id: string, epoch: number, revision: number): Promise<boolean> {
+    try {
+      await this.leasesKv.update(id, json(releaseValue(epoch)), revision);
+      return true;
+    } catch (e) {
+      if (isRevisionConflict(e)) return false;
+      throw e;
+    }
+  }
+
+  async deleteLease(id: string): Promise<void> {
+    await this.leasesKv.delete(id);
+  }
+
+  async putOpen(id: string, open: OpenEvents): Promise<void> {
+    await this.openKv.put(id, json(open));
+  }
+
+  async open(id: string): Promise<OpenEvents | null> {
+    const e = await this.openKv.get(id);
+    return e && e.operation === 'PUT' ? e.json<OpenEvents>() : null;
+  }
+}
+
+async function keys(kv: KV): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of await kv.keys()) out.push(k);
+  return out;
+}
+
+/** A `create` on an existing key or an `update` at a stale revision (JetStream error 10071, "wrong last sequence"). */
+export function isRevisionConflict(e: unknown): boolean {
+  const s = String((e as Error)?.message ?? e);
+  return /wrong last sequence|key exists|10071/i.test(s);
+}
