@@ -121,11 +121,7 @@ withCommon(
       });
     }
     if (!o.data)
-      throw new CommanderError(
-        2,
-        'aupipe.missingData',
-        "error: one of '--data <dir>' or '--frames <file>' is required",
-      );
+      throw new ConfigError('CONFIG_INVALID', 'one of --data <dir> or --frames <file> is required');
     const { evalCommand } = await loadEval();
     return evalCommand({
       ...o,
