@@ -280,44 +280,40 @@ def out_of_fold(features, Z, W, hand, persons, *, seed=1, epochs=300, hidden=32,
 FUSION_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-def nested_fusion(rule: np.ndarray, student: np.ndarray, hand: np.ndarray, persons: list) -> tuple:
-    """Per AU, the student's log-odds weight against the rule chosen for each person on the other persons' labelled
-    frames only (AUC over FUSION_GRID, ties to the lower weight), and the fused out-of-person probabilities."""
+def best_weight(rule: np.ndarray, student: np.ndarray, y: np.ndarray) -> float:
+    """The FUSION_GRID weight whose log-odds mix ranks y best (AUC; ties to the lower weight; 0 with one class)."""
     from .metrics import binary_auc
 
+    best, wbest = -1.0, 0.0
+    if y.min(initial=1) < y.max(initial=0):
+        for w in FUSION_GRID:
+            a = binary_auc(mix(rule, student, w), y.astype(int))
+            if a > best + 1e-9:
+                best, wbest = a, w
+    return wbest
+
+
+def nested_fusion(rule: np.ndarray, student: np.ndarray, hand: np.ndarray, persons: list) -> tuple:
+    """Per AU, the student's log-odds weight against the rule chosen for each person on the other persons' labelled
+    frames only, and the fused out-of-person probabilities."""
     out = np.full(rule.shape, np.nan, np.float32)
     chosen = {}
     for p in sorted(set(persons)):
         test = np.array([q == p for q in persons])
         for k in range(rule.shape[1]):
             fit = ~np.isnan(hand[:, k]) & ~test
-            y = hand[fit, k]
-            best, wbest = -1.0, 0.0
-            if y.min(initial=1) < y.max(initial=0):
-                for w in FUSION_GRID:
-                    a = binary_auc(mix(rule[fit, k], student[fit, k], w), y.astype(int))
-                    if a > best + 1e-9:
-                        best, wbest = a, w
-            chosen.setdefault(AUS12[k], []).append(wbest)
-            out[test, k] = mix(rule[test, k], student[test, k], wbest)
+            w = best_weight(rule[fit, k], student[fit, k], hand[fit, k])
+            chosen.setdefault(AUS12[k], []).append(w)
+            out[test, k] = mix(rule[test, k], student[test, k], w)
     return out, chosen
 
 
 def final_fusion(rule: np.ndarray, student: np.ndarray, hand: np.ndarray) -> dict:
     """Per-AU weights for the shipped model, chosen on every labelled frame (as nested_fusion does per fold)."""
-    from .metrics import binary_auc
-
     out = {}
     for k, au in enumerate(AUS12):
         fit = ~np.isnan(hand[:, k])
-        y = hand[fit, k]
-        best, wbest = -1.0, 0.0
-        if y.min(initial=1) < y.max(initial=0):
-            for w in FUSION_GRID:
-                a = binary_auc(mix(rule[fit, k], student[fit, k], w), y.astype(int))
-                if a > best + 1e-9:
-                    best, wbest = a, w
-        out[au] = wbest
+        out[au] = best_weight(rule[fit, k], student[fit, k], hand[fit, k])
     return out
 
 

@@ -89,3 +89,20 @@ def test_student_net_output_is_a_probability():
     with torch.no_grad():
         p = net(torch.randn(7, 5) * 100).numpy()
     assert p.shape == (7, 12) and np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))
+
+
+def test_nested_fusion_picks_the_better_source_on_other_persons_only():
+    from training.aupipe_train.student import nested_fusion
+
+    rng = np.random.default_rng(5)
+    n = 300
+    y = (rng.random(n) < 0.3).astype(np.float32)
+    rule = np.full((n, 12), 0.5, np.float32) + 0.01 * rng.random((n, 12)).astype(np.float32)  # uninformative
+    student = np.clip(np.repeat((0.2 + 0.6 * y)[:, None], 12, 1) + 0.05 * rng.random((n, 12)), 0.01, 0.99)
+    hand = np.full((n, 12), np.nan, np.float32)
+    hand[:, 0] = y
+    persons = [f'p{i % 4}' for i in range(n)]
+    fused, chosen = nested_fusion(rule, student.astype(np.float32), hand, persons)
+    assert chosen['AU1'] == [1.0] * 4  # every fold takes the student for AU1
+    assert chosen['AU2'] == [0.0] * 4  # no labels: the rule stays
+    assert np.allclose(fused[:, 1], rule[:, 1], atol=1e-5)
