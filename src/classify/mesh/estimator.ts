@@ -169,7 +169,7 @@ export interface MeshEstimatorOptions {
   readonly cropNetsOnDetections?: boolean;
   /**
    * The mesh student (`student.ts`) over each face's `studentFeatures`; its AUs are mixed with the geometric
-   * reading in log-odds by `studentWeight` (1: the student alone). The estimator closes it in `close()`.
+   * reading in log-odds by `studentWeight` × the card's per-AU `fusionWeights` (1 × 1: the student alone). The estimator closes it in `close()`.
    */
   readonly student?: StudentNet;
   readonly studentWeight?: number;
@@ -224,7 +224,7 @@ export class MeshAuEstimator implements AuEstimator {
         const y = ys[i] as Float32Array;
         const aus = { ...r.aus } as Record<AuKey, number>;
         student.aus.forEach((k, j) => {
-          aus[k] = mixLogOdds(aus[k], y[j] as number, w);
+          aus[k] = mixLogOdds(aus[k], y[j] as number, w * student.fusionWeight(k));
         });
         r.aus = aus;
       });

@@ -23,6 +23,8 @@ export const studentCard = z
     kind: z.literal('mesh-student'),
     features: z.array(z.string().min(1)).min(1),
     aus: z.array(z.enum(AU_KEYS)).min(1),
+    /** Per-AU weight of the student against the geometry, in log-odds (absent: 1 for every AU). */
+    fusionWeights: z.partialRecord(z.enum(AU_KEYS), z.number().min(0).max(1)).optional(),
   })
   .loose();
 
@@ -70,6 +72,11 @@ export class StudentNet {
 
   get aus(): readonly AuKey[] {
     return this.card.aus;
+  }
+
+  /** The card's log-odds weight of this student for `au` (1 where the card gives none). */
+  fusionWeight(au: AuKey): number {
+    return this.card.fusionWeights?.[au] ?? 1;
   }
 
   /** AU probabilities per feature row, in `aus` order; a non-finite output is a coded error, never a reading. */

@@ -27,7 +27,7 @@ export const classifySchema = z
       .string()
       .default('')
       .describe(
-        'Folder of the mesh student (an MLP over the mesh measures, head pose and expression probabilities, trained on a learned teacher; models/au-mesh-student) mixed into the mesh estimator; empty: off.',
+        'Folder of the mesh student (a linear head over the mesh measures, landmark positions, head pose and expression probabilities, trained on a learned teacher and hand labels; models/au-mesh-student, opt-in: it does not beat the geometry out of sample, docs/au-evidence.md) mixed into the mesh estimator; empty: off.',
       ),
     studentWeight: z
       .number()
@@ -35,7 +35,7 @@ export const classifySchema = z
       .max(1)
       .default(1)
       .describe(
-        "Weight of the mesh student's AUs against the geometric reading, in log-odds (1: the student alone, 0: geometry alone).",
+        "Scale of the mesh student's per-AU weights (its card's fusionWeights) against the geometric reading, in log-odds (1: the card's weights, 0: geometry alone).",
       ),
     provider: ortProviderSchema
       .default('cpu')
