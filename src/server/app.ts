@@ -93,6 +93,8 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     config: config.rooms,
     publisher: sinks,
     removeStream: async (id) => {
+      // a browser client of the room is disconnected (4410: it does not reconnect and recreate the room)
+      if (ingest?.disconnect(id)) return true;
       const info = manager.get(id);
       const ok = await manager.remove(id);
       if (info?.kind === 'upload') await rm(info.source, { force: true });
@@ -149,13 +151,19 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       return { ok: degraded.length === 0, streams: manager.list().length, ws, ...extra, degraded };
     },
   });
-  registerRoomRoutes(app, { rooms, manager });
+  registerRoomRoutes(app, {
+    rooms,
+    manager,
+    browserClient: (id) =>
+      ingest?.list().some((c) => c.streamId === id) ? { id, kind: 'browser', state: 'live' } : undefined,
+  });
   // Browser clients: the student page and its files, and /ingest, publishing into the same sinks.
   const ingest = config.browser.enabled
     ? new IngestEndpoint({
         browser: config.browser,
         token: config.sink.ws.token,
         publisher: sinks,
+        rooms,
         ...(o.log && { log: o.log }),
       })
     : null;

@@ -24,6 +24,8 @@ export const INGEST_CLOSE = {
   tooLarge: 4413,
   binary: 4415,
   rateLimit: 4429,
+  /** The client's room was deleted (its data with it): the page does not reconnect. */
+  roomDeleted: 4410,
   goingAway: 1001,
 } as const;
 
@@ -34,8 +36,22 @@ export interface IngestOptions {
   /** The token the WebSocket channels use (`sink.ws.token`); empty: none. */
   readonly token: string;
   readonly publisher: Publisher;
+  /**
+   * Rooms: a client connecting with `?room=` joins that room (created when absent) like a server-side stream,
+   * its messages feed the room's aggregates, and it leaves the room when it disconnects.
+   */
+  readonly rooms?: IngestRooms;
   readonly clock?: () => number;
   readonly log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** The part of the room registry the ingest endpoint uses. */
+export interface IngestRooms {
+  ensure(id: string): unknown;
+  attach(roomId: string, streamId: string): unknown;
+  detach(streamId: string): boolean;
+  roomOf(streamId: string): string | undefined;
+  observe(msg: Message): void;
 }
 
 export interface IngestClientInfo {
@@ -151,6 +167,10 @@ export class IngestEndpoint {
       lastPtsMs: 0,
     };
     this.clients.set(streamId, c);
+    if (room && this.o.rooms) {
+      this.o.rooms.ensure(room);
+      this.o.rooms.attach(room, streamId);
+    }
     this.status(streamId, 'live', room ? `browser client, room ${room}` : 'browser client');
     this.o.log?.('info', 'browser client connected', { streamId, room });
     ws.on('message', (data, isBinary) => this.onMessage(c, data, isBinary));
@@ -160,9 +180,11 @@ export class IngestEndpoint {
       // a page that vanished (crash, network) leaves events open: end them where it was last heard of
       for (const e of c.open.values()) {
         const { endMs: _drop, ...rest } = e as EmotionEvent & { endMs?: number };
-        this.o.publisher.publish({ ...rest, phase: 'end', endMs: Math.max(c.lastPtsMs, e.startMs) });
+        this.publish({ ...rest, phase: 'end', endMs: Math.max(c.lastPtsMs, e.startMs) } as EmotionEvent);
       }
       c.open.clear();
+      // out of the room (its students leave the aggregates), unless the room was moved meanwhile by the API
+      if (room && this.o.rooms?.roomOf(streamId) === room) this.o.rooms.detach(streamId);
       this.status(streamId, 'ended', 'browser client disconnected');
       this.o.log?.('info', 'browser client disconnected', { streamId, messages: c.info.messages });
     });
@@ -194,6 +216,12 @@ export class IngestEndpoint {
       else c.tracks.delete(m.trackId);
       c.info.activeTracks = [...c.tracks];
     }
+    this.publish(m);
+  }
+
+  /** Into the sinks, and into the client's room aggregates on the way (as a server-side stream's messages). */
+  private publish(m: Message): void {
+    this.o.rooms?.observe(m);
     this.o.publisher.publish(m);
   }
 
@@ -247,6 +275,14 @@ export class IngestEndpoint {
       atMs: this.clock(),
       detail,
     });
+  }
+
+  /** Disconnects a client (its room was deleted); false if it is not connected. */
+  disconnect(streamId: string, close: number = INGEST_CLOSE.roomDeleted, why = 'room deleted'): boolean {
+    const c = this.clients.get(streamId);
+    if (!c) return false;
+    c.ws.close(close, why);
+    return true;
   }
 
   /** The connected browser clients. */

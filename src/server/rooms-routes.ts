@@ -36,7 +36,12 @@ const notFound = (reply: FastifyReply, id: string) =>
 
 export function registerRoomRoutes(
   app: FastifyInstance,
-  d: { readonly rooms: RoomRegistry; readonly manager: StreamManager },
+  d: {
+    readonly rooms: RoomRegistry;
+    readonly manager: StreamManager;
+    /** A connected browser client's entry for the teacher's view (kind 'browser'), if `id` is one. */
+    readonly browserClient?: (id: string) => { id: string; kind: 'browser'; state: 'live' } | undefined;
+  },
 ): void {
   app.get('/api/rooms', async () => ({ rooms: d.rooms.list() }));
 
@@ -59,7 +64,10 @@ export function registerRoomRoutes(
       const r = d.rooms.get(req.params.id);
       if (!r) return notFound(reply, req.params.id);
       // the room's streams with their state, for the teacher's view
-      return { ...r, streamInfo: r.streams.flatMap((s) => d.manager.get(s) ?? []) };
+      return {
+        ...r,
+        streamInfo: r.streams.flatMap((s) => d.manager.get(s) ?? d.browserClient?.(s) ?? []),
+      };
     },
   );
 
