@@ -3,6 +3,7 @@
  * in-browser pipeline runs with, the emotion rules, and where the models and ORT-web files are. The server
  * builds it from its own config (validated once at start), so the page needs no config of its own.
  */
+import type { AttentionConfig } from '../attention/browser.js';
 import type { BaselineOptions } from '../classify/browser.js';
 import type { DetectStepConfig, MeshDetectorConfig } from '../detect/browser.js';
 import type { EmotionConfig } from '../emotion/browser.js';
@@ -25,6 +26,8 @@ export interface ClientSettings {
   readonly baseline: BaselineOptions | null;
   readonly cropModelsOnDetections: boolean;
   readonly emotion: EmotionConfig;
+  /** The attention stage (readings in AU samples, attention events); null when `attention.enabled` is off. */
+  readonly attention: AttentionConfig | null;
   /** The emotion rule file's content (parsed with `parseRules`). */
   readonly rules: unknown;
   /** Estimator name AU samples carry (the server's `classify.estimator`). */

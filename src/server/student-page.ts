@@ -90,6 +90,7 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
     baseline: c.baseline.enabled ? c.baseline : null,
     cropModelsOnDetections: c.cropModelsOnDetections,
     emotion: { ...config.emotion, summaryIntervalMs: config.browser.summaryIntervalMs },
+    attention: config.attention.enabled ? config.attention : null,
     rules,
     model: 'mesh',
     fps: config.browser.fps,
