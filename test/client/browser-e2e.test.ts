@@ -114,7 +114,11 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
     await until(() => seen.filter((m) => m.type === 'au').length >= 10, 30_000, 'ten AU samples');
     // attention on the device: readings in the AU samples (head pose from the mesh fit), and attention events
     // (the clip shows one to four faces: multiple_faces at least)
-    await until(() => seen.some((m) => m.type === 'attention'), 60_000, 'an attention event from the browser');
+    await until(
+      () => seen.some((m) => m.type === 'attention'),
+      60_000,
+      'an attention event from the browser',
+    );
     const readings = seen.flatMap((m) => (m.type === 'au' && m.attention ? [m.attention] : []));
     expect(readings.length).toBeGreaterThan(5);
     for (const a of readings) {
