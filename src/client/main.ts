@@ -206,7 +206,11 @@ function exposeParity(s: ClientSettings): void {
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const token = params.get('token') ?? '';
-  const q = new URLSearchParams({ ...(params.get('room') ? { room: params.get('room')! } : {}) });
+  // a room token (`/student?token=rt_…`) tells the server the room: the settings carry it
+  const q = new URLSearchParams({
+    ...(params.get('room') ? { room: params.get('room')! } : {}),
+    ...(token ? { token } : {}),
+  });
   const s = (await fetchJson(`/client/settings.json?${q}`)) as ClientSettings;
   $('stream').textContent = s.streamId;
   $('rate').textContent = String(s.auRateHz);

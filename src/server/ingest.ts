@@ -15,10 +15,14 @@ import type { IngestErrorCode } from '../errors.js';
 import { checkIngestMessage } from '../schemas/index.js';
 import type { Publisher } from '../sink/index.js';
 import { type EmotionEvent, type Message, SCHEMA_VERSION } from '../types.js';
+import { presentedToken, scopeOf } from './auth.js';
+import type { RoomTokens } from './room-tokens.js';
 
 /** Close codes of the ingest endpoint. */
 export const INGEST_CLOSE = {
   unauthorized: 4401,
+  /** A room token used for another room. */
+  roomForbidden: 4403,
   badInput: 4400,
   duplicate: 4409,
   tooLarge: 4413,
@@ -35,6 +39,10 @@ export interface IngestOptions {
   readonly browser: Config['browser'];
   /** The token the WebSocket channels use (`sink.ws.token`); empty: none. */
   readonly token: string;
+  /** The API's tokens (`server.auth.tokens`): any of them may ingest, as on /ws. */
+  readonly apiTokens?: Config['server']['auth']['tokens'];
+  /** Room tokens issued through the API: each admits a client into its room only. */
+  readonly roomTokens?: RoomTokens;
   readonly publisher: Publisher;
   /**
    * Rooms: a client connecting with `?room=` joins that room (created when absent) like a server-side stream,
@@ -57,6 +65,8 @@ export interface IngestRooms {
 export interface IngestClientInfo {
   readonly streamId: string;
   readonly room: string;
+  /** The student the client's room token was issued for, if any. */
+  readonly student?: string;
   readonly connectedAt: number;
   readonly messages: number;
   readonly bytes: number;
@@ -106,15 +116,11 @@ interface Client {
   lastPtsMs: number;
 }
 
-function tokenOk(expected: string, req: IncomingMessage): boolean {
-  if (!expected) return true;
-  const url = new URL(req.url ?? '/', 'http://x');
-  const auth = req.headers.authorization;
-  const given = url.searchParams.get('token') ?? (auth?.startsWith('Bearer ') ? auth.slice(7) : '');
+const same = (given: string, expected: string): boolean => {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
+};
 
 /** WebSocket close reasons are at most 123 bytes. */
 const reason = (code: IngestErrorCode, problem: string) => `${code}: ${problem}`.slice(0, 120);
@@ -134,19 +140,40 @@ export class IngestEndpoint {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const streamId = url.searchParams.get('stream') ?? '';
-      const room = url.searchParams.get('room') ?? '';
-      const refusal: [number, IngestErrorCode, string] | null = !tokenOk(this.o.token, req)
-        ? [INGEST_CLOSE.unauthorized, 'INGEST_UNAUTHORIZED', 'token missing or wrong']
+      // the query by hand: `new URL()` throws on request targets such as `//x%00`
+      const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const streamId = query.get('stream') ?? '';
+      const asked = query.get('room') ?? '';
+      const given = presentedToken(req.url, req.headers.authorization);
+      const grant = this.o.roomTokens?.check(given);
+      const room = grant ? grant.room : asked;
+      const refusal: [number, IngestErrorCode, string] | null = grant
+        ? asked && asked !== grant.room
+          ? [INGEST_CLOSE.roomForbidden, 'INGEST_ROOM_FORBIDDEN', `this token is for room ${grant.room}`]
+          : null
+        : !this.tokenOk(given)
+          ? [INGEST_CLOSE.unauthorized, 'INGEST_UNAUTHORIZED', 'token missing, wrong or expired']
+          : null;
+      const bad: [number, IngestErrorCode, string] | null = refusal
+        ? refusal
         : !STREAM_ID.test(streamId) || (room && !STREAM_ID.test(room))
           ? [INGEST_CLOSE.badInput, 'INGEST_BAD_STREAM', 'stream (and room) must be 1-64 of [A-Za-z0-9_-]']
           : this.clients.has(streamId)
             ? [INGEST_CLOSE.duplicate, 'INGEST_BAD_STREAM', `stream ${streamId} is already connected`]
             : null;
-      if (refusal) this.refuse(ws, ...refusal);
-      else this.accept(ws, streamId, room);
+      if (bad) this.refuse(ws, ...bad);
+      else this.accept(ws, streamId, room, grant?.student);
     });
+  }
+
+  /**
+   * A token that is not a room token: `sink.ws.token` or any API token; open (no token needed) only when
+   * neither is configured.
+   */
+  private tokenOk(given: string): boolean {
+    const api = this.o.apiTokens ?? [];
+    if (!this.o.token && api.length === 0) return true;
+    return (this.o.token !== '' && same(given, this.o.token)) || scopeOf(given, api) !== 'none';
   }
 
   private refuse(ws: WebSocket, close: number, code: IngestErrorCode, problem: string): void {
@@ -155,12 +182,21 @@ export class IngestEndpoint {
     ws.close(close, reason(code, problem));
   }
 
-  private accept(ws: WebSocket, streamId: string, room: string): void {
+  private accept(ws: WebSocket, streamId: string, room: string, student?: string): void {
     const now = this.clock();
     const rate = this.o.browser.maxMessagesPerSec;
     const c: Client = {
       ws,
-      info: { streamId, room, connectedAt: now, messages: 0, bytes: 0, byType: {}, activeTracks: [] },
+      info: {
+        streamId,
+        room,
+        ...(student ? { student } : {}),
+        connectedAt: now,
+        messages: 0,
+        bytes: 0,
+        byType: {},
+        activeTracks: [],
+      },
       bucket: new TokenBucket(rate, 2 * rate, now),
       tracks: new Set(),
       open: new Map(),
