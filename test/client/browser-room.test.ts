@@ -4,6 +4,8 @@
  * `?room=`) and an uploaded real one-face clip analysed by the server's own pipeline, both in room `mix`. The
  * teacher's view (/room?id=mix) shows both streams with one face each, its header's count adds up and agrees
  * with the server's aggregate; a screenshot for a person to look at. When the page goes, its stream leaves.
+ * API auth is on: the student holds only a room token issued through the API (`/student?token=rt_…`, no room
+ * in the link), which loads the page and binds its stream to the room.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,7 @@ import { tempDir } from '../helpers/videos.js';
 const ARTIFACTS = path.resolve('artifacts');
 const CAMERA = path.join(MEDIA_DIR, 'single_face.mp4');
 const UPLOAD = path.join(MEDIA_DIR, 'webcam_talking_1.mp4');
+const ADMIN = 'admin-token-for-the-teacher';
 const haveMedia = sharedAvailable('media', ['single_face.mp4', 'webcam_talking_1.mp4']);
 
 describe.skipIf(!haveMedia)('a room with a browser client and a server-side stream (Chromium)', () => {
@@ -48,6 +51,7 @@ describe.skipIf(!haveMedia)('a room with a browser client and a server-side stre
       ingest: { fps: 5 },
       rooms: { intervalMs: 500 },
       browser: { bundleDir: bundle },
+      server: { auth: { tokens: [{ token: ADMIN, scope: 'admin' }] } },
     });
     [deps, browser] = await Promise.all([createPipelineDeps(config), launchWithCamera(y4m)]);
     server = createServer({
@@ -67,22 +71,24 @@ describe.skipIf(!haveMedia)('a room with a browser client and a server-side stre
   });
 
   it('shows both streams in the teacher view with their faces; counts add up; the page leaves on close', async () => {
-    expect(
-      (
-        await fetch(`${base}/api/rooms`, {
-          method: 'POST',
-          body: JSON.stringify({ id: 'mix', name: 'Mixed class' }),
-          headers: { 'content-type': 'application/json' },
-        })
-      ).status,
-    ).toBe(201);
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const post = (p: string, body: unknown) =>
+      fetch(`${base}${p}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { ...admin, 'content-type': 'application/json' },
+      });
+    expect((await post('/api/rooms', { id: 'mix', name: 'Mixed class' })).status).toBe(201);
+    const issued = await post('/api/rooms/mix/tokens', { student: 'Ada' });
+    expect(issued.status).toBe(201);
+    const { token } = (await issued.json()) as { token: string };
     const student = await browser.newPage();
     student.on('pageerror', (e) => console.error('page error:', e.message));
-    await student.goto(`${base}/student?room=mix&consent=1`);
+    await student.goto(`${base}/student?token=${token}&consent=1`);
     const up = await fetch(`${base}/api/uploads?id=upload&room=mix&loop=true&name=webcam_talking_1.mp4`, {
       method: 'POST',
       body: readFileSync(UPLOAD),
-      headers: { 'content-type': 'video/mp4' },
+      headers: { ...admin, 'content-type': 'video/mp4' },
     });
     expect(up.status).toBe(201);
     await until(
@@ -94,7 +100,7 @@ describe.skipIf(!haveMedia)('a room with a browser client and a server-side stre
     const webId = (web as { streamId: string }).streamId;
     // the room lists the browser client next to the upload
     const room = async () =>
-      (await (await fetch(`${base}/api/rooms/mix`)).json()) as {
+      (await (await fetch(`${base}/api/rooms/mix`, { headers: admin })).json()) as {
         streams: string[];
         streamInfo: { id: string; kind: string; state: string }[];
         aggregate?: RoomAggregate;
@@ -102,9 +108,10 @@ describe.skipIf(!haveMedia)('a room with a browser client and a server-side stre
     const r = await room();
     expect(r.streams).toEqual([webId, 'upload'].sort());
     expect(r.streamInfo.find((s) => s.id === webId)).toMatchObject({ kind: 'browser', state: 'live' });
+    expect(server.ingest!.list()).toMatchObject([{ streamId: webId, room: 'mix', student: 'Ada' }]);
 
     const teacher = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await teacher.goto(`${base}/room?id=mix`);
+    await teacher.goto(`${base}/room?id=mix&token=${ADMIN}`);
     const shown = () =>
       teacher.evaluate(() => {
         const per: Record<string, number> = {};
