@@ -129,7 +129,7 @@ async function run(s: ClientSettings, token: string): Promise<void> {
   $('status').textContent = 'Loading the models (they run on this device)…';
   const analyzer = await loadAnalyzer(s);
   const camera: Camera = await openCamera($('video') as HTMLVideoElement);
-  const sender = new Sender(null, s.auRateHz, (p) => console.error('not sent:', p));
+  const sender = new Sender(null, s.auRateHz, (p) => console.error('not sent:', p), s.attentionRateHz);
   connect(s, token, sender);
   state.phase = 'running';
   $('status').textContent = 'Running on this device. Only the signals listed below are sent.';

@@ -34,6 +34,8 @@ export interface ClientSettings {
   readonly model: string;
   readonly fps: number;
   readonly auRateHz: number;
+  /** AU samples per second per face that carry their attention reading (`browser.attentionRateHz`). */
+  readonly attentionRateHz: number;
   readonly threads: number;
   readonly providers: readonly WebProvider[];
   readonly models: {

@@ -96,6 +96,7 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
     model: 'mesh',
     fps: config.browser.fps,
     auRateHz: config.browser.auRateHz,
+    attentionRateHz: config.browser.attentionRateHz,
     threads: config.browser.threads,
     providers: config.browser.providers === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'],
     models: {
