@@ -28,7 +28,7 @@ const PURE = [
   '^src/classify/(card|preprocess|estimator)\\.ts$',
   '^src/classify/mesh/(measures|normalize|canonical|procrustes|calibration|baseline|pose|estimator|crop-net|expression-net|landmark-net|lips68|mouth|features|student-net)\\.ts$',
   '^src/schemas/(messages|ingest)\\.ts$',
-  '^src/attention/(eyes|signals|track)\\.ts$',
+  '^src/attention/(eyes|signals|track|events|reading)\\.ts$',
   '^src/cluster/(lease|ids)\\.ts$',
   '^src/eval/(metrics|folds|report)\\.ts$',
 ];

@@ -82,6 +82,7 @@ export class RoomError extends AupipeError<RoomErrorCode> {}
  */
 export type IngestErrorCode =
   | 'INGEST_UNAUTHORIZED'
+  | 'INGEST_ROOM_FORBIDDEN'
   | 'INGEST_BAD_STREAM'
   | 'INGEST_BINARY'
   | 'INGEST_TOO_LARGE'

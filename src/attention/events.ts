@@ -13,7 +13,7 @@ import {
   type LifecycleConfig,
   type LifecycleState,
   type Observation,
-} from '../emotion/index.js';
+} from '../emotion/browser.js';
 import {
   type AttentionEvent,
   type AttentionKind,

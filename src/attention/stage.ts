@@ -4,58 +4,12 @@
  * Per-track state lives in `AttentionTracks` and goes when the track ends. Synchronous and in order.
  */
 import { defer, map, type OperatorFunction } from 'rxjs';
-import { headPose, normalizeMeshOnce } from '../classify/index.js';
 import type { AttentionConfig } from '../config/index.js';
-import type { AuSample, FaceObservation, FrameAus } from '../types.js';
-import { DEFAULT_EYES } from './eyes.js';
-import { type AttentionTrackOptions, AttentionTracks } from './track.js';
+import type { FrameAus } from '../types.js';
+import { attentionOptions, withAttention } from './reading.js';
+import { AttentionTracks } from './track.js';
 
-export function attentionOptions(cfg: AttentionConfig): AttentionTrackOptions {
-  return {
-    cone: {
-      yawDeg: cfg.screenYawDeg,
-      pitchDeg: cfg.screenPitchDeg,
-      pitchOffsetDeg: cfg.screenPitchOffsetDeg,
-      gazeDegPerUnit: cfg.gazeDegPerUnit,
-    },
-    eyes: {
-      ...DEFAULT_EYES,
-      windowMs: cfg.eyeWindowMs,
-      closeRatio: cfg.eyeCloseRatio,
-      openRatio: cfg.eyeOpenRatio,
-      maxBlinkMs: cfg.maxBlinkMs,
-    },
-    perclosWindowMs: cfg.perclosWindowMs,
-    yawnMouthOpen: cfg.yawnMouthOpen,
-    yawnMaxSmile: cfg.yawnMaxSmile,
-    yawnMinMs: cfg.yawnMinMs,
-  };
-}
-
-/** One face's sample with its attention reading (the sample unchanged when its mesh cannot be fitted). */
-export function withAttention(
-  tracks: AttentionTracks,
-  s: AuSample,
-  face: FaceObservation,
-  faces: number,
-): AuSample {
-  let n: ReturnType<typeof normalizeMeshOnce>;
-  try {
-    n = normalizeMeshOnce(face.mesh);
-  } catch {
-    return { ...s, attention: { faces } };
-  }
-  const pose = headPose(n.rotation);
-  const attention = tracks.get(s.streamId, s.trackId, s.ptsMs, face.box).update({
-    ptsMs: s.ptsMs,
-    pts: n.pts,
-    count: n.count,
-    pose,
-    au12: s.au.AU12,
-    faces,
-  });
-  return { ...s, attention };
-}
+export { attentionOptions, withAttention } from './reading.js';
 
 export function attentionSignals(cfg: AttentionConfig): OperatorFunction<FrameAus, FrameAus> {
   return (source) =>

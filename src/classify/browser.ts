@@ -8,4 +8,6 @@ export { CropNet, type CropNetKind } from './mesh/crop-net.js';
 export { MeshAuEstimator, type MeshEstimatorOptions, meshAus } from './mesh/estimator.js';
 export { EXPRESSIONS_KIND, ExpressionNet, type Expressions } from './mesh/expression-net.js';
 export { LANDMARKS68_KIND, LandmarkNet } from './mesh/landmark-net.js';
+export { normalizeMeshOnce } from './mesh/normalize.js';
+export { type HeadPose, headPose } from './mesh/pose.js';
 export { StudentNet } from './mesh/student-net.js';

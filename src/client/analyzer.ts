@@ -1,9 +1,15 @@
 /**
  * The in-browser pipeline, one step per frame: detect/track (the server's detector code over the inference
- * interface) → mesh AU estimator (with its crop nets) → emotion engine. Built from the settings the server
+ * interface) → mesh AU estimator (with its crop nets) → attention readings and events → emotion engine. Built from the settings the server
  * hands out and a model opener (`OpenModel`: ORT-web in the page, or any `Inference` in tests), so the same
  * code that runs in the page is what the parity test compares with the server's pipeline.
  */
+import {
+  AttentionEventEngine,
+  AttentionTracks,
+  attentionOptions,
+  withAttention,
+} from '../attention/browser.js';
 import {
   type AuEstimator,
   CropNet,
@@ -39,6 +45,8 @@ export interface StageMs {
   readonly detect: number;
   readonly au: number;
   readonly emotion: number;
+  /** Attention readings and events. */
+  readonly attention: number;
 }
 
 export interface FrameResult {
@@ -94,6 +102,9 @@ export async function createAnalyzer(
   });
   const step = new DetectStep(detector, s.detect);
   const engine = new EmotionEngine(s.emotion, rules);
+  const att = s.attention;
+  const tracks = att ? new AttentionTracks(attentionOptions(att)) : null;
+  const attEvents = att ? new AttentionEventEngine(att) : null;
 
   return {
     async analyze(frame) {
@@ -101,7 +112,7 @@ export async function createAnalyzer(
       const faces = await step.step({ ...frame, streamId: s.streamId, decodedAt: Date.now() });
       const t1 = now();
       const aus = faces.faces.length ? await estimator.estimate(faces.faces) : [];
-      const samples: AuSample[] = faces.faces.map((f, i) => ({
+      const plain: AuSample[] = faces.faces.map((f, i) => ({
         v: SCHEMA_VERSION,
         type: 'au',
         streamId: f.streamId,
@@ -114,20 +125,28 @@ export async function createAnalyzer(
       }));
       for (const t of faces.tracks) if (t.phase === 'end') estimator.endTrack?.(t.streamId, t.trackId);
       const t2 = now();
-      // crops and meshes stay here: the emotion engine reads samples and track events only
+      // the attention reading of each face, from the same mesh fit the estimator made (as the server's stage)
+      const samples = tracks
+        ? plain.map((x, i) => withAttention(tracks, x, faces.faces[i]!, faces.faces.length))
+        : plain;
+      if (tracks) for (const t of faces.tracks) if (t.phase === 'end') tracks.end(t.streamId, t.trackId);
+      // crops and meshes stay here: the emotion and attention engines read samples and track events only
       const withAus: FrameAus = { ...faces, samples };
-      const messages = engine.onFrame(withAus);
+      const attention = attEvents?.onFrame(withAus) ?? [];
       const t3 = now();
+      const messages = [...engine.onFrame(withAus), ...attention];
+      const t4 = now();
       return {
         faces: faces.faces.length,
         messages,
         samples,
-        ms: { detect: t1 - t0, au: t2 - t1, emotion: t3 - t2 },
+        ms: { detect: t1 - t0, au: t2 - t1, attention: t3 - t2, emotion: t4 - t3 },
       };
     },
     finish() {
       const last = step.finish();
-      return [...(last ? engine.onFrame({ ...last, samples: [] }) : []), ...engine.flush()];
+      const end = last ? { ...last, samples: [] } : null;
+      return [...(end ? engine.onFrame(end) : []), ...engine.flush(), ...(attEvents?.flush() ?? [])];
     },
     async close() {
       await detector.close();

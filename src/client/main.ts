@@ -56,7 +56,7 @@ const state: ClientState = {
   frames: 0,
   dropped: 0,
   faces: 0,
-  stageMs: { detect: 0, au: 0, emotion: 0 },
+  stageMs: { detect: 0, au: 0, emotion: 0, attention: 0 },
   runningSec: 0,
 };
 window.aupipeClient = state;
@@ -110,7 +110,7 @@ function show(msgsOut: SenderStats | undefined): void {
   $('faces').textContent = String(state.faces);
   const ms = state.stageMs;
   $('stages').textContent =
-    `detect ${ms.detect.toFixed(1)} · AU ${ms.au.toFixed(1)} · emotion ${ms.emotion.toFixed(1)} ms`;
+    `detect ${ms.detect.toFixed(1)} · AU ${ms.au.toFixed(1)} · attention ${ms.attention.toFixed(1)} · emotion ${ms.emotion.toFixed(1)} ms`;
   if (msgsOut) {
     const rate = state.runningSec > 0 ? msgsOut.bytes / state.runningSec : 0;
     $('sent').textContent = `${msgsOut.sent} messages (${Object.entries(msgsOut.byType)
@@ -129,7 +129,7 @@ async function run(s: ClientSettings, token: string): Promise<void> {
   $('status').textContent = 'Loading the models (they run on this device)…';
   const analyzer = await loadAnalyzer(s);
   const camera: Camera = await openCamera($('video') as HTMLVideoElement);
-  const sender = new Sender(null, s.auRateHz, (p) => console.error('not sent:', p));
+  const sender = new Sender(null, s.auRateHz, (p) => console.error('not sent:', p), s.attentionRateHz);
   connect(s, token, sender);
   state.phase = 'running';
   $('status').textContent = 'Running on this device. Only the signals listed below are sent.';
@@ -137,7 +137,7 @@ async function run(s: ClientSettings, token: string): Promise<void> {
   const meter = new FpsMeter();
   const t0 = performance.now();
   let seq = 0;
-  const sums = { detect: 0, au: 0, emotion: 0 };
+  const sums = { detect: 0, au: 0, emotion: 0, attention: 0 };
   const tick = async () => {
     const now = performance.now();
     if (state.phase !== 'running' || !gate.offer(now)) return;
@@ -157,8 +157,14 @@ async function run(s: ClientSettings, token: string): Promise<void> {
       sums.detect += r.ms.detect;
       sums.au += r.ms.au;
       sums.emotion += r.ms.emotion;
+      sums.attention += r.ms.attention;
       const n = state.frames;
-      state.stageMs = { detect: sums.detect / n, au: sums.au / n, emotion: sums.emotion / n };
+      state.stageMs = {
+        detect: sums.detect / n,
+        au: sums.au / n,
+        emotion: sums.emotion / n,
+        attention: sums.attention / n,
+      };
       if (r.samples[0]) state.lastAus = r.samples[0].au;
     } catch (e) {
       fail(e);
@@ -200,7 +206,11 @@ function exposeParity(s: ClientSettings): void {
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const token = params.get('token') ?? '';
-  const q = new URLSearchParams({ ...(params.get('room') ? { room: params.get('room')! } : {}) });
+  // a room token (`/student?token=rt_…`) tells the server the room: the settings carry it
+  const q = new URLSearchParams({
+    ...(params.get('room') ? { room: params.get('room')! } : {}),
+    ...(token ? { token } : {}),
+  });
   const s = (await fetchJson(`/client/settings.json?${q}`)) as ClientSettings;
   $('stream').textContent = s.streamId;
   $('rate').textContent = String(s.auRateHz);

@@ -1,6 +1,7 @@
 /**
  * What leaves the student's device: the frame's messages, each checked against the ingest schema and for image
- * data before it is sent (a failing one is counted and never sent), AU samples thinned to `auRateHz` per face,
+ * data before it is sent (a failing one is counted and never sent), AU samples thinned to `auRateHz` per face
+ * (of those, `attentionRateHz` per face keep their attention reading; the rest go without it),
  * events always, numbers rounded to 4 decimals. While the socket is not open AU samples are dropped and events wait in a bounded queue.
  */
 import { checkIngestMessage } from '../schemas/browser.js';
@@ -33,6 +34,8 @@ export interface SenderStats {
   readonly bytesByType: Readonly<Record<string, number>>;
   /** AU samples over the rate (not sent). */
   readonly thinned: number;
+  /** AU samples sent without their attention reading (over `attentionRateHz`). */
+  readonly attentionThinned: number;
   /** Messages dropped: AU samples while disconnected, events past the queue bound. */
   readonly dropped: number;
   /** Messages that failed the ingest check (a bug: never sent). */
@@ -41,6 +44,8 @@ export interface SenderStats {
 
 export class Sender {
   private readonly throttle: AuThrottle;
+  private readonly attention: AuThrottle;
+  private attentionThinned = 0;
   private readonly queue: string[] = [];
   private sent = 0;
   private bytes = 0;
@@ -54,8 +59,10 @@ export class Sender {
     private socket: SocketLike | null,
     auRateHz: number,
     private readonly onRefused: (problem: string) => void = () => {},
+    attentionRateHz: number = auRateHz,
   ) {
     this.throttle = new AuThrottle(auRateHz);
+    this.attention = new AuThrottle(attentionRateHz);
   }
 
   /** A new socket (reconnect): queued events go out on it first. */
@@ -65,11 +72,20 @@ export class Sender {
   }
 
   send(messages: readonly Message[]): void {
-    for (const m of messages) {
-      if (m.type === 'track' && m.phase === 'end') this.throttle.end(m.trackId);
-      if (m.type === 'au' && !this.throttle.take(m.trackId, m.ptsMs)) {
+    for (const msg of messages) {
+      if (msg.type === 'track' && msg.phase === 'end') {
+        this.throttle.end(msg.trackId);
+        this.attention.end(msg.trackId);
+      }
+      if (msg.type === 'au' && !this.throttle.take(msg.trackId, msg.ptsMs)) {
         this.thinned++;
         continue;
+      }
+      let m = msg;
+      if (m.type === 'au' && m.attention && !this.attention.take(m.trackId, m.ptsMs)) {
+        const { attention: _drop, ...rest } = m;
+        m = rest;
+        this.attentionThinned++;
       }
       const check = checkIngestMessage(m);
       if (!check.ok) {
@@ -115,6 +131,7 @@ export class Sender {
       byType: { ...this.byType },
       bytesByType: { ...this.bytesByType },
       thinned: this.thinned,
+      attentionThinned: this.attentionThinned,
       dropped: this.dropped,
       refused: this.refused,
     };

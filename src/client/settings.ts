@@ -3,6 +3,7 @@
  * in-browser pipeline runs with, the emotion rules, and where the models and ORT-web files are. The server
  * builds it from its own config (validated once at start), so the page needs no config of its own.
  */
+import type { AttentionConfig } from '../attention/browser.js';
 import type { BaselineOptions } from '../classify/browser.js';
 import type { DetectStepConfig, MeshDetectorConfig } from '../detect/browser.js';
 import type { EmotionConfig } from '../emotion/browser.js';
@@ -25,12 +26,16 @@ export interface ClientSettings {
   readonly baseline: BaselineOptions | null;
   readonly cropModelsOnDetections: boolean;
   readonly emotion: EmotionConfig;
+  /** The attention stage (readings in AU samples, attention events); null when `attention.enabled` is off. */
+  readonly attention: AttentionConfig | null;
   /** The emotion rule file's content (parsed with `parseRules`). */
   readonly rules: unknown;
   /** Estimator name AU samples carry (the server's `classify.estimator`). */
   readonly model: string;
   readonly fps: number;
   readonly auRateHz: number;
+  /** AU samples per second per face that carry their attention reading (`browser.attentionRateHz`). */
+  readonly attentionRateHz: number;
   readonly threads: number;
   readonly providers: readonly WebProvider[];
   readonly models: {

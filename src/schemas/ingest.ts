@@ -1,11 +1,12 @@
 /**
  * What a browser client may send to the ingest endpoint: the signals its own pipeline computed (AU samples,
- * emotion and track events, AU summaries, engagement), each exactly the published schema (closed objects, so a
+ * emotion, attention and track events, AU summaries, engagement; AU samples with their attention readings), each exactly the published schema (closed objects, so a
  * field the schema does not name, such as a frame or a crop, fails), and never image data. Pure: the client
  * checks every message with it before sending, the server again on arrival.
  */
 import { z } from 'zod';
 import {
+  attentionEventSchema,
   auSampleSchema,
   auSummarySchema,
   emotionEventSchema,
@@ -14,7 +15,7 @@ import {
 } from './messages.js';
 
 /** The message types a client may send; `status` is the server's to publish (connect, disconnect). */
-export const INGEST_TYPES = ['au', 'emotion', 'track', 'au_summary', 'engagement'] as const;
+export const INGEST_TYPES = ['au', 'emotion', 'track', 'au_summary', 'engagement', 'attention'] as const;
 
 export const ingestMessageSchema = z
   .discriminatedUnion('type', [
@@ -23,6 +24,7 @@ export const ingestMessageSchema = z
     trackEventSchema,
     auSummarySchema,
     engagementSchema,
+    attentionEventSchema,
   ])
   .describe('A message a browser client sends over the ingest WebSocket.');
 export type IngestMessage = z.infer<typeof ingestMessageSchema>;

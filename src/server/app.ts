@@ -11,6 +11,7 @@ import { FanoutPublisher, type Publisher, type WsHub } from '../sink/index.js';
 import { assertSafeBind, registerAuth, wsAuthorized } from './auth.js';
 import { IngestEndpoint } from './ingest.js';
 import { Metrics } from './metrics.js';
+import { RoomTokens } from './room-tokens.js';
 import { RoomRegistry } from './rooms.js';
 import { registerRoomRoutes } from './rooms-routes.js';
 import { registerRoutes } from './routes.js';
@@ -53,6 +54,8 @@ export interface AupipeServer {
   readonly metrics: Metrics;
   /** The browser ingest endpoint on /ingest (null when `browser.enabled` is off). */
   readonly ingest: IngestEndpoint | null;
+  /** Room tokens issued through POST /api/rooms/:id/tokens (in memory). */
+  readonly roomTokens: RoomTokens;
   /** Listens on `server.host:server.port`; resolves with the base URL (http://host:port). */
   listen(): Promise<string>;
   /** Stops every stream, closes WebSocket clients and the HTTP server, then flushes/closes the sinks. */
@@ -70,6 +73,8 @@ const STATIC: Record<string, string> = {
   '/room': 'room.html',
   '/room.js': 'room.js',
 };
+/** The student page and what it loads, served without a token (see auth.ts). */
+const STUDENT_PUBLIC = { paths: ['/student'], prefixes: ['/client/', '/models/', '/ort/'] };
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -88,11 +93,17 @@ export function createServer(o: CreateServerOptions): AupipeServer {
   const metrics = o.metrics ?? new Metrics();
   const { hub } = o;
   const sinks = new FanoutPublisher([hub, ...(o.publishers ?? [])]);
+  const roomTokens = new RoomTokens({
+    maxTtlSec: config.rooms.tokenTtlSec,
+    maxTokens: config.rooms.maxTokens,
+  });
   // Streams' messages feed their room's aggregator on the way to the sinks.
   const rooms: RoomRegistry = new RoomRegistry({
     config: config.rooms,
     publisher: sinks,
     removeStream: async (id) => {
+      // a browser client of the room is disconnected (4410: it does not reconnect and recreate the room)
+      if (ingest?.disconnect(id)) return true;
       const info = manager.get(id);
       const ok = await manager.remove(id);
       if (info?.kind === 'upload') await rm(info.source, { force: true });
@@ -124,7 +135,14 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     ajv: { customOptions: { removeAdditional: false } },
   });
   // first, on the root: every route, whichever plugin or branch adds it later, is behind the token check
-  registerAuth(app, config.server.auth, Object.keys(STATIC));
+  // the student page's files are public (code, models, WASM: no data), so a room token alone opens the page
+  const studentFiles = config.browser.enabled ? STUDENT_PUBLIC : { paths: [], prefixes: [] };
+  registerAuth(
+    app,
+    config.server.auth,
+    [...Object.keys(STATIC), ...studentFiles.paths],
+    studentFiles.prefixes,
+  );
   void app.register(multipart);
   // Raw uploads (any type but JSON and multipart) stream straight to disk: the route gets the stream.
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
@@ -149,18 +167,27 @@ export function createServer(o: CreateServerOptions): AupipeServer {
       return { ok: degraded.length === 0, streams: manager.list().length, ws, ...extra, degraded };
     },
   });
-  registerRoomRoutes(app, { rooms, manager });
+  registerRoomRoutes(app, {
+    rooms,
+    manager,
+    tokens: roomTokens,
+    browserClient: (id) =>
+      ingest?.list().some((c) => c.streamId === id) ? { id, kind: 'browser', state: 'live' } : undefined,
+  });
   // Browser clients: the student page and its files, and /ingest, publishing into the same sinks.
   const ingest = config.browser.enabled
     ? new IngestEndpoint({
         browser: config.browser,
         token: config.sink.ws.token,
+        apiTokens: config.server.auth.tokens,
+        roomTokens,
         publisher: sinks,
+        rooms,
         ...(o.log && { log: o.log }),
       })
     : null;
   if (ingest) {
-    registerBrowserClient(app, config);
+    registerBrowserClient(app, config, roomTokens);
     app.get('/api/ingest/clients', async () => ({ clients: ingest.list(), stats: ingest.stats() }));
   }
   app.server.on('upgrade', (req, socket, head) => {
@@ -194,6 +221,7 @@ export function createServer(o: CreateServerOptions): AupipeServer {
     hub,
     metrics,
     ingest,
+    roomTokens,
     async listen() {
       // uploads exist only to be analysed by this process: what an earlier run left behind goes
       const orphans = removeUploads(uploadDir, uploadFiles());

@@ -8,7 +8,9 @@ import { ConfigError } from '../errors.js';
  * HTTP API auth: the WebSocket's token scheme (`Authorization: Bearer <token>` or `?token=<token>`) with
  * two scopes. `read` may GET (and HEAD) every route and subscribe on the WebSocket; `admin` may also
  * create, upload and delete. One onRequest hook covers every route, those added later included; only
- * `server.auth.publicPaths` and the dashboard's static assets are served without a token.
+ * `server.auth.publicPaths`, the dashboard's static assets and the student page's files (`/student`,
+ * `/client/*`, `/models/*`, `/ort/*`: page code, ONNX models and ORT-web's WASM, no data) are served without a
+ * token, so a student holding only a room token can load the page.
  */
 export type Scope = 'read' | 'admin';
 
@@ -47,9 +49,14 @@ export function authorize(
   o: { method: string; path: string; token: string },
   auth: AuthConfig,
   publicPaths: ReadonlySet<string>,
+  publicPrefixes: readonly string[] = [],
 ): { ok: true } | { ok: false; status: 401 | 403; code: 'UNAUTHORIZED' | 'FORBIDDEN'; message: string } {
   if (auth.tokens.length === 0) return { ok: true };
-  if ((o.method === 'GET' || o.method === 'HEAD') && publicPaths.has(o.path)) return { ok: true };
+  if (
+    (o.method === 'GET' || o.method === 'HEAD') &&
+    (publicPaths.has(o.path) || publicPrefixes.some((p) => o.path.startsWith(p)))
+  )
+    return { ok: true };
   const has = scopeOf(o.token, auth.tokens);
   if (has === 'none')
     return {
@@ -72,7 +79,12 @@ export function authorize(
 }
 
 /** Installs the hook on the root instance, so it runs for every route, whichever plugin adds it. */
-export function registerAuth(app: FastifyInstance, auth: AuthConfig, staticPaths: readonly string[]): void {
+export function registerAuth(
+  app: FastifyInstance,
+  auth: AuthConfig,
+  staticPaths: readonly string[],
+  staticPrefixes: readonly string[] = [],
+): void {
   const open = new Set([...auth.publicPaths, ...staticPaths]);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
@@ -80,6 +92,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthConfig, staticPaths
       { method: req.method, path, token: presentedToken(req.url, req.headers.authorization) },
       auth,
       open,
+      staticPrefixes,
     );
     if (!r.ok) {
       if (r.status === 401) reply.header('www-authenticate', 'Bearer realm="aupipe"');

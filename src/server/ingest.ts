@@ -15,15 +15,21 @@ import type { IngestErrorCode } from '../errors.js';
 import { checkIngestMessage } from '../schemas/index.js';
 import type { Publisher } from '../sink/index.js';
 import { type EmotionEvent, type Message, SCHEMA_VERSION } from '../types.js';
+import { presentedToken, scopeOf } from './auth.js';
+import type { RoomTokens } from './room-tokens.js';
 
 /** Close codes of the ingest endpoint. */
 export const INGEST_CLOSE = {
   unauthorized: 4401,
+  /** A room token used for another room. */
+  roomForbidden: 4403,
   badInput: 4400,
   duplicate: 4409,
   tooLarge: 4413,
   binary: 4415,
   rateLimit: 4429,
+  /** The client's room was deleted (its data with it): the page does not reconnect. */
+  roomDeleted: 4410,
   goingAway: 1001,
 } as const;
 
@@ -33,14 +39,34 @@ export interface IngestOptions {
   readonly browser: Config['browser'];
   /** The token the WebSocket channels use (`sink.ws.token`); empty: none. */
   readonly token: string;
+  /** The API's tokens (`server.auth.tokens`): any of them may ingest, as on /ws. */
+  readonly apiTokens?: Config['server']['auth']['tokens'];
+  /** Room tokens issued through the API: each admits a client into its room only. */
+  readonly roomTokens?: RoomTokens;
   readonly publisher: Publisher;
+  /**
+   * Rooms: a client connecting with `?room=` joins that room (created when absent) like a server-side stream,
+   * its messages feed the room's aggregates, and it leaves the room when it disconnects.
+   */
+  readonly rooms?: IngestRooms;
   readonly clock?: () => number;
   readonly log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** The part of the room registry the ingest endpoint uses. */
+export interface IngestRooms {
+  ensure(id: string): unknown;
+  attach(roomId: string, streamId: string): unknown;
+  detach(streamId: string): boolean;
+  roomOf(streamId: string): string | undefined;
+  observe(msg: Message): void;
 }
 
 export interface IngestClientInfo {
   readonly streamId: string;
   readonly room: string;
+  /** The student the client's room token was issued for, if any. */
+  readonly student?: string;
   readonly connectedAt: number;
   readonly messages: number;
   readonly bytes: number;
@@ -90,15 +116,11 @@ interface Client {
   lastPtsMs: number;
 }
 
-function tokenOk(expected: string, req: IncomingMessage): boolean {
-  if (!expected) return true;
-  const url = new URL(req.url ?? '/', 'http://x');
-  const auth = req.headers.authorization;
-  const given = url.searchParams.get('token') ?? (auth?.startsWith('Bearer ') ? auth.slice(7) : '');
+const same = (given: string, expected: string): boolean => {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
+};
 
 /** WebSocket close reasons are at most 123 bytes. */
 const reason = (code: IngestErrorCode, problem: string) => `${code}: ${problem}`.slice(0, 120);
@@ -118,19 +140,40 @@ export class IngestEndpoint {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const streamId = url.searchParams.get('stream') ?? '';
-      const room = url.searchParams.get('room') ?? '';
-      const refusal: [number, IngestErrorCode, string] | null = !tokenOk(this.o.token, req)
-        ? [INGEST_CLOSE.unauthorized, 'INGEST_UNAUTHORIZED', 'token missing or wrong']
+      // the query by hand: `new URL()` throws on request targets such as `//x%00`
+      const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const streamId = query.get('stream') ?? '';
+      const asked = query.get('room') ?? '';
+      const given = presentedToken(req.url, req.headers.authorization);
+      const grant = this.o.roomTokens?.check(given);
+      const room = grant ? grant.room : asked;
+      const refusal: [number, IngestErrorCode, string] | null = grant
+        ? asked && asked !== grant.room
+          ? [INGEST_CLOSE.roomForbidden, 'INGEST_ROOM_FORBIDDEN', `this token is for room ${grant.room}`]
+          : null
+        : !this.tokenOk(given)
+          ? [INGEST_CLOSE.unauthorized, 'INGEST_UNAUTHORIZED', 'token missing, wrong or expired']
+          : null;
+      const bad: [number, IngestErrorCode, string] | null = refusal
+        ? refusal
         : !STREAM_ID.test(streamId) || (room && !STREAM_ID.test(room))
           ? [INGEST_CLOSE.badInput, 'INGEST_BAD_STREAM', 'stream (and room) must be 1-64 of [A-Za-z0-9_-]']
           : this.clients.has(streamId)
             ? [INGEST_CLOSE.duplicate, 'INGEST_BAD_STREAM', `stream ${streamId} is already connected`]
             : null;
-      if (refusal) this.refuse(ws, ...refusal);
-      else this.accept(ws, streamId, room);
+      if (bad) this.refuse(ws, ...bad);
+      else this.accept(ws, streamId, room, grant?.student);
     });
+  }
+
+  /**
+   * A token that is not a room token: `sink.ws.token` or any API token; open (no token needed) only when
+   * neither is configured.
+   */
+  private tokenOk(given: string): boolean {
+    const api = this.o.apiTokens ?? [];
+    if (!this.o.token && api.length === 0) return true;
+    return (this.o.token !== '' && same(given, this.o.token)) || scopeOf(given, api) !== 'none';
   }
 
   private refuse(ws: WebSocket, close: number, code: IngestErrorCode, problem: string): void {
@@ -139,18 +182,31 @@ export class IngestEndpoint {
     ws.close(close, reason(code, problem));
   }
 
-  private accept(ws: WebSocket, streamId: string, room: string): void {
+  private accept(ws: WebSocket, streamId: string, room: string, student?: string): void {
     const now = this.clock();
     const rate = this.o.browser.maxMessagesPerSec;
     const c: Client = {
       ws,
-      info: { streamId, room, connectedAt: now, messages: 0, bytes: 0, byType: {}, activeTracks: [] },
+      info: {
+        streamId,
+        room,
+        ...(student ? { student } : {}),
+        connectedAt: now,
+        messages: 0,
+        bytes: 0,
+        byType: {},
+        activeTracks: [],
+      },
       bucket: new TokenBucket(rate, 2 * rate, now),
       tracks: new Set(),
       open: new Map(),
       lastPtsMs: 0,
     };
     this.clients.set(streamId, c);
+    if (room && this.o.rooms) {
+      this.o.rooms.ensure(room);
+      this.o.rooms.attach(room, streamId);
+    }
     this.status(streamId, 'live', room ? `browser client, room ${room}` : 'browser client');
     this.o.log?.('info', 'browser client connected', { streamId, room });
     ws.on('message', (data, isBinary) => this.onMessage(c, data, isBinary));
@@ -160,9 +216,11 @@ export class IngestEndpoint {
       // a page that vanished (crash, network) leaves events open: end them where it was last heard of
       for (const e of c.open.values()) {
         const { endMs: _drop, ...rest } = e as EmotionEvent & { endMs?: number };
-        this.o.publisher.publish({ ...rest, phase: 'end', endMs: Math.max(c.lastPtsMs, e.startMs) });
+        this.publish({ ...rest, phase: 'end', endMs: Math.max(c.lastPtsMs, e.startMs) } as EmotionEvent);
       }
       c.open.clear();
+      // out of the room (its students leave the aggregates), unless the room was moved meanwhile by the API
+      if (room && this.o.rooms?.roomOf(streamId) === room) this.o.rooms.detach(streamId);
       this.status(streamId, 'ended', 'browser client disconnected');
       this.o.log?.('info', 'browser client disconnected', { streamId, messages: c.info.messages });
     });
@@ -194,6 +252,12 @@ export class IngestEndpoint {
       else c.tracks.delete(m.trackId);
       c.info.activeTracks = [...c.tracks];
     }
+    this.publish(m);
+  }
+
+  /** Into the sinks, and into the client's room aggregates on the way (as a server-side stream's messages). */
+  private publish(m: Message): void {
+    this.o.rooms?.observe(m);
     this.o.publisher.publish(m);
   }
 
@@ -247,6 +311,14 @@ export class IngestEndpoint {
       atMs: this.clock(),
       detail,
     });
+  }
+
+  /** Disconnects a client (its room was deleted); false if it is not connected. */
+  disconnect(streamId: string, close: number = INGEST_CLOSE.roomDeleted, why = 'room deleted'): boolean {
+    const c = this.clients.get(streamId);
+    if (!c) return false;
+    c.ws.close(close, why);
+    return true;
   }
 
   /** The connected browser clients. */

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RoomError } from '../errors.js';
+import type { RoomTokens } from './room-tokens.js';
 import type { RoomRegistry } from './rooms.js';
 import { sendError } from './routes.js';
 import type { StreamManager } from './stream-manager.js';
@@ -25,6 +26,15 @@ const roomBody = {
   properties: { id: { type: 'string', pattern: ID }, name: { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
 
+const tokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    student: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9 ._-]+$' },
+    ttlSec: { type: 'integer', minimum: 60, maximum: 604_800 },
+  },
+} as const;
+
 const STATUS: Record<string, number> = { ROOM_ID_INVALID: 400, ROOM_EXISTS: 409, ROOM_NOT_FOUND: 404 };
 
 function roomError(reply: FastifyReply, err: unknown) {
@@ -36,7 +46,14 @@ const notFound = (reply: FastifyReply, id: string) =>
 
 export function registerRoomRoutes(
   app: FastifyInstance,
-  d: { readonly rooms: RoomRegistry; readonly manager: StreamManager },
+  d: {
+    readonly rooms: RoomRegistry;
+    readonly manager: StreamManager;
+    /** Room tokens: issued here, revoked with their room. */
+    readonly tokens?: RoomTokens;
+    /** A connected browser client's entry for the teacher's view (kind 'browser'), if `id` is one. */
+    readonly browserClient?: (id: string) => { id: string; kind: 'browser'; state: 'live' } | undefined;
+  },
 ): void {
   app.get('/api/rooms', async () => ({ rooms: d.rooms.list() }));
 
@@ -59,7 +76,10 @@ export function registerRoomRoutes(
       const r = d.rooms.get(req.params.id);
       if (!r) return notFound(reply, req.params.id);
       // the room's streams with their state, for the teacher's view
-      return { ...r, streamInfo: r.streams.flatMap((s) => d.manager.get(s) ?? []) };
+      return {
+        ...r,
+        streamInfo: r.streams.flatMap((s) => d.manager.get(s) ?? d.browserClient?.(s) ?? []),
+      };
     },
   );
 
@@ -69,7 +89,21 @@ export function registerRoomRoutes(
     async (req, reply) => {
       const res = await d.rooms.delete(req.params.id);
       if (!res) return notFound(reply, req.params.id);
+      d.tokens?.revokeRoom(req.params.id);
       return reply.code(200).send({ deleted: req.params.id, ...res });
+    },
+  );
+
+  // a token for one room (optionally one student): the student page and /ingest accept it for that room only
+  app.post<{ Params: { id: string }; Body: { student?: string; ttlSec?: number } | undefined }>(
+    '/api/rooms/:id/tokens',
+    { schema: { params: roomParam, body: tokenBody } },
+    async (req, reply) => {
+      if (!d.tokens || !d.rooms.get(req.params.id)) return notFound(reply, req.params.id);
+      const t = d.tokens.issue(req.params.id, req.body ?? {});
+      if (!t)
+        return sendError(reply, 429, 'ROOM_TOKENS_FULL', 'too many unexpired room tokens (rooms.maxTokens)');
+      return reply.code(201).send(t);
     },
   );
 

@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ClientSettings, CropNetUrls } from '../client/index.js';
 import { type Config, PACKAGE_ROOT } from '../config/index.js';
 import { resolveRulesPath } from '../emotion/index.js';
+import type { RoomTokens } from './room-tokens.js';
 
 const ISOLATION = {
   'cross-origin-opener-policy': 'same-origin',
@@ -90,10 +91,12 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
     baseline: c.baseline.enabled ? c.baseline : null,
     cropModelsOnDetections: c.cropModelsOnDetections,
     emotion: { ...config.emotion, summaryIntervalMs: config.browser.summaryIntervalMs },
+    attention: config.attention.enabled ? config.attention : null,
     rules,
     model: 'mesh',
     fps: config.browser.fps,
     auRateHz: config.browser.auRateHz,
+    attentionRateHz: config.browser.attentionRateHz,
     threads: config.browser.threads,
     providers: config.browser.providers === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'],
     models: {
@@ -110,7 +113,7 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
 }
 
 /** Registers the student page, the client bundle, its settings, models and ORT-web files. */
-export function registerBrowserClient(app: FastifyInstance, config: Config): void {
+export function registerBrowserClient(app: FastifyInstance, config: Config, tokens?: RoomTokens): void {
   const files = fileTable(config);
   const cache = new Map<string, Buffer>();
   const rules = parseYaml(readFileSync(resolveRulesPath(config.emotion.rules), 'utf8')) as unknown;
@@ -140,8 +143,15 @@ export function registerBrowserClient(app: FastifyInstance, config: Config): voi
     send(reply, `/models/${req.params.dir}/${req.params.file}`),
   );
   app.get<{ Params: { file: string } }>('/ort/:file', (req, reply) => send(reply, `/ort/${req.params.file}`));
-  app.get<{ Querystring: { room?: string } }>('/client/settings.json', (req, reply) => {
-    const room = req.query.room ?? '';
+  app.get<{ Querystring: { room?: string; token?: string } }>('/client/settings.json', (req, reply) => {
+    // a room token binds the page to its room: no room asked means that one, another room is refused
+    const grant = req.query.token ? tokens?.check(req.query.token) : undefined;
+    if (grant && req.query.room && req.query.room !== grant.room)
+      return reply
+        .code(403)
+        .headers(ISOLATION)
+        .send({ error: { code: 'ROOM_FORBIDDEN', message: `this token is for room ${grant.room}` } });
+    const room = grant?.room ?? req.query.room ?? '';
     if (room && !ROOM.test(room))
       return reply
         .code(400)

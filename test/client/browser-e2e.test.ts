@@ -112,6 +112,22 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
     const state = () => page.evaluate(() => window.aupipeClient) as Promise<ClientState>;
     await until(() => seen.some((m) => m.type === 'emotion'), 150_000, 'an emotion event from the browser');
     await until(() => seen.filter((m) => m.type === 'au').length >= 10, 30_000, 'ten AU samples');
+    // attention on the device: readings in the AU samples (head pose from the mesh fit), and attention events
+    // (the clip shows one to four faces: multiple_faces at least)
+    await until(
+      () => seen.some((m) => m.type === 'attention'),
+      60_000,
+      'an attention event from the browser',
+    );
+    const readings = seen.flatMap((m) => (m.type === 'au' && m.attention ? [m.attention] : []));
+    expect(readings.length).toBeGreaterThan(5);
+    for (const a of readings) {
+      expect(a.faces).toBeGreaterThanOrEqual(1);
+      expect(Number.isFinite(a.pose!.yaw)).toBe(true);
+      expect(typeof a.onScreen).toBe('boolean');
+    }
+    const kinds = new Set(seen.flatMap((m) => (m.type === 'attention' ? [m.kind] : [])));
+    console.log(`browser attention events: ${[...kinds].join(', ')}`);
     const s = await state();
     expect(s.phase).toBe('running');
     const streamId = seen.find((m) => m.type === 'au')!.streamId;
@@ -152,7 +168,8 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
     console.log(
       `browser client: ${s.fps.toFixed(1)} fps analysed (${s.frames} frames, ${s.dropped} dropped), ` +
         `threads ${s.threads}, provider ${s.provider}; per frame detect ${s.stageMs.detect.toFixed(1)} ms, ` +
-        `AU ${s.stageMs.au.toFixed(1)} ms, emotion ${s.stageMs.emotion.toFixed(2)} ms; sent ${s.sender!.sent} ` +
+        `AU ${s.stageMs.au.toFixed(1)} ms, attention ${s.stageMs.attention.toFixed(2)} ms, ` +
+        `emotion ${s.stageMs.emotion.toFixed(2)} ms; sent ${s.sender!.sent} ` +
         `messages ${JSON.stringify(s.sender!.byType)}, ${(bytesPerSec / 1024).toFixed(2)} KB/s`,
     );
     expect(s.threads).toBe(true);

@@ -23,6 +23,27 @@ describe('Sender: what leaves the device', () => {
     expect(s.stats().bytes).toBe(ws.out.reduce((a, d) => a + d.length, 0));
   });
 
+  it('keeps the attention reading on attentionRateHz of the sent AU samples per track, strips it from the rest', () => {
+    const ws = socket();
+    const s = new Sender(ws, 3, () => {}, 1);
+    const reading = { faces: 1, pose: { yaw: 1.5, pitch: -2, roll: 0.1 }, offScreen: 0.2, onScreen: true };
+    const msgs: Message[] = [];
+    // 2 s at 15 fps, two faces
+    for (let seq = 0; seq < 30; seq++)
+      for (const trackId of [1, 2])
+        msgs.push({ ...auSample('web-a', seq, trackId), ptsMs: (seq * 1000) / 15, attention: reading });
+    s.send(msgs);
+    const out = ws.out.map((d) => JSON.parse(d) as Message & { attention?: unknown; trackId: number });
+    for (const t of [1, 2]) {
+      const mine = out.filter((m) => m.trackId === t);
+      expect(mine).toHaveLength(6); // 3 Hz over 2 s
+      // the first, then one a second, carry the reading
+      expect(mine.map((m) => m.attention !== undefined)).toEqual([true, false, false, true, false, false]);
+      expect(mine[0]!.attention).toEqual(reading);
+    }
+    expect(s.stats()).toMatchObject({ sent: 12, thinned: 48, attentionThinned: 8, refused: 0 });
+  });
+
   it('never sends a message that fails the ingest check (a NaN AU, an extra field)', () => {
     const ws = socket();
     const problems: string[] = [];

@@ -36,3 +36,45 @@ describe('checkIngestMessage', () => {
     });
   });
 });
+
+describe('checkIngestMessage: attention from the browser', () => {
+  const reading = {
+    faces: 1,
+    pose: { yaw: 4.2, pitch: -3.1, roll: 0.5 },
+    offScreen: 0.3,
+    onScreen: true,
+    mouth: { open: 0.05, yawning: false, yawns: 0 },
+  };
+  const event = {
+    v: 2,
+    type: 'attention',
+    id: 'web-a/1/looking_away/1',
+    streamId: 'web-a',
+    trackId: 1,
+    kind: 'looking_away',
+    phase: 'start',
+    value: 1.4,
+    peak: 1.4,
+    startMs: 1200,
+  };
+
+  it('accepts AU samples with their attention reading, and attention events', () => {
+    expect(checkIngestMessage({ ...auSample('web-a', 1), attention: reading }).ok).toBe(true);
+    expect(checkIngestMessage(event).ok).toBe(true);
+    expect(checkIngestMessage({ ...event, phase: 'end', endMs: 2400 }).ok).toBe(true);
+  });
+
+  it('refuses a reading or event with a field the schema does not name (a landmark dump, a crop)', () => {
+    const mesh = Array.from({ length: 40 }, (_, i) => i / 40);
+    expect(checkIngestMessage({ ...auSample('web-a', 1), attention: { ...reading, mesh } })).toMatchObject({
+      ok: false,
+      code: 'INGEST_INVALID',
+    });
+    expect(checkIngestMessage({ ...event, crop: 'x' })).toMatchObject({ ok: false, code: 'INGEST_INVALID' });
+    expect(checkIngestMessage({ ...event, kind: 'sleeping' })).toMatchObject({
+      ok: false,
+      code: 'INGEST_INVALID',
+    });
+    expect(checkIngestMessage({ ...event, value: Number.NaN })).toMatchObject({ ok: false });
+  });
+});

@@ -189,6 +189,41 @@ describe('ingest endpoint', () => {
     });
   }
 
+  it('a client with ?room= joins that room like a server-side stream, feeds its aggregate, leaves on disconnect', async () => {
+    const http = base.replace('ws', 'http');
+    const ws = new WebSocket(`${base}/ingest?stream=web-room1&room=class-r&token=${TOKEN}`);
+    const closed = new Promise<void>((r) => ws.on('close', () => r()));
+    await new Promise((r) => ws.once('open', r));
+    // the room is created for it, and lists it
+    const room = async () =>
+      (await (await fetch(`${http}/api/rooms/class-r`)).json()) as {
+        streams: string[];
+        aggregate?: { present: number };
+      };
+    expect((await room()).streams).toEqual(['web-room1']);
+    ws.send(JSON.stringify(auSample('web-room1', 1, 1)));
+    ws.send(JSON.stringify(auSample('web-room1', 2, 2)));
+    await until(() => server.ingest!.list().some((c) => c.messages === 2), 5000, 'samples in');
+    server.rooms.tick();
+    expect((await room()).aggregate?.present).toBe(2);
+    ws.close();
+    await closed;
+    await until(() => server.rooms.get('class-r')?.streams.length === 0, 5000, 'left the room');
+    server.rooms.tick();
+    expect((await room()).aggregate?.present).toBe(0);
+  });
+
+  it('deleting the room disconnects its browser client with 4410 (it does not reconnect)', async () => {
+    const http = base.replace('ws', 'http');
+    const ws = new WebSocket(`${base}/ingest?stream=web-room2&room=class-d&token=${TOKEN}`);
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    await new Promise((r) => ws.once('open', r));
+    const del = await fetch(`${http}/api/rooms/class-d`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect(await closed).toBe(4410);
+    expect(server.rooms.get('class-d')).toBeUndefined();
+  });
+
   it('refuses a wrong token (4401), a bad stream id (4400) and a second connection for one stream (4409)', async () => {
     expect((await (await open('web-t', 'wrong')).closed).code).toBe(4401);
     expect((await (await open('bad%20id')).closed).reason).toMatch(/^INGEST_BAD_STREAM/);

@@ -33,6 +33,14 @@ export const browserSchema = z
       .max(30)
       .default(3)
       .describe('AU samples per second per face the client sends (events are always sent).'),
+    attentionRateHz: z
+      .number()
+      .min(0.2)
+      .max(30)
+      .default(1)
+      .describe(
+        'Of the AU samples sent, how many per second per face carry their attention reading (the others go without it; attention events are computed on the device and always sent). Halves the bytes per student at the defaults; room aggregates keep the latest reading.',
+      ),
     summaryIntervalMs: z
       .number()
       .int()

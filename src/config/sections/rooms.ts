@@ -29,6 +29,22 @@ export const roomsSchema = z
       'Time the share must hold before a moment starts (dated at its onset).',
     ),
     momentMinOffMs: num(2_000, 0, 600_000, 'Time below the end share before a moment ends.'),
+    tokenTtlSec: z
+      .number()
+      .int()
+      .min(60)
+      .max(604_800)
+      .default(14_400)
+      .describe(
+        'Longest life of a room token issued by POST /api/rooms/:id/tokens (seconds; a request may ask for less). Tokens live in memory: a restart revokes them.',
+      ),
+    maxTokens: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Most unexpired room tokens held at once; issuing beyond it is refused (429).'),
     momentMinStudents: z
       .number()
       .int()

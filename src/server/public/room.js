@@ -125,7 +125,7 @@ function renderStudents() {
       el('div', { class: 'sname', text: id }),
       el('div', {
         class: 'muted small',
-        text: `${info?.state ?? '…'} · ${kids.length} face${kids.length === 1 ? '' : 's'}`,
+        text: `${info?.kind === 'browser' ? 'browser · ' : ''}${info?.state ?? '…'} · ${kids.length} face${kids.length === 1 ? '' : 's'}`,
       }),
     );
     if (kids.length === 0) card.append(el('div', { class: 'student st-none', text: 'no face in view' }));
