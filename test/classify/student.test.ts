@@ -6,8 +6,14 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, MeshStudent, STUDENT_DIR, studentFeatures } from '../../src/classify/index.js';
-import { AU_KEYS } from '../../src/types.js';
+import {
+  FEATURE_NAMES,
+  MeshEstimator,
+  MeshStudent,
+  STUDENT_DIR,
+  studentFeatures,
+} from '../../src/classify/index.js';
+import { AU_KEYS, type FaceObservation } from '../../src/types.js';
 
 const zeros = Object.fromEntries(AU_KEYS.map((k) => [k, 0])) as Record<(typeof AU_KEYS)[number], number>;
 const pose = { yaw: 0, pitch: 0, roll: 0 };
@@ -71,12 +77,15 @@ describe.skipIf(!shipped)('the shipped mesh student', () => {
     const s = await MeshStudent.open(STUDENT_DIR, OPEN);
     try {
       expect(s.card.features).toEqual(FEATURE_NAMES);
-      const rows = [new Float32Array(FEATURE_NAMES.length), new Float32Array(FEATURE_NAMES.length).fill(3)];
+      const rows = [
+        new Float32Array(FEATURE_NAMES.length),
+        new Float32Array(FEATURE_NAMES.length).fill(0.05),
+      ];
       const out = await s.run(rows);
       expect(out).toHaveLength(2);
       for (const r of out) {
         expect(r).toHaveLength(s.aus.length);
-        expect(Array.from(r).every((p) => Number.isFinite(p) && p > 0 && p < 1)).toBe(true);
+        expect(Array.from(r).every((p) => Number.isFinite(p) && p >= 0 && p <= 1)).toBe(true);
       }
     } finally {
       await s.close();
@@ -98,5 +107,41 @@ describe.skipIf(!shipped)('the shipped mesh student', () => {
 it('a missing student folder is a coded error', async () => {
   await expect(MeshStudent.open('/nonexistent/student', OPEN)).rejects.toMatchObject({
     code: 'STUDENT_NOT_FOUND',
+  });
+});
+
+describe.skipIf(!shipped)('the mesh estimator with the student', () => {
+  it('mixes the student per AU by its card: finite AUs, AU17 (weight 1) moves, AU4 (weight 0) does not', async () => {
+    const fx = JSON.parse(readFileSync('test/fixtures/meshes/real-faces.json', 'utf8')) as {
+      faces: { mesh: number[] }[];
+    };
+    const faces = fx.faces.slice(0, 20).map((f, i) => ({
+      streamId: 's',
+      seq: i,
+      ptsMs: i * 100,
+      decodedAt: 0,
+      trackId: i,
+      box: { x: 0, y: 0, w: 100, h: 100 },
+      score: 0.9,
+      mesh: Float32Array.from(f.mesh),
+      detected: true,
+      crop: { width: 0, height: 0, rgb: new Uint8Array(0), toSource: [] },
+    })) as unknown as FaceObservation[];
+    const plain = new MeshEstimator();
+    const student = await MeshStudent.open(STUDENT_DIR, OPEN);
+    const mixed = new MeshEstimator({ student });
+    try {
+      const a = await plain.estimate(faces);
+      const b = await mixed.estimate(faces);
+      for (const r of b)
+        for (const k of AU_KEYS) expect(Number.isFinite(r[k]) && r[k] >= 0 && r[k] <= 1).toBe(true);
+      expect(student.fusionWeight('AU4')).toBe(0);
+      expect(b.map((r) => r.AU4)).toEqual(a.map((r) => r.AU4));
+      expect(student.fusionWeight('AU17')).toBe(1);
+      expect(b.some((r, i) => Math.abs(r.AU17 - (a[i] as typeof r).AU17) > 1e-3)).toBe(true);
+    } finally {
+      await plain.close();
+      await mixed.close();
+    }
   });
 });
