@@ -31,7 +31,7 @@ export const browserSchema = z
       .number()
       .min(0.2)
       .max(30)
-      .default(3)
+      .default(2)
       .describe('AU samples per second per face the client sends (events are always sent).'),
     attentionRateHz: z
       .number()
