@@ -2,6 +2,7 @@
  * `aupipe serve --role api`: a stateless API node for the cluster (docs/cluster.md). It runs no stream:
  * POST/DELETE /api/streams write stream specs into the JetStream KV `specs` bucket, and GET /api/streams
  * reads who owns what from the `leases` bucket, so any number of API nodes can run behind a load balancer.
+ * Requests pass the same token hook as the single-node API (`server.auth`: read and admin scopes).
  */
 import { connect } from '@nats-io/transport-node';
 import Fastify from 'fastify';
@@ -9,6 +10,7 @@ import { ClusterStore, epochOf, ownerAt, type StreamSpec } from '../cluster/inde
 import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { assertSafeBind, registerAuth } from '../server/index.js';
 import { natsConnectionOptions } from '../sink/index.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -33,12 +35,15 @@ async function view(store: ClusterStore, spec: StreamSpec) {
 export async function startApiNode(config: Config, log: Logger): Promise<ApiNode> {
   const url = config.sink.nats.url;
   if (!url) throw new ConfigError('CONFIG_INVALID', 'serve --role api needs the cluster: --nats URL[,URL…]');
+  // the same tokens and scopes as the single-node API (issue #18): refuse a non-loopback bind without them
+  assertSafeBind(config);
   const nc = await connect({ ...natsConnectionOptions(config.sink.nats, url), name: 'aupipe-api' });
   const store = await ClusterStore.open(nc, {
     replicas: config.cluster.replicas,
     prefix: config.cluster.bucketPrefix,
   });
   const app = Fastify({ logger: false });
+  registerAuth(app, config.server.auth, []);
   app.get('/healthz', async () => ({ ok: !nc.isClosed(), role: 'api' }));
   app.get('/api/streams', async () => ({
     streams: await Promise.all((await store.specs()).map((s) => view(store, s))),

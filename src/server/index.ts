@@ -3,3 +3,4 @@ export { type AupipeServer, type CreateServerOptions, createServer } from './app
 export { serve } from './serve.js';
 export { type Service, type ServiceOptions, startService } from './service.js';
 export { type StreamFactory, type StreamInfo, StreamManager } from './stream-manager.js';
+export { assertSafeBind, registerAuth } from './auth.js';

@@ -1,8 +1,10 @@
 /** `aupipe serve --role api` + one `aupipe worker` on a real nats-server: specs via HTTP, owners from leases. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliProcess, startCli } from '../helpers/cli.js';
+import { type CliProcess, runCli, startCli } from '../helpers/cli.js';
 import { startTestNats, type TestNats, until } from '../helpers/nats.js';
 
 let nats: TestNats;
@@ -95,4 +97,48 @@ describe('serve --role api', () => {
     expect(await worker.exited).toBe(0);
     expect(await api.exited).toBe(0);
   }, 90_000);
+});
+
+describe('serve --role api behind the API tokens', () => {
+  it('answers 401 without a token, 403 to a read token on a write, and refuses a public bind without tokens', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'api-auth-'));
+    const cfg = path.join(dir, 'auth.yaml');
+    writeFileSync(
+      cfg,
+      'server:\n  auth:\n    tokens:\n      - { token: read-token-0123456789, scope: read }\n      - { token: admin-token-0123456789, scope: admin }\n',
+    );
+    const node = startCli(['serve', '--role', 'api', '--nats', nats.url, '--port', '0', '--config', cfg]);
+    try {
+      await until(() => /API\s+(http\S+)\/api\/streams/.test(node.out.stdout), 30_000, 'api node up');
+      const at = /API\s+(http\S+)\/api\/streams/.exec(node.out.stdout)![1]!;
+      expect((await fetch(`${at}/api/streams`)).status).toBe(401);
+      const read = { authorization: 'Bearer read-token-0123456789' };
+      expect((await fetch(`${at}/api/streams`, { headers: read })).status).toBe(200);
+      const body = JSON.stringify({ id: 'authz', source: 'assets/sample.mp4' });
+      const json = { 'content-type': 'application/json' };
+      expect(
+        (await fetch(`${at}/api/streams`, { method: 'POST', headers: { ...read, ...json }, body })).status,
+      ).toBe(403);
+      const admin = { authorization: 'Bearer admin-token-0123456789', ...json };
+      expect((await fetch(`${at}/api/streams`, { method: 'POST', headers: admin, body })).status).toBe(201);
+      const del = { authorization: 'Bearer admin-token-0123456789' };
+      expect((await fetch(`${at}/api/streams/authz`, { method: 'DELETE' })).status).toBe(401);
+      expect((await fetch(`${at}/api/streams/authz`, { method: 'DELETE', headers: del })).status).toBe(204);
+    } finally {
+      node.signalGroup('SIGKILL');
+    }
+    const open = await runCli([
+      'serve',
+      '--role',
+      'api',
+      '--nats',
+      nats.url,
+      '--port',
+      '0',
+      '--host',
+      '0.0.0.0',
+    ]);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain('CONFIG_AUTH_REQUIRED');
+  }, 60_000);
 });
