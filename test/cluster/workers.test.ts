@@ -251,7 +251,7 @@ describe('aupipe worker on a 3-node NATS cluster', () => {
     // or from the next owner of a stream whose owner lost its lease). KNOWN DEFECT, reported here and not
     // asserted: on a loaded machine (load ~10) some stay open after a NATS node dies, because the owner's
     // open-event record is written to KV while JetStream re-elects its leaders and can be lost, so no next
-    // owner knows to end them (seen in 2 of 4 runs at load 10; docs/cluster.md "Known limits"). The worker
+    // owner knows to end them (seen in 3 of 5 runs, load 3–10; docs/cluster.md "Known limits"). The worker
     // SIGKILL test above asserts that a dead owner's open events are ended when the KV was reachable.
     const open = [...counts.keys()]
       .filter((k) => k.endsWith(':start'))
