@@ -5,7 +5,7 @@
  * server sends COOP/COEP); without isolation ORT-web falls back to one thread by itself.
  */
 import * as ort from 'onnxruntime-web';
-import type { Inference, TensorData } from '../runtime/browser.js';
+import { type Inference, sessionInference } from '../runtime/browser.js';
 
 import type { WebProvider } from './settings.js';
 
@@ -33,24 +33,7 @@ export function threadsAvailable(): boolean {
 
 /** Wraps an ORT-web session in the inference interface. */
 export function webInference(session: ort.InferenceSession): Inference {
-  const outputShapes = session.outputNames.map((_, i) => {
-    const m = session.outputMetadata[i];
-    return m?.isTensor ? (m.shape as readonly (number | string)[]) : undefined;
-  });
-  return {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    outputShapes,
-    async run(feeds) {
-      const input: Record<string, ort.Tensor> = {};
-      for (const [k, t] of Object.entries(feeds)) input[k] = new ort.Tensor('float32', t.data, t.dims);
-      const res = await session.run(input);
-      const out: Record<string, TensorData> = {};
-      for (const [k, v] of Object.entries(res)) out[k] = { data: v.data as Float32Array, dims: v.dims };
-      return out;
-    },
-    close: () => session.release(),
-  };
+  return sessionInference(session, (data, dims) => new ort.Tensor('float32', data, dims));
 }
 
 /**

@@ -50,3 +50,44 @@ export function runSingle(
   if (name === undefined) return Promise.reject(new RangeError('model has no input'));
   return session.run({ [name]: tensor(data, dims) });
 }
+
+/** What `sessionInference` needs of an ONNX Runtime session: the same shape in onnxruntime-node and -web. */
+export interface OrtSessionLike<T> {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly outputMetadata: readonly unknown[];
+  run(
+    feeds: Record<string, T>,
+  ): Promise<Record<string, { readonly data: unknown; readonly dims: readonly number[] }>>;
+  release(): Promise<void>;
+}
+
+/**
+ * Wraps an ONNX Runtime session (node or web: `makeTensor` is that runtime's float32 Tensor constructor) in the
+ * inference interface.
+ */
+export function sessionInference<T>(
+  session: OrtSessionLike<T>,
+  makeTensor: (data: Float32Array, dims: readonly number[]) => T,
+): Inference {
+  const outputShapes = session.outputNames.map((_, i) => {
+    const m = session.outputMetadata[i] as
+      | { isTensor?: boolean; shape?: readonly (number | string)[] }
+      | undefined;
+    return m?.isTensor ? m.shape : undefined;
+  });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    outputShapes,
+    async run(feeds) {
+      const input: Record<string, T> = {};
+      for (const [k, t] of Object.entries(feeds)) input[k] = makeTensor(t.data, t.dims);
+      const res = await session.run(input);
+      const out: Record<string, TensorData> = {};
+      for (const [k, v] of Object.entries(res)) out[k] = { data: v.data as Float32Array, dims: v.dims };
+      return out;
+    },
+    close: () => session.release(),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { OrtProvider } from '../config/index.js';
-import type { Inference, TensorData } from './inference.js';
+import { type Inference, sessionInference } from './inference.js';
 
 // ORT's native logger prints a provider that fails to load straight to stderr; the failure reaches the
 // caller as an exception with the same text (and a typed error for the user), so keep stderr quiet.
@@ -77,24 +77,7 @@ export async function openOrtSession(
 
 /** Wraps an ORT-node session in the inference interface (`inference.ts`), shared with the browser's ORT-web. */
 export function nodeInference(session: ort.InferenceSession): Inference {
-  const outputShapes = session.outputNames.map((_, i) => {
-    const m = session.outputMetadata[i];
-    return m?.isTensor ? (m.shape as readonly (number | string)[]) : undefined;
-  });
-  return {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    outputShapes,
-    async run(feeds) {
-      const input: Record<string, ort.Tensor> = {};
-      for (const [k, t] of Object.entries(feeds)) input[k] = new ort.Tensor('float32', t.data, t.dims);
-      const res = await session.run(input);
-      const out: Record<string, TensorData> = {};
-      for (const [k, v] of Object.entries(res)) out[k] = { data: v.data as Float32Array, dims: v.dims };
-      return out;
-    },
-    close: () => session.release(),
-  };
+  return sessionInference(session, (data, dims) => new ort.Tensor('float32', data, dims));
 }
 
 /** `openOrtSession`, wrapped in the inference interface. */
