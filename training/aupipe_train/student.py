@@ -222,9 +222,9 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list:
 # ---------------------------------------------------------------------------------------------------- protocol
 
 
-def fit_student(X, Z, W, hand, rows, *, seed=1, epochs=300, hidden=32) -> StudentNet:
+def fit_student(X, Z, W, hand, rows, *, seed=1, epochs=300, hidden=32, weight_decay=1e-3) -> StudentNet:
     """Net on X/Z/W (plus the same rows as stills), Platt per AU on the hand-labelled `rows`."""
-    net = train_net(X, Z, W, epochs=epochs, seed=seed, hidden=hidden)
+    net = train_net(X, Z, W, epochs=epochs, seed=seed, hidden=hidden, weight_decay=weight_decay)
     with torch.no_grad():
         s = net.score(torch.from_numpy(X)).numpy()
     for k in range(Z.shape[1]):
@@ -419,6 +419,15 @@ def mix(p: np.ndarray, q: np.ndarray, w: float) -> np.ndarray:
     return sigmoid((1 - w) * logit(p) + w * logit(q))
 
 
+def shipped_net(X, Z, W, Y, a) -> StudentNet:
+    """The net as the command's flags ask for, trained once: jointly on teacher and hand labels (lam > 0), or on the
+    teacher with a Platt scaling fitted on the hand-labelled rows after."""
+    if a.lam > 0:
+        return train_net(X, Z, W, epochs=a.epochs, hidden=a.hidden, weight_decay=a.weight_decay, Y=Y, lam=a.lam)
+    return fit_student(X, Z, W, Y, np.where(~np.isnan(Y).all(1))[0], epochs=a.epochs, hidden=a.hidden,
+                       weight_decay=a.weight_decay)
+
+
 def run(a) -> int:
     feats = load_features(a.features)
     scores, presence = teacher_rows(feats, a.teacher)
@@ -481,9 +490,7 @@ def run(a) -> int:
         X = feats['X']
         Xtr = np.concatenate([X, as_stills(X, feats['names'])])
         Z2, W2, Y2 = np.concatenate([Z, Z]), np.concatenate([W, W]), np.concatenate([hand, hand])
-        net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, weight_decay=a.weight_decay, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
-        if a.lam == 0:
-            net = fit_student(Xtr, Z2, W2, Y2, np.where(~np.isnan(Y2).all(1))[0], epochs=a.epochs, hidden=a.hidden)
+        net = shipped_net(Xtr, Z2, W2, Y2, a)
         weights = final_fusion(rule, P, hand)
         card = export_student(net, feats['names'], a.export, {
             'description': 'MLP over the mesh estimator\'s per-face features, trained on MediaPipe Face Landmarker v2 '
@@ -504,9 +511,7 @@ def run(a) -> int:
             tr = np.array([q != p for q in persons])
             Xtr = np.concatenate([X[tr], as_stills(X[tr], feats['names'])])
             Z2, W2, Y2 = (np.concatenate([m[tr], m[tr]]) for m in (Z, W, hand))
-            net = train_net(Xtr, Z2, W2, epochs=a.epochs, hidden=a.hidden, weight_decay=a.weight_decay, **({'Y': Y2, 'lam': a.lam} if a.lam > 0 else {}))
-            if a.lam == 0:
-                net = fit_student(Xtr, Z2, W2, Y2, np.where(~np.isnan(Y2).all(1))[0], epochs=a.epochs, hidden=a.hidden)
+            net = shipped_net(Xtr, Z2, W2, Y2, a)
             others = np.array([q != p for q in persons])
             weights = final_fusion(rule[others], P[others], hand[others])
             export_student(net, feats['names'], str(Path(a.folds_out) / p), {
