@@ -52,20 +52,21 @@ describe('lipMeasures68 (pure)', () => {
     expect(lipMeasures68(similarity(face68(0.05), -40, 0.3, 0, 0)).gap).toBeCloseTo(0.05, 5);
   });
 
-  it('reads mouth width along the eye line and corner rise above the lip mid-line', () => {
+  it('reads mouth width along the eye line and corner rise above the upper-lip top and the lip mid-line', () => {
     const p = face68(0.1);
     const set = (i: number, x: number, y: number) => {
       p[2 * i] = x;
       p[2 * i + 1] = y;
     };
-    set(48, -0.4, 1);
-    set(54, 0.4, 1); // corners 0.05 above the inner-lip mid-line (1.05)
+    set(51, 0, 0.9); // upper-lip top; the inner-lip mid-line is at 1.05, so the reference is at 0.975
+    set(48, -0.4, 0.925);
+    set(54, 0.4, 0.925); // corners 0.05 above it (y grows downward)
     const m = lipMeasures68(p);
     expect(m.width).toBeCloseTo(0.8, 6);
-    expect(m.curve).toBeCloseTo(0.05, 6);
+    expect(m.rise).toBeCloseTo(0.05, 6);
     const t = lipMeasures68(similarity(p, 30, 50, 10, 20));
     expect(t.width).toBeCloseTo(0.8, 5);
-    expect(t.curve).toBeCloseTo(0.05, 5);
+    expect(t.rise).toBeCloseTo(0.05, 5);
     expect(t.gap).toBeCloseTo(0.1, 5);
   });
 

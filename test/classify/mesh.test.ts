@@ -95,7 +95,7 @@ const DIRECTIONS: [AuKey, number[], number, number][] = [
   ['AU9', [129, 358, 64, 294, 0, 37, 267], 0, UP],
   ['AU12', [61, 291, 78, 308], 0, UP],
   ['AU15', [61, 291, 78, 308], 0, -UP],
-  ['AU17', [152, 148, 377, 175, 199, 200], 0, UP],
+  ['AU17', [14, 87, 317, 178, 402, 17, 18, 152, 148, 377, 175, 199, 200], 0, UP / 2],
   ['AU25', [14, 87, 317, 178, 402, 88, 318, 17], 0, -UP],
   ['AU26', [14, 87, 317, 178, 402, 88, 318, 17, 152, 148, 377, 175, 199, 200, 18], 0, -UP * 2],
 ];
@@ -112,14 +112,14 @@ describe('mesh estimator: direction', () => {
 
   it('with the 68-point net: AU12 is the mean of the two models’ measures; AU26 the net’s gap and the cavity', () => {
     const mesh = meshOf('sample3-1');
-    const lips = { gap: 0.05, width: 0.8, curve: 0.02 };
+    const lips = { gap: 0.05, width: 0.8, rise: 0.02 };
     const mouth = { open: 0.05, teeth: 0.03, cavity: 0.02 };
     const base = meshMeasures(mesh, undefined, mouth, lips);
     expect(meshMeasures(mesh, undefined, mouth, { ...lips, width: 0.9 }).AU12 - base.AU12).toBeCloseTo(
       0.025,
       6,
     );
-    expect(meshMeasures(mesh, undefined, mouth, { ...lips, curve: 0.12 }).AU12 - base.AU12).toBeCloseTo(
+    expect(meshMeasures(mesh, undefined, mouth, { ...lips, rise: 0.12 }).AU12 - base.AU12).toBeCloseTo(
       0.05,
       6,
     );

@@ -118,7 +118,7 @@ export function meshMeasures(
   if (mouth) m.AU25 += MOUTH_OPEN_WEIGHT * mouth.open;
   if (usesLips(lips)) {
     m.AU25 += LIPS68_WEIGHT * (lips.gap - LIPS68_CLOSED_GAP);
-    m.AU12 = (m.AU12 + lips.curve + 0.5 * lips.width - neutral.AU12) / 2;
+    m.AU12 = (m.AU12 + lips.rise + 0.5 * lips.width - neutral.AU12) / 2;
     m.AU26 = lips.gap - LIPS68_CLOSED_GAP + AU26_CAVITY_WEIGHT * (mouth?.cavity ?? 0);
   }
   return m;

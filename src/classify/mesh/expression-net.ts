@@ -59,7 +59,7 @@ export class ExpressionNet {
  */
 export const EXPRESSION_PROTOTYPES: Readonly<Record<string, readonly AuKey[]>> = {
   surprised: ['AU1', 'AU2', 'AU5'],
-  sad: ['AU1', 'AU4', 'AU15'],
+  sad: ['AU1', 'AU4', 'AU15', 'AU17'],
   fearful: ['AU1', 'AU2', 'AU4', 'AU5', 'AU20'],
   angry: ['AU4', 'AU5'],
   disgusted: ['AU9', 'AU15'],

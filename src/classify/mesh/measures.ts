@@ -46,7 +46,6 @@ const SUBNASALE = 2;
 const UPPER_LIP_TOP = 0;
 const UPPER_LIP_INNER = 13;
 const LOWER_LIP_INNER = 14;
-const LOWER_LIP_BOTTOM = 17;
 const CHIN = 152;
 
 /** Raw (absolute) measures of one normalised mesh; see docs/au-evidence.md for each definition. */
@@ -73,8 +72,14 @@ export function rawMeasures(p: ArrayLike<number>, count: number): Record<AuKey, 
   const cornerY = both((s) => y(L.mouthCorner[s]));
   const width = d3(L.mouthCorner[0], L.mouthCorner[1]);
   const lipGap = INNER_LIPS.reduce((g, [u, l]) => g + y(u) - y(l), 0) / INNER_LIPS.length;
-  // Corner elevation against the lip mid-line (mean of the inner-lip centres): a smile curves the mouth up.
-  const curve = cornerY - (y(UPPER_LIP_INNER) + y(LOWER_LIP_INNER)) / 2;
+  // Corner elevation against the mean of the upper lip's top (0) and the inner-lip mid-line. The mid-line
+  // drops with every opening of the jaw (an open or stretched mouth then reads as a smile); the upper lip rides
+  // on the maxilla and does not, but its height is more anatomy and needs finer points than a small face gives.
+  // Half of each (docs/au-evidence.md, "AU12 and AU17 measures").
+  const lipRef = (y(UPPER_LIP_TOP) + (y(UPPER_LIP_INNER) + y(LOWER_LIP_INNER)) / 2) / 2;
+  const cornerRise = cornerY - lipRef;
+  // The lower lip's centre against the corners: the chin raiser pushes it up into an inverted U.
+  const lowerLipRise = y(LOWER_LIP_INNER) - cornerY;
   const noseChin = d3(NOSE_TIP, CHIN);
   return {
     AU1: innerBrow,
@@ -83,9 +88,9 @@ export function rawMeasures(p: ArrayLike<number>, count: number): Record<AuKey, 
     AU5: upperLid,
     AU6: lowerLid + cheek - 0.5 * opening,
     AU9: -wingToEye - 0.5 * philtrum,
-    AU12: curve + 0.5 * width,
+    AU12: cornerRise + 0.5 * width,
     AU15: -(cornerY - y(UPPER_LIP_INNER)),
-    AU17: -(y(LOWER_LIP_BOTTOM) - y(CHIN)),
+    AU17: lowerLipRise,
     AU20: width,
     AU25: lipGap + 0.25 * noseChin,
     AU26: noseChin + lipGap,
@@ -99,13 +104,13 @@ export const CANONICAL_MEASURES: AuMeasures = NEUTRAL;
 /**
  * Measures relative to a neutral reference (default: the canonical face). AU20 (lip stretch) is widening
  * that comes without lip-corner elevation: a smile widens the mouth too, so twice the rise of the corners
- * against the lip mid-line (the AU12 curve term) is taken off.
+ * (the AU12 measure less its width term) is taken off.
  */
 export function auMeasures(p: ArrayLike<number>, count: number, neutral: AuMeasures = NEUTRAL): AuMeasures {
   const raw = rawMeasures(p, count);
   const out = {} as Record<AuKey, number>;
   for (const k of AU_KEYS) out[k] = raw[k] - neutral[k];
-  const curveRise = out.AU12 - 0.5 * out.AU20;
-  out.AU20 = out.AU20 - 2 * Math.max(0, curveRise);
+  const cornerRise = out.AU12 - 0.5 * out.AU20;
+  out.AU20 = out.AU20 - 2 * Math.max(0, cornerRise);
   return out;
 }
