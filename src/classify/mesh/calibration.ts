@@ -23,7 +23,7 @@ export const MESH_CALIBRATION: Readonly<Record<AuKey, AuCalibration>> = {
   AU6: { centre: 0.05, scale: 0.03, confidence: 'low' },
   AU9: { centre: 0.12, scale: 0.03, confidence: 'low' },
   AU12: { centre: 0.08, scale: 0.025, confidence: 'high' },
-  AU15: { centre: 0.06, scale: 0.03, confidence: 'medium' },
+  AU15: { centre: 0.031, scale: 0.01, confidence: 'medium' },
   AU17: { centre: 0.064, scale: 0.021, confidence: 'low' },
   AU20: { centre: 0.15, scale: 0.03, confidence: 'low' },
   AU25: { centre: -0.02, scale: 0.02, confidence: 'high' },
@@ -58,7 +58,7 @@ export const MESH_CALIBRATION_RELATIVE: Readonly<Partial<Record<AuKey, AuCalibra
   AU4: { centre: 0.024, scale: 0.008, confidence: 'medium' },
   AU5: { centre: 0.016, scale: 0.005, confidence: 'low' },
   AU9: { centre: 0.028, scale: 0.009, confidence: 'low' },
-  AU15: { centre: 0.031, scale: 0.01, confidence: 'medium' },
+  AU15: { centre: 0.032, scale: 0.011, confidence: 'medium' },
   AU17: { centre: 0.061, scale: 0.02, confidence: 'low' },
   AU20: { centre: 0.078, scale: 0.026, confidence: 'low' },
 };

@@ -76,7 +76,8 @@ export function rawMeasures(p: ArrayLike<number>, count: number): Record<AuKey, 
   // drops with every opening of the jaw (an open or stretched mouth then reads as a smile); the upper lip rides
   // on the maxilla and does not, but its height is more anatomy and needs finer points than a small face gives.
   // Half of each (docs/au-evidence.md, "AU12 and AU17 measures").
-  const lipRef = (y(UPPER_LIP_TOP) + (y(UPPER_LIP_INNER) + y(LOWER_LIP_INNER)) / 2) / 2;
+  const lipMid = (y(UPPER_LIP_INNER) + y(LOWER_LIP_INNER)) / 2;
+  const lipRef = (y(UPPER_LIP_TOP) + lipMid) / 2;
   const cornerRise = cornerY - lipRef;
   // The lower lip's centre against the corners: the chin raiser pushes it up into an inverted U.
   const lowerLipRise = y(LOWER_LIP_INNER) - cornerY;
@@ -89,7 +90,8 @@ export function rawMeasures(p: ArrayLike<number>, count: number): Record<AuKey, 
     AU6: lowerLid + cheek - 0.5 * opening,
     AU9: -wingToEye - 0.5 * philtrum,
     AU12: cornerRise + 0.5 * width,
-    AU15: -(cornerY - y(UPPER_LIP_INNER)),
+    // The corners below the lip mid-line: the frown's downward curve (the old AU12 measure, turned over).
+    AU15: lipMid - cornerY,
     AU17: lowerLipRise,
     AU20: width,
     AU25: lipGap + 0.25 * noseChin,
