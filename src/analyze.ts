@@ -3,6 +3,7 @@
  * landmarks (optionally the full mesh) and, when an estimator is given, its AU/emotion scores.
  * A file that cannot be read as an image yields an error entry; the other files are still analysed.
  */
+import { boundedAus } from './classify/index.js';
 import { alignFace, alignmentPoints, detectTiled, type FaceDetector } from './detect/index.js';
 import { AupipeError } from './errors.js';
 import { decodeImage } from './ingest/index.js';
@@ -92,7 +93,9 @@ async function analyzeOne(file: string, deps: AnalyzeDeps, opts: AnalyzeOptions)
     }
     const au = scores?.[i];
     if (au)
-      extra.au = Object.fromEntries(Object.entries(au).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+      extra.au = Object.fromEntries(
+        Object.entries(boundedAus(au)).map(([k, v]) => [k, Math.round(v * 1000) / 1000]),
+      );
     return { ...face, ...extra };
   });
   return { file, width: img.width, height: img.height, faces };

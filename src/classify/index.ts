@@ -7,6 +7,7 @@ export {
   type Clock,
   systemClock,
 } from './batcher.js';
+export { boundedAus, boundedProbability, PROBABILITY_FLOOR } from './bounds.js';
 export { auKeyOf, knownAlignmentTemplates, loadBundle, type ModelBundle, type ModelCard } from './bundle.js';
 export { CnnEstimator } from './cnn.js';
 export { type CreateEstimatorOptions, createEstimator } from './create.js';

@@ -1,6 +1,7 @@
 import { concatMap, from, map, type OperatorFunction } from 'rxjs';
 import { type AuSample, type FrameAus, type FrameFaces, SCHEMA_VERSION } from '../types.js';
 import type { AuBatcher } from './batcher.js';
+import { boundedAus } from './bounds.js';
 
 /**
  * The classify stage: every face of a frame goes to the shared batcher as soon as the frame arrives
@@ -8,6 +9,7 @@ import type { AuBatcher } from './batcher.js';
  * order with one `AuSample` per face that was not dropped by backpressure (drops are counted by the
  * batcher). An estimator error errors the stream. A track's end event reaches the estimator's `endTrack`
  * once that frame's results are out (every earlier face of the track has been estimated by then).
+ * Published probabilities are bounded to [0.01, 0.99] (`bounds.ts`).
  */
 export function classifyFaces(batcher: AuBatcher): OperatorFunction<FrameFaces, FrameAus> {
   const model = batcher.estimator.name;
@@ -33,7 +35,7 @@ export function classifyFaces(batcher: AuBatcher): OperatorFunction<FrameFaces, 
             trackId: f.trackId,
             seq: f.seq,
             ptsMs: f.ptsMs,
-            au,
+            au: boundedAus(au),
             model,
             decodedAt: f.decodedAt,
           });
