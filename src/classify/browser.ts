@@ -2,6 +2,7 @@
  * The classify stage's browser face: the mesh AU estimator and its crop networks over the inference interface
  * (pure), without the Node runtime and file loading of `index.ts`.
  */
+export { boundedAus } from './bounds.js';
 export type { AuEstimator } from './estimator.js';
 export { type BaselineOptions, DEFAULT_BASELINE } from './mesh/baseline.js';
 export { CropNet, type CropNetKind } from './mesh/crop-net.js';

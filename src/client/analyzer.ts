@@ -12,6 +12,7 @@ import {
 } from '../attention/browser.js';
 import {
   type AuEstimator,
+  boundedAus,
   CropNet,
   EXPRESSIONS_KIND,
   ExpressionNet,
@@ -119,7 +120,7 @@ export async function createAnalyzer(
         trackId: f.trackId,
         seq: f.seq,
         ptsMs: f.ptsMs,
-        au: aus[i]!,
+        au: boundedAus(aus[i]!), // bounded like the server's classify stage
         model: s.model,
         decodedAt: f.decodedAt,
       }));
