@@ -25,7 +25,7 @@ const PURE = [
   '^src/runtime/inference\\.ts$',
   '^src/detect/(align|tracker|hungarian|blazeface|face-mesh|iris|shot|detector|mesh-detector|step)\\.ts$',
   '^src/emotion/(smoothing|hysteresis|lifecycle|rules|track|engine|engagement)\\.ts$',
-  '^src/classify/(card|preprocess|estimator)\\.ts$',
+  '^src/classify/(card|preprocess|estimator|bounds)\\.ts$',
   '^src/classify/mesh/(measures|normalize|canonical|procrustes|calibration|baseline|pose|estimator|crop-net|expression-net|landmark-net|lips68|mouth|features|student-net)\\.ts$',
   '^src/schemas/(messages|ingest)\\.ts$',
   '^src/attention/(eyes|signals|track|events|reading)\\.ts$',
