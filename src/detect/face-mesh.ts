@@ -7,6 +7,7 @@
  * coordinates are pixel edges (0..192), ours pixel indices. Same centre and box-size conventions as
  * @vladmandic/human's face cache, whose models these are.
  */
+import { clockMs, stageTimer } from '../stage-timer.js';
 import type { Box, FaceDetection, RgbImage } from '../types.js';
 import { type Affine, applyAffine, warpAffineInto } from './align.js';
 
@@ -77,6 +78,8 @@ export async function meshFaces(
   refine?: MeshRefiner,
 ): Promise<FaceDetection[]> {
   if (seeds.length === 0) return [];
+  const t = stageTimer();
+  let t0 = t ? clockMs() : 0;
   const plane = MESH_INPUT * MESH_INPUT * 3;
   const input = new Float32Array(plane * seeds.length);
   const transforms = seeds.map((s, i) => {
@@ -84,11 +87,15 @@ export async function meshFaces(
     warpAffineInto(img, t, MESH_INPUT, input, i * plane, 1 / 255, 0);
     return t;
   });
+  if (t) t.add('mesh.prep', clockMs() - t0, seeds.length);
   const results = await run(input, seeds.length);
+  if (t) t0 = clockMs();
   const kept = results.flatMap((r, i) =>
     r.score >= minScore ? [{ i, score: r.score, raw: r.raw, toSource: transforms[i]! }] : [],
   );
+  if (t && refine) t.add('mesh.post', clockMs() - t0, seeds.length);
   const raws = refine && kept.length ? await refine(img, kept) : kept.map((f) => f.raw);
+  if (t && refine) t0 = clockMs();
   const out: FaceDetection[] = [];
   kept.forEach(({ i, score, toSource }, j) => {
     const raw = raws[j]!;
@@ -109,6 +116,7 @@ export async function meshFaces(
       mesh,
     });
   });
+  if (t) t.add('mesh.post', clockMs() - t0, refine ? 0 : seeds.length);
   return out;
 }
 
