@@ -68,7 +68,8 @@ export function seedTransform(s: MeshSeed): Affine {
 /**
  * Runs the mesh on every seed (one batch) and returns the faces whose mesh confidence reaches
  * `minScore`, in seed order, after the optional `refine` pass. Each face's box is the seed's square
- * re-centred on its mesh.
+ * re-centred on its mesh. `inputBuffer(length)`, when given, supplies the model's input (a buffer the caller
+ * reuses across calls: it must not be in use by another call), else a new one is allocated.
  */
 export async function meshFaces(
   img: RgbImage,
@@ -76,12 +77,14 @@ export async function meshFaces(
   run: MeshRunner,
   minScore: number,
   refine?: MeshRefiner,
+  inputBuffer?: (length: number) => Float32Array,
 ): Promise<FaceDetection[]> {
   if (seeds.length === 0) return [];
   const t = stageTimer();
   let t0 = t ? clockMs() : 0;
   const plane = MESH_INPUT * MESH_INPUT * 3;
-  const input = new Float32Array(plane * seeds.length);
+  // every value is written below, so a reused buffer needs no clearing
+  const input = inputBuffer ? inputBuffer(plane * seeds.length) : new Float32Array(plane * seeds.length);
   const transforms = seeds.map((s, i) => {
     const t = seedTransform(s);
     warpAffineInto(img, t, MESH_INPUT, input, i * plane, 1 / 255, 0);

@@ -45,6 +45,12 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   // the two anchor groups' outputs joined in anchor order (reused: calls are serialised)
   const logits = new Float32Array(BLAZE_ANCHORS);
   const regs = new Float32Array(BLAZE_ANCHORS * 16);
+  // the mesh model's input, grown to the largest batch seen and reused (calls are serialised)
+  let meshIn = new Float32Array(0);
+  const meshInput = (length: number): Float32Array => {
+    if (meshIn.length < length) meshIn = new Float32Array(length);
+    return meshIn.subarray(0, length);
+  };
   const queue = serialQueue(() => new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
 
   const runMesh: MeshRunner = async (input, n) => {
@@ -115,13 +121,13 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
       });
       const seeds = found.map((f) => blazeSeed(f, img.width, img.height, cfg.rotation));
       if (t) t.add('detect.post', clockMs() - t0, seeds.length);
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris, meshInput)).filter(keep);
     });
 
   const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
     queue.run(async () => {
       const seeds = previous.map((p) => seedFromFace(p, cfg.rotation));
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris, meshInput)).filter(keep);
     });
 
   return {
