@@ -21,6 +21,7 @@ const PURE = [
   '^src/types\\.ts$',
   '^src/errors\\.ts$',
   '^src/serial-queue\\.ts$',
+  '^src/stage-timer\\.ts$',
   '^src/[^/]+/browser\\.ts$',
   '^src/runtime/inference\\.ts$',
   '^src/detect/(align|tracker|hungarian|blazeface|face-mesh|iris|shot|detector|mesh-detector|step)\\.ts$',

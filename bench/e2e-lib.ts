@@ -1,8 +1,9 @@
 /** Shared pieces of the end-to-end benchmarks: a measured pipeline run with a real NATS subscriber. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance as perfHooks } from 'node:perf_hooks';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { lastValueFrom, merge, tap } from 'rxjs';
 import { createPipelineDeps, createSinks } from '../src/compose.js';
@@ -11,6 +12,7 @@ import type { FaceDetector } from '../src/detect/index.js';
 import { parseSource } from '../src/ingest/index.js';
 import { type PipelineDeps, streamPipeline } from '../src/pipeline.js';
 import { type EmbeddedNats, startNatsServer } from '../src/sink/index.js';
+import { clockMs, StageTimes, type StageTotal, setStageTimer } from '../src/stage-timer.js';
 import { median } from './harness.js';
 
 export const pct = (xs: readonly number[], p: number): number => {
@@ -70,6 +72,24 @@ export interface RunStats {
   readonly analysed: readonly number[];
   readonly detectMs: readonly number[];
   readonly dropped: number;
+  /** With `measure(…, { stages: true })`: the stage timer's totals (src/stage-timer.ts), else empty. */
+  readonly stages: Readonly<Record<string, StageTotal>>;
+  /** Main thread busy (event-loop utilisation's active time) over the run, ms. */
+  readonly mainBusyMs: number;
+  /** CPU of the child processes that exited during the run (ffmpeg decoding), ms. */
+  readonly childCpuMs: number;
+}
+
+/** CPU ms of this process's waited-for children (Linux /proc/self/stat cutime + cstime; 0 elsewhere). */
+export function childCpuMs(): number {
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    // fields 16 and 17 (cutime, cstime) are rest[13], rest[14]; clock ticks of 1/100 s on Linux
+    return (Number(rest[13]) + Number(rest[14])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 export interface Harnessed {
@@ -101,7 +121,13 @@ export async function harness(config: Config): Promise<Harnessed> {
 }
 
 /** Runs `files` as concurrent streams through the full pipeline and a real NATS subscriber. */
-export async function measure(h: Harnessed, config: Config, files: readonly string[]): Promise<RunStats> {
+export async function measure(
+  h: Harnessed,
+  config: Config,
+  files: readonly string[],
+  o: { readonly stages?: boolean } = {},
+): Promise<RunStats> {
+  const times = o.stages ? new StageTimes() : undefined;
   const latency: number[] = [];
   const analysed: number[] = [];
   h.detectMs.length = 0;
@@ -131,6 +157,9 @@ export async function measure(h: Harnessed, config: Config, files: readonly stri
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
   const cpu0 = process.cpuUsage();
+  const child0 = childCpuMs();
+  const elu0 = perfHooks.eventLoopUtilization();
+  if (times) setStageTimer(times);
   const t0 = performance.now();
   await lastValueFrom(
     merge(
@@ -146,7 +175,10 @@ export async function measure(h: Harnessed, config: Config, files: readonly stri
         }).pipe(
           tap((m) => {
             if (m.type === 'au') expected++;
+            if (!times) return pub.publish(m);
+            const p0 = clockMs();
             pub.publish(m);
+            times.add('publish', clockMs() - p0, m.type === 'au' ? 1 : 0);
           }),
         ),
       ),
@@ -157,6 +189,8 @@ export async function measure(h: Harnessed, config: Config, files: readonly stri
   sourcesDone = true;
   if (got < expected) await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
   const wallS = (performance.now() - t0) / 1000;
+  if (times) setStageTimer(undefined);
+  const elu = perfHooks.eventLoopUtilization(elu0);
   const cpu = process.cpuUsage(cpu0);
   clearInterval(rssTimer);
   subscription.unsubscribe();
@@ -172,6 +206,9 @@ export async function measure(h: Harnessed, config: Config, files: readonly stri
     analysed,
     detectMs: h.detectMs.splice(0),
     dropped: h.deps.batcher.stats().dropped - dropped0,
+    stages: times?.snapshot() ?? {},
+    mainBusyMs: elu.active,
+    childCpuMs: childCpuMs() - child0,
   };
 }
 

@@ -6,8 +6,81 @@
  *     where the time goes.
  */
 
+import { loadavg } from 'node:os';
+import { type BreakdownRow, type BreakdownSpec, breakdown } from '../src/stage-timer.js';
 import { benchConfig, clip, harness, measure, median, pct, type RunStats } from './e2e-lib.js';
+import { modelLimit } from './e2e-limit.js';
 import type { BenchOptions, BenchResult } from './harness.js';
+import { decodeFrames } from './peer.js';
+
+/**
+ * The stage timer's spans (src/stage-timer.ts) as rows: `main` is the main thread, `off` is ffmpeg's CPU (its own
+ * process). The `.ort` rows are main-thread time too: onnxruntime-node's `session.run` is synchronous (its async
+ * wrapper only defers it with setImmediate), so with the detector in-process (`detect.workers` 0) every model
+ * runs on the main thread, beside the JavaScript.
+ */
+const STAGES: readonly BreakdownSpec[] = [
+  { stage: 'detect.prep (frame → 256² input)', where: 'main', from: 'detect.prep' },
+  { stage: 'detect.ort (blazeface)', where: 'main', from: 'detect.ort' },
+  { stage: 'detect.post (anchors, NMS)', where: 'main', from: 'detect.post' },
+  { stage: 'mesh.prep (face → 192² input)', where: 'main', from: 'mesh.prep' },
+  { stage: 'mesh.ort (facemesh)', where: 'main', from: 'mesh.ort' },
+  { stage: 'mesh.post (points to frame)', where: 'main', from: 'mesh.post' },
+  { stage: 'iris.ort', where: 'main', from: 'iris.ort' },
+  { stage: 'track (shot cut, tracker)', where: 'main', from: 'track.shot' },
+  { stage: 'track+align (ids, aligned crop)', where: 'main', from: 'track+align' },
+  { stage: 'lips.prep (crop → tensor)', where: 'main', from: 'landmarks.prep' },
+  { stage: 'lips.ort (68-pt net)', where: 'main', from: 'landmarks.ort' },
+  { stage: 'expr.prep (crop → tensor)', where: 'main', from: 'expressions.prep' },
+  { stage: 'expr.ort (expression net)', where: 'main', from: 'expressions.ort' },
+  { stage: 'au (mesh geometry, baseline)', where: 'main', from: 'au' },
+  {
+    stage: 'attention signals',
+    where: 'main',
+    from: 'after.classify',
+    minus: ['after.attention'],
+  },
+  { stage: 'emotion + attention events', where: 'main', from: 'after.attention', minus: ['publish'] },
+  { stage: 'publish (NATS client)', where: 'main', from: 'publish' },
+];
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** The breakdown rows of a run with stage timing, with decode (ffmpeg CPU) and the untimed main-thread rest. */
+function stageBreakdown(s: RunStats): BreakdownRow[] {
+  const rows = breakdown(s.stages, STAGES, s.frames, s.faces);
+  const main = rows.filter((r) => r.where === 'main').reduce((a, r) => a + r.msPerFrame * s.frames, 0);
+  const per = (ms: number, calls: number, where: 'main' | 'off', stage: string): BreakdownRow => ({
+    stage,
+    where,
+    calls,
+    msPerFrame: ms / s.frames,
+    msPerFace: s.faces > 0 ? ms / s.faces : Number.NaN,
+  });
+  return [
+    per(s.childCpuMs, s.streams, 'off', 'decode (ffmpeg CPU)'),
+    ...rows,
+    per(Math.max(0, s.mainBusyMs - main), 0, 'main', 'other main (untimed: ingest reads, RxJS, batcher, GC)'),
+    per(s.mainBusyMs, 0, 'main', 'main thread busy (event-loop active), total'),
+  ];
+}
+
+function printBreakdown(label: string, s: RunStats, rows: readonly BreakdownRow[]): void {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+  console.error(
+    `\n${label}: ${s.frames} frames, ${s.faces} faces, ${(s.frames / s.wallS).toFixed(1)} frames/s, load ${load()}`,
+  );
+  console.error(`  ${'stage'.padEnd(50)} where  ms/frame  ms/face`);
+  for (const r of rows)
+    console.error(
+      `  ${r.stage.padEnd(50)} ${r.where.padEnd(5)} ${f(r.msPerFrame).padStart(9)} ${f(r.msPerFace).padStart(8)}`,
+    );
+}
+
+const slug = (stage: string) => stage.split(' ')[0]!;
 
 function summarise(prefix: string, s: RunStats, durationS: number, fps: number): BenchResult[] {
   const expected = Math.round(durationS * fps) * s.streams;
@@ -61,8 +134,45 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       ['1face', one],
       ['4faces', four],
     ] as const) {
-      const s = await measure(h, full, [file]);
+      const s = await measure(h, full, [file], { stages: true });
       results.push(...summarise(`e2e.${label}.30fps`, s, seconds, 30));
+      const rows = stageBreakdown(s);
+      printBreakdown(`e2e.${label}.30fps stage breakdown`, s, rows);
+      for (const r of rows)
+        results.push({
+          name: `e2e.${label}.30fps.stage.${slug(r.stage)}`,
+          value: r.msPerFrame,
+          unit: 'ms/frame',
+          note: `${r.where}; ${r.msPerFace.toFixed(2)} ms/face`,
+        });
+      if (label === '1face') {
+        const frames = decodeFrames(one, 30, opts.quick ? 60 : 150);
+        const lim = await modelLimit(full, frames, 640, 480, 1);
+        const fps = s.frames / s.wallS;
+        console.error(
+          `\nmodel-time limit (bare ORT, 1 face, ${lim.frames} frames, detector every ${full.detect.every}): ${lim.fps.toFixed(1)} frames/s; ` +
+            `${Object.entries(lim.msPerFrame)
+              .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+              .join(
+                ', ',
+              )} ms/frame; aupipe ${fps.toFixed(1)} frames/s = ${((100 * fps) / lim.fps).toFixed(0)}%; load ${load()}`,
+        );
+        results.push(
+          {
+            name: 'e2e.1face.model_limit_fps',
+            value: lim.fps,
+            unit: 'frames/s',
+            note: `bare ORT, same models and schedule; ${lim.msPerFrame.total.toFixed(2)} ms/frame`,
+          },
+          {
+            name: 'e2e.1face.share_of_model_limit',
+            value: fps / lim.fps,
+            unit: 'x',
+            target: '>= 0.5',
+            note: 'analysed fps / model-time limit',
+          },
+        );
+      }
       results.push({
         name: `e2e.${label}.30fps.realtime_ratio`,
         value: s.frames / s.wallS / 30,

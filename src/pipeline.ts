@@ -14,7 +14,8 @@ import {
   from,
   map,
   merge,
-  type Observable,
+  Observable,
+  type OperatorFunction,
   takeUntil,
   tap,
   throwError,
@@ -25,6 +26,7 @@ import type { Config } from './config/index.js';
 import { detectAndTrack, type FaceDetector } from './detect/index.js';
 import { emotionStage, type Rules } from './emotion/index.js';
 import type { FrameSource, IngestEvent, SourceSpec } from './ingest/index.js';
+import { clockMs, stageTimer } from './stage-timer.js';
 import type { Frame, FrameAus, Message, StreamState } from './types.js';
 
 /**
@@ -46,6 +48,27 @@ export interface StreamOptions {
   readonly onFrame?: (frame: Frame) => void;
   /** Sees every frame's detect+classify result, e.g. for face counters and metrics. */
   readonly onFrameAus?: (frame: FrameAus) => void;
+}
+
+/**
+ * Passes values through; with a stage timer installed (`src/stage-timer.ts`), records as `stage` the synchronous
+ * time each value spends downstream (every later operator and the subscriber: attention, emotion, the sinks).
+ */
+function timedDownstream<T extends FrameAus>(stage: string): OperatorFunction<T, T> {
+  return (source) =>
+    new Observable<T>((sub) =>
+      source.subscribe({
+        next: (f) => {
+          const t = stageTimer();
+          if (!t) return sub.next(f);
+          const t0 = clockMs();
+          sub.next(f);
+          t.add(stage, clockMs() - t0, f.faces.length);
+        },
+        error: (e: unknown) => sub.error(e),
+        complete: () => sub.complete(),
+      }),
+    );
 }
 
 const TERMINAL = new Set<StreamState>(['ended', 'failed']);
@@ -83,8 +106,12 @@ export function streamPipeline(
         tap((f) => opts.onFrame?.(f)),
         detectAndTrack(deps.detector, config.detect),
         classifyFaces(deps.batcher),
+      );
+      const emitted$ = analysed$.pipe(
+        timedDownstream('after.classify'),
         // Attention signals ride in the AU samples from here on.
         attentionSignals(config.attention),
+        timedDownstream('after.attention'),
         tap((f) => opts.onFrameAus?.(f)),
         // The emotion stage passes track events and AU samples through, in order, beside what it derives;
         // each frame's attention events follow its emotion-stage messages.
@@ -98,7 +125,7 @@ export function streamPipeline(
       const flushTerminal = defer(() => from(terminal.splice(0)));
       return merge(
         status$,
-        concat(analysed$, flushTerminal).pipe(
+        concat(emitted$, flushTerminal).pipe(
           catchError((err) =>
             concat(
               flushTerminal,

@@ -7,6 +7,7 @@
  * coordinates are pixel edges (0..192), ours pixel indices. Same centre and box-size conventions as
  * @vladmandic/human's face cache, whose models these are.
  */
+import { clockMs, stageTimer } from '../stage-timer.js';
 import type { Box, FaceDetection, RgbImage } from '../types.js';
 import { type Affine, applyAffine, warpAffineInto } from './align.js';
 
@@ -67,7 +68,8 @@ export function seedTransform(s: MeshSeed): Affine {
 /**
  * Runs the mesh on every seed (one batch) and returns the faces whose mesh confidence reaches
  * `minScore`, in seed order, after the optional `refine` pass. Each face's box is the seed's square
- * re-centred on its mesh.
+ * re-centred on its mesh. `inputBuffer(length)`, when given, supplies the model's input (a buffer the caller
+ * reuses across calls: it must not be in use by another call), else a new one is allocated.
  */
 export async function meshFaces(
   img: RgbImage,
@@ -75,20 +77,28 @@ export async function meshFaces(
   run: MeshRunner,
   minScore: number,
   refine?: MeshRefiner,
+  inputBuffer?: (length: number) => Float32Array,
 ): Promise<FaceDetection[]> {
   if (seeds.length === 0) return [];
+  const t = stageTimer();
+  let t0 = t ? clockMs() : 0;
   const plane = MESH_INPUT * MESH_INPUT * 3;
-  const input = new Float32Array(plane * seeds.length);
+  // every value is written below, so a reused buffer needs no clearing
+  const input = inputBuffer ? inputBuffer(plane * seeds.length) : new Float32Array(plane * seeds.length);
   const transforms = seeds.map((s, i) => {
     const t = seedTransform(s);
     warpAffineInto(img, t, MESH_INPUT, input, i * plane, 1 / 255, 0);
     return t;
   });
+  if (t) t.add('mesh.prep', clockMs() - t0, seeds.length);
   const results = await run(input, seeds.length);
+  if (t) t0 = clockMs();
   const kept = results.flatMap((r, i) =>
     r.score >= minScore ? [{ i, score: r.score, raw: r.raw, toSource: transforms[i]! }] : [],
   );
+  if (t && refine) t.add('mesh.post', clockMs() - t0, seeds.length);
   const raws = refine && kept.length ? await refine(img, kept) : kept.map((f) => f.raw);
+  if (t && refine) t0 = clockMs();
   const out: FaceDetection[] = [];
   kept.forEach(({ i, score, toSource }, j) => {
     const raw = raws[j]!;
@@ -109,6 +119,7 @@ export async function meshFaces(
       mesh,
     });
   });
+  if (t) t.add('mesh.post', clockMs() - t0, refine ? 0 : seeds.length);
   return out;
 }
 

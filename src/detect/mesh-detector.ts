@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import { DetectError } from '../errors.js';
 import { type Inference, runSingle, type TensorData } from '../runtime/browser.js';
 import { serialQueue } from '../serial-queue.js';
+import { clockMs, stageTimer, timedAsync } from '../stage-timer.js';
 import type { FaceDetection, RgbImage } from '../types.js';
 import { warpAffineInto } from './align.js';
 import { BLAZE_ANCHORS, BLAZE_INPUT, blazeAnchors, blazeSeed, decodeBlazeFace } from './blazeface.js';
@@ -44,10 +45,16 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   // the two anchor groups' outputs joined in anchor order (reused: calls are serialised)
   const logits = new Float32Array(BLAZE_ANCHORS);
   const regs = new Float32Array(BLAZE_ANCHORS * 16);
+  // the mesh model's input, grown to the largest batch seen and reused (calls are serialised)
+  let meshIn = new Float32Array(0);
+  const meshInput = (length: number): Float32Array => {
+    if (meshIn.length < length) meshIn = new Float32Array(length);
+    return meshIn.subarray(0, length);
+  };
   const queue = serialQueue(() => new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
 
   const runMesh: MeshRunner = async (input, n) => {
-    const out = await runSingle(mesh, input, [n, MESH_INPUT, MESH_INPUT, 3]);
+    const out = await timedAsync('mesh.ort', n, () => runSingle(mesh, input, [n, MESH_INPUT, MESH_INPUT, 3]));
     const scores = byDims(out, n, 1);
     const points = byDims(out, n, MESH_POINTS_LEN);
     return Array.from({ length: n }, (_, i) => ({
@@ -70,7 +77,9 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
           return pair;
         });
         const n = 2 * faces.length;
-        const out = await runSingle(iris, input, [n, IRIS_INPUT, IRIS_INPUT, 3]);
+        const out = await timedAsync('iris.ort', n, () =>
+          runSingle(iris, input, [n, IRIS_INPUT, IRIS_INPUT, 3]),
+        );
         const eyes = byDims(out, n, 1, 1, IRIS_POINTS * 3);
         const len = IRIS_POINTS * 3;
         return faces.map((f, i) =>
@@ -91,10 +100,16 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   const detect = (img: RgbImage) =>
     queue.run(async () => {
       // the whole frame squashed to 256×256 (as human feeds it), normalised to [-1, 1]
+      const t = stageTimer();
+      let t0 = t ? clockMs() : 0;
       const sx = img.width / BLAZE_INPUT;
       const sy = img.height / BLAZE_INPUT;
       warpAffineInto(img, [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2], BLAZE_INPUT, blazeIn, 0, 1 / 127.5, -1);
-      const out = await runSingle(blaze, blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]);
+      if (t) t.add('detect.prep', clockMs() - t0);
+      const out = await timedAsync('detect.ort', 0, () =>
+        runSingle(blaze, blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]),
+      );
+      if (t) t0 = clockMs();
       logits.set(byDims(out, 1, 512, 1), 0);
       logits.set(byDims(out, 1, 384, 1), 512);
       regs.set(byDims(out, 1, 512, 16), 0);
@@ -105,13 +120,14 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
         maxFaces: cfg.maxFaces,
       });
       const seeds = found.map((f) => blazeSeed(f, img.width, img.height, cfg.rotation));
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
+      if (t) t.add('detect.post', clockMs() - t0, seeds.length);
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris, meshInput)).filter(keep);
     });
 
   const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
     queue.run(async () => {
       const seeds = previous.map((p) => seedFromFace(p, cfg.rotation));
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
+      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris, meshInput)).filter(keep);
     });
 
   return {

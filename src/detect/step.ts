@@ -5,6 +5,7 @@
  * so a stream is tracked the same way on the server and on the student's device.
  */
 import type { Config } from '../config/index.js';
+import { clockMs, stageTimer } from '../stage-timer.js';
 import {
   type FaceDetection,
   type FaceObservation,
@@ -56,6 +57,8 @@ export class DetectStep {
   async step(frame: StepFrame): Promise<FrameFaces> {
     const { cfg, detector } = this;
     const opts = { minIou: cfg.minIou, graceFrames: cfg.trackGraceFrames };
+    const t = stageTimer();
+    let t0 = t ? clockMs() : 0;
     this.lastMeta = meta(frame);
     const thumb = thumbnail(frame);
     const cut =
@@ -68,12 +71,14 @@ export class DetectStep {
       tracks.push(...events(frame, ended, frame.ptsMs));
     }
     const full = cut || this.sinceDetect + 1 >= cfg.every;
+    if (t) t.add('track.shot', clockMs() - t0);
     let dets: FaceDetection[];
     if (full) dets = await detector.detect(frame);
     else if (detector.follow) dets = this.last.length ? await detector.follow(frame, this.last) : [];
     else dets = this.last;
     this.sinceDetect = full ? 0 : this.sinceDetect + 1;
     this.last = dets;
+    if (t) t0 = clockMs();
     const upd = updateTracks(
       this.state,
       dets.map((d) => d.box),
@@ -94,6 +99,7 @@ export class DetectStep {
       detected: full,
       crop: alignFace(frame, d.mesh, cfg.cropSize),
     }));
+    if (t) t.add('track+align', clockMs() - t0, faces.length);
     return frameFaces(this.lastMeta, faces, tracks);
   }
 

@@ -12,6 +12,7 @@ import { loadRules } from '../../src/emotion/index.js';
 import { SourceError } from '../../src/errors.js';
 import type { FrameSource, IngestEvent } from '../../src/ingest/index.js';
 import { type PipelineDeps, streamPipeline } from '../../src/pipeline.js';
+import { StageTimes, setStageTimer } from '../../src/stage-timer.js';
 import {
   AU_KEYS,
   type AuVector,
@@ -124,6 +125,33 @@ describe('streamPipeline', () => {
     // the stream's own times: the event starts within the 4 s of stub frames
     expect(happy[0]!.startMs).toBeGreaterThanOrEqual(0);
     expect(happy[0]!.startMs).toBeLessThan(4000);
+  });
+
+  it('with the stage timer on, emits the same messages and records the track and downstream spans', async () => {
+    const run = () =>
+      lastValueFrom(
+        streamPipeline(
+          's',
+          { kind: 'file', path: '/stub.mp4' },
+          deps(stub(from([status('live', 0), ...frames(12), status('ended', 1200)]))),
+        ).pipe(toArray()),
+      );
+    const off = await run();
+    const times = new StageTimes();
+    setStageTimer(times);
+    let on: Message[];
+    try {
+      on = await run();
+    } finally {
+      setStageTimer(undefined);
+    }
+    expect(on).toEqual(off);
+    const s = times.snapshot();
+    expect(s['track.shot']?.calls).toBe(12);
+    expect(s['track+align']?.faces).toBe(12);
+    expect(s['after.classify']?.faces).toBe(12);
+    expect(s['after.attention']?.calls).toBe(13); // and the final frame that ends the track
+    expect(s['after.classify']!.ms).toBeGreaterThanOrEqual(s['after.attention']!.ms);
   });
 
   it('a source that fails errors the stream with its error, after the status it had sent', async () => {

@@ -11,6 +11,7 @@ import { ModelError } from '../../errors.js';
 import { type Inference, tensor } from '../../runtime/browser.js';
 import type { OpenOptions } from '../../runtime/index.js';
 import { serialQueue } from '../../serial-queue.js';
+import { clockMs, stageTimer, timedAsync } from '../../stage-timer.js';
 import type { RgbImage } from '../../types.js';
 import { cardSchema, parseCard } from '../card.js';
 import { type Normalizer, normalizerOf, writeCrop } from '../preprocess.js';
@@ -46,6 +47,8 @@ export class CropNet {
     () => new ModelError(`${this.kind.code}_CLOSED`, `${this.kind.what} ${this.dir} is closed`),
   );
   private closing: Promise<void> | undefined;
+  /** Stage-timer name prefix: `landmarks`, `expressions`. */
+  private readonly stage: string;
 
   private constructor(
     readonly dir: string,
@@ -58,6 +61,7 @@ export class CropNet {
     private readonly maxBatch: number,
   ) {
     this.norm = normalizerOf(input);
+    this.stage = kind.code.toLowerCase();
     this.input = new Float32Array(maxBatch * 3 * input.size * input.size);
   }
 
@@ -112,6 +116,8 @@ export class CropNet {
   }
 
   private async runBatch(crops: readonly RgbImage[]): Promise<Float32Array[]> {
+    const t = stageTimer();
+    const t0 = t ? clockMs() : 0;
     const n = this.norm.size;
     crops.forEach((c, slot) => {
       const rgb = c.width === n && c.height === n ? c.rgb : resample(c, n);
@@ -119,7 +125,11 @@ export class CropNet {
     });
     const b = crops.length;
     const x = tensor(this.input.subarray(0, b * 3 * n * n), [b, 3, n, n]);
-    const res = await this.session.run({ [this.session.inputNames[0] as string]: x });
+    if (t) t.add(`${this.stage}.prep`, clockMs() - t0, b);
+    const feeds = { [this.session.inputNames[0] as string]: x };
+    const res = await (t
+      ? timedAsync(`${this.stage}.ort`, b, () => this.session.run(feeds))
+      : this.session.run(feeds));
     const y = res[this.session.outputNames[0] as string]!.data;
     const k = this.outputs;
     return crops.map((_, i) => y.slice(i * k, (i + 1) * k));

@@ -6,6 +6,7 @@
  * shape (`name`, `estimate(faces)`) and can keep a running per-track neutral baseline for streams.
  */
 
+import { clockMs, stageTimer } from '../../stage-timer.js';
 import { AU_KEYS, type AuKey, type AuVector, type FaceObservation } from '../../types.js';
 import type { AuEstimator } from '../estimator.js';
 import { type BaselineOptions, BaselineStore, blendCalibration, blendNeutral } from './baseline.js';
@@ -215,7 +216,10 @@ export class MeshAuEstimator implements AuEstimator {
 
   async estimate(faces: readonly FaceObservation[]): Promise<AuVector[]> {
     const readings = await this.cropReadings(faces);
+    const t = stageTimer();
+    const t0 = t ? clockMs() : 0;
     const rows = faces.map((f, i) => this.read(f, readings[i] as CropReading));
+    if (t) t.add('au', clockMs() - t0, faces.length);
     const { student, onFeatures } = this.opts;
     if (student) {
       const w = this.opts.studentWeight ?? 1;
