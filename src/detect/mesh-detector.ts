@@ -10,17 +10,41 @@ import { type Inference, runSingle, type TensorData } from '../runtime/browser.j
 import { serialQueue } from '../serial-queue.js';
 import type { FaceDetection, RgbImage } from '../types.js';
 import { warpAffineInto } from './align.js';
-import { BLAZE_ANCHORS, BLAZE_INPUT, blazeAnchors, blazeSeed, decodeBlazeFace } from './blazeface.js';
+import {
+  BLAZE_ANCHORS,
+  BLAZE_INPUT,
+  type BlazeFace,
+  blazeAnchors,
+  decodeBlazeFace,
+  scaledSeed,
+} from './blazeface.js';
 import type { FaceDetector } from './detector.js';
 import { MESH_INPUT, type MeshRefiner, type MeshRunner, meshFaces, seedFromFace } from './face-mesh.js';
+import {
+  decodeFullRange,
+  detectWindows,
+  FULL_ANCHORS,
+  FULL_INPUT,
+  FULL_VALUES,
+  fullRangeAnchors,
+  mergeFaces,
+  windowTransform,
+} from './full-range.js';
 import { eyeBox, eyeTransform, IRIS_INPUT, IRIS_POINTS, refineWithIris } from './iris.js';
 
 /** The detect settings the detector reads (a subset of `Config['detect']`). */
-export type MeshDetectorConfig = Pick<Config['detect'], 'minScore' | 'maxFaces' | 'minFaceSize' | 'rotation'>;
+export type MeshDetectorConfig = Pick<
+  Config['detect'],
+  'minScore' | 'maxFaces' | 'minFaceSize' | 'rotation' | 'range' | 'tileSide'
+>;
 
-/** The three models: blazeface and facemesh, and iris when the eyes are refined. */
+/**
+ * The models: the short-range blazeface (range short or auto), the full-range detector (full or auto),
+ * facemesh, and iris when the eyes are refined.
+ */
 export interface DetectorSessions {
-  readonly blaze: Inference;
+  readonly blaze?: Inference | undefined;
+  readonly full?: Inference | undefined;
   readonly mesh: Inference;
   readonly iris?: Inference | undefined;
 }
@@ -37,9 +61,37 @@ function byDims(out: Readonly<Record<string, TensorData>>, ...dims: number[]): F
   throw new DetectError('DETECT_FAILED', `face model output [${dims.join(', ')}] not found`);
 }
 
+/** The full-range model's face output: of the two [n, 2304, 17] outputs, the one named first. */
+function faceOutput(out: Readonly<Record<string, TensorData>>, n: number): Float32Array {
+  const names = Object.keys(out)
+    .filter((k) => {
+      const d = out[k]!.dims;
+      return d.length === 3 && d[0] === n && d[1] === FULL_ANCHORS && d[2] === FULL_VALUES;
+    })
+    .sort();
+  if (names.length === 0) throw new DetectError('DETECT_FAILED', 'full-range face output not found');
+  return out[names[0]!]!.data;
+}
+
+/** A short-range candidate (model pixels of a squashed frame) in frame pixels. */
+function toFrame(f: BlazeFace, sx: number, sy: number): BlazeFace {
+  const keypoints = new Float32Array(12);
+  for (let p = 0; p < 12; p += 2) {
+    keypoints[p] = f.keypoints[p]! * sx;
+    keypoints[p + 1] = f.keypoints[p + 1]! * sy;
+  }
+  return { score: f.score, x1: f.x1 * sx, y1: f.y1 * sy, x2: f.x2 * sx, y2: f.y2 * sy, keypoints };
+}
+
 export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig): FaceDetector {
-  const { blaze, mesh, iris } = s;
+  const { blaze, full, mesh, iris } = s;
+  const useShort = cfg.range !== 'full';
+  const useFull = cfg.range !== 'short';
+  if ((useShort && !blaze) || (useFull && !full)) {
+    throw new DetectError('DETECTOR_LOAD_FAILED', `detect.range=${cfg.range} needs its detector model`);
+  }
   const anchors = blazeAnchors();
+  const fullAnchors = fullRangeAnchors();
   const blazeIn = new Float32Array(BLAZE_INPUT * BLAZE_INPUT * 3);
   // the two anchor groups' outputs joined in anchor order (reused: calls are serialised)
   const logits = new Float32Array(BLAZE_ANCHORS);
@@ -88,23 +140,43 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   const keep = (d: FaceDetection) =>
     d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
 
+  const nms = { minScore: cfg.minScore, iouThreshold: NMS_IOU, maxFaces: cfg.maxFaces };
+
+  /** Short range: the whole frame squashed to 256×256 (as human feeds it), normalised to [-1, 1]. */
+  const shortRange = async (img: RgbImage): Promise<BlazeFace[]> => {
+    const sx = img.width / BLAZE_INPUT;
+    const sy = img.height / BLAZE_INPUT;
+    warpAffineInto(img, [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2], BLAZE_INPUT, blazeIn, 0, 1 / 127.5, -1);
+    const out = await runSingle(blaze!, blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]);
+    logits.set(byDims(out, 1, 512, 1), 0);
+    logits.set(byDims(out, 1, 384, 1), 512);
+    regs.set(byDims(out, 1, 512, 16), 0);
+    regs.set(byDims(out, 1, 384, 16), 512 * 16);
+    return decodeBlazeFace(logits, regs, anchors, nms).map((f) => toFrame(f, sx, sy));
+  };
+
+  /** Full range: the letterboxed frame plus native-resolution tiles, one batch, merged across windows. */
+  const fullRange = async (img: RgbImage): Promise<BlazeFace[]> => {
+    const windows = detectWindows(img.width, img.height, cfg.tileSide);
+    const plane = FULL_INPUT * FULL_INPUT * 3;
+    const input = new Float32Array(plane * windows.length);
+    windows.forEach((w, i) => {
+      warpAffineInto(img, windowTransform(w), FULL_INPUT, input, i * plane, 1 / 127.5, -1);
+    });
+    const out = await runSingle(full!, input, [windows.length, FULL_INPUT, FULL_INPUT, 3]);
+    // two outputs share this shape: the face head is the first, by name order of the graph (Identity)
+    const faces = faceOutput(out, windows.length);
+    const len = FULL_ANCHORS * FULL_VALUES;
+    return windows.flatMap((w, i) =>
+      decodeFullRange(faces.subarray(i * len, (i + 1) * len), fullAnchors, w, nms),
+    );
+  };
+
   const detect = (img: RgbImage) =>
     queue.run(async () => {
-      // the whole frame squashed to 256×256 (as human feeds it), normalised to [-1, 1]
-      const sx = img.width / BLAZE_INPUT;
-      const sy = img.height / BLAZE_INPUT;
-      warpAffineInto(img, [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2], BLAZE_INPUT, blazeIn, 0, 1 / 127.5, -1);
-      const out = await runSingle(blaze, blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]);
-      logits.set(byDims(out, 1, 512, 1), 0);
-      logits.set(byDims(out, 1, 384, 1), 512);
-      regs.set(byDims(out, 1, 512, 16), 0);
-      regs.set(byDims(out, 1, 384, 16), 512 * 16);
-      const found = decodeBlazeFace(logits, regs, anchors, {
-        minScore: cfg.minScore,
-        iouThreshold: NMS_IOU,
-        maxFaces: cfg.maxFaces,
-      });
-      const seeds = found.map((f) => blazeSeed(f, img.width, img.height, cfg.rotation));
+      const found = [...(useShort ? await shortRange(img) : []), ...(useFull ? await fullRange(img) : [])];
+      const merged = useFull ? mergeFaces(found, NMS_IOU, cfg.maxFaces) : found;
+      const seeds = merged.map((f) => scaledSeed(f, 1, 1, cfg.rotation));
       return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
     });
 
@@ -119,7 +191,7 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
     follow,
     async close() {
       await queue.close();
-      await Promise.all([blaze.close(), mesh.close(), iris?.close()]);
+      await Promise.all([blaze?.close(), full?.close(), mesh.close(), iris?.close()]);
     },
   };
 }

@@ -86,6 +86,9 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
       maxFaces: d.maxFaces,
       minFaceSize: d.minFaceSize,
       rotation: d.rotation,
+      // the student's own webcam: one near face, the short-range detector (the page ships only its model)
+      range: 'short',
+      tileSide: 0,
       iris: d.iris,
     },
     baseline: c.baseline.enabled ? c.baseline : null,

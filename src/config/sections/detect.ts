@@ -15,6 +15,25 @@ export const detectSchema = z
       .describe(
         'ONNX Runtime execution provider of the onnx detector; auto takes the first that loads (CPU last).',
       ),
+    range: z
+      .enum(['short', 'full', 'auto'])
+      .default('short')
+      .describe(
+        'Which face detector finds faces: short (MediaPipe short-range BlazeFace on the whole frame squashed ' +
+          'to 256x256: webcam distance, faces over ~8% of the frame), full (MediaPipe full-range detector on ' +
+          'the letterboxed frame plus native-resolution tiles of detect.tileSide pixels: small and distant ' +
+          'faces, classroom cameras) or auto (both, merged). See bench/detect-recall.ts for recall and cost.',
+      ),
+    tileSide: z
+      .number()
+      .int()
+      .min(0)
+      .max(4096)
+      .default(384)
+      .describe(
+        'Side in frame pixels of the square tiles the full-range detector also looks at when the frame is ' +
+          'larger than one tile (0: the whole frame only). A face is found down to ~5% of a tile side.',
+      ),
     every: z
       .number()
       .int()
