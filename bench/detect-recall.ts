@@ -36,14 +36,16 @@ interface Candidate {
 }
 
 const detector = (o: object) => createLocalDetector(configSchema.parse({ detect: o }).detect);
+// today's detector, with its gate (mesh and detector both at minScore)
+const TODAY = { range: 'short', minMeshScore: 0.5 };
 
 const CANDIDATES: readonly Candidate[] = [
-  { name: 'short', what: 'short-range, whole frame (today)', make: () => detector({ range: 'short' }) },
+  { name: 'short', what: 'short-range, whole frame (today)', make: () => detector(TODAY) },
   {
     name: 'short_tiled',
     what: 'short-range, whole frame + 2x2 tiles of 0.6 side (tiles.ts)',
     make: async () => {
-      const d: FaceDetector = await detector({ range: 'short' });
+      const d: FaceDetector = await detector(TODAY);
       return { detect: (img) => detectTiled(d, img, { minSide: 0, frac: 0.6 }), close: () => d.close() };
     },
   },

@@ -44,13 +44,13 @@ export interface Window {
 
 /**
  * The whole frame as one letterboxed square, plus, when the frame's longer side exceeds `tileSide` by
- * more than a fifth, a grid of `tileSide` squares overlapping by at least a quarter of a side (a face up
- * to a quarter tile lies wholly inside some tile). `tileSide` 0 means the whole frame only.
+ * more than `tileFrom` times, a grid of `tileSide` squares overlapping by at least a quarter of a side (a
+ * face up to a quarter tile lies wholly inside some tile). `tileSide` 0 means the whole frame only.
  */
-export function detectWindows(width: number, height: number, tileSide: number): Window[] {
+export function detectWindows(width: number, height: number, tileSide: number, tileFrom = 1.2): Window[] {
   const long = Math.max(width, height);
   const whole: Window = { x: (width - long) / 2, y: (height - long) / 2, side: long };
-  if (tileSide <= 0 || long <= tileSide * 1.2) return [whole];
+  if (tileSide <= 0 || long <= tileSide * tileFrom) return [whole];
   const axis = (len: number): number[] => {
     if (len <= tileSide) return [(len - tileSide) / 2];
     const n = Math.ceil((len - tileSide) / (tileSide * 0.75)) + 1;
@@ -119,23 +119,31 @@ export function decodeFullRange(
 const asBox = (f: BlazeFace): Box => ({ x: f.x1, y: f.y1, w: f.x2 - f.x1, h: f.y2 - f.y1 });
 
 /**
- * Faces found in several windows, merged: best score first, a face overlapping a kept one by more than
- * `iouThreshold` or centred inside it goes (a face cut by a tile border is a smaller box inside it).
+ * Faces found in several windows, merged. Best score first, a face goes when it overlaps a kept one by more
+ * than `iouThreshold` or its centre lies inside a kept one; a face that contains a kept face's centre and is
+ * larger replaces it (a tile cuts a face into a smaller, sometimes more confident, part-face box).
  */
 export function mergeFaces(faces: readonly BlazeFace[], iouThreshold: number, maxFaces: number): BlazeFace[] {
   const sorted = [...faces].sort((a, b) => b.score - a.score);
   const kept: BlazeFace[] = [];
+  const centreIn = (a: Box, b: Box) => {
+    const cx = a.x + a.w / 2;
+    const cy = a.y + a.h / 2;
+    return cx >= b.x && cx <= b.x + b.w && cy >= b.y && cy <= b.y + b.h;
+  };
   for (const f of sorted) {
-    if (kept.length >= maxFaces) break;
     const b = asBox(f);
-    const cx = b.x + b.w / 2;
-    const cy = b.y + b.h / 2;
-    const dup = kept.some((k) => {
+    const inside = kept.findIndex((k) => {
       const kb = asBox(k);
-      const inside = cx >= kb.x && cx <= kb.x + kb.w && cy >= kb.y && cy <= kb.y + kb.h;
-      return iou(kb, b) > iouThreshold || inside;
+      return kb.w < b.w && centreIn(kb, b) && !centreIn(b, kb);
     });
-    if (!dup) kept.push(f);
+    if (inside >= 0) {
+      kept[inside] = f;
+      continue;
+    }
+    if (kept.some((k) => iou(asBox(k), b) > iouThreshold || centreIn(b, asBox(k)))) continue;
+    if (kept.length < maxFaces) kept.push(f);
   }
-  return kept;
+  // a replacement may now overlap another kept face: keep the first (best) of such pairs
+  return kept.filter((k, i) => !kept.slice(0, i).some((o) => iou(asBox(o), asBox(k)) > iouThreshold));
 }

@@ -35,7 +35,14 @@ import { eyeBox, eyeTransform, IRIS_INPUT, IRIS_POINTS, refineWithIris } from '.
 /** The detect settings the detector reads (a subset of `Config['detect']`). */
 export type MeshDetectorConfig = Pick<
   Config['detect'],
-  'minScore' | 'maxFaces' | 'minFaceSize' | 'rotation' | 'range' | 'tileSide'
+  | 'minScore'
+  | 'minMeshScore'
+  | 'confidentScore'
+  | 'maxFaces'
+  | 'minFaceSize'
+  | 'rotation'
+  | 'range'
+  | 'tileSide'
 >;
 
 /**
@@ -52,6 +59,8 @@ export interface DetectorSessions {
 /** Overlap above which the weaker of two detector boxes is dropped (the value human is run with). */
 const NMS_IOU = 0.1;
 const MESH_POINTS_LEN = 468 * 3;
+/** detect.range=auto tiles frames whose longer side is at least this many tile sides. */
+export const AUTO_TILE_FROM = 2;
 
 /** Finds an output by its dims (names differ between converter versions; shapes do not). */
 function byDims(out: Readonly<Record<string, TensorData>>, ...dims: number[]): Float32Array {
@@ -85,8 +94,11 @@ function toFrame(f: BlazeFace, sx: number, sy: number): BlazeFace {
 
 export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig): FaceDetector {
   const { blaze, full, mesh, iris } = s;
-  const useShort = cfg.range !== 'full';
-  const useFull = cfg.range !== 'short';
+  const useShort = cfg.range === 'short';
+  const useFull = !useShort;
+  // auto tiles only frames at least twice a tile (camera-resolution frames, where the letterboxed pass
+  // shrinks faces 2x or more); full tiles any frame past 1.2 tiles
+  const tileFrom = cfg.range === 'auto' ? AUTO_TILE_FROM : 1.2;
   if ((useShort && !blaze) || (useFull && !full)) {
     throw new DetectError('DETECTOR_LOAD_FAILED', `detect.range=${cfg.range} needs its detector model`);
   }
@@ -137,8 +149,12 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
       }
     : undefined;
 
-  const keep = (d: FaceDetection) =>
-    d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
+  const keepAt = (minMesh: number) => (d: FaceDetection) =>
+    d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= minMesh;
+  const keep = keepAt(cfg.minScore);
+  // a new face the detector is sure of (confidentScore) needs only minMeshScore from the mesh, which scores
+  // small, blurred and downturned faces low; any other needs minScore from both
+  const keepNew = keepAt(cfg.minMeshScore);
 
   const nms = { minScore: cfg.minScore, iouThreshold: NMS_IOU, maxFaces: cfg.maxFaces };
 
@@ -157,7 +173,7 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
 
   /** Full range: the letterboxed frame plus native-resolution tiles, one batch, merged across windows. */
   const fullRange = async (img: RgbImage): Promise<BlazeFace[]> => {
-    const windows = detectWindows(img.width, img.height, cfg.tileSide);
+    const windows = detectWindows(img.width, img.height, cfg.tileSide, tileFrom);
     const plane = FULL_INPUT * FULL_INPUT * 3;
     const input = new Float32Array(plane * windows.length);
     windows.forEach((w, i) => {
@@ -177,7 +193,9 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
       const found = [...(useShort ? await shortRange(img) : []), ...(useFull ? await fullRange(img) : [])];
       const merged = useFull ? mergeFaces(found, NMS_IOU, cfg.maxFaces) : found;
       const seeds = merged.map((f) => scaledSeed(f, 1, 1, cfg.rotation));
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris)).filter(keep);
+      // every seed's mesh, in seed order (score >= 0 keeps them all), then the two-score gate
+      const meshed = await meshFaces(img, seeds, runMesh, 0, runIris);
+      return meshed.filter((d, i) => keep(d) || (merged[i]!.score >= cfg.confidentScore && keepNew(d)));
     });
 
   const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>

@@ -83,6 +83,8 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
       trackGraceFrames: d.trackGraceFrames,
       cropSize: d.cropSize,
       minScore: d.minScore,
+      minMeshScore: d.minMeshScore,
+      confidentScore: d.confidentScore,
       maxFaces: d.maxFaces,
       minFaceSize: d.minFaceSize,
       rotation: d.rotation,
