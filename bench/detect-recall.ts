@@ -8,8 +8,8 @@
  * CPU ms, not the wall ms, as the cost).
  */
 import { loadavg } from 'node:os';
+import { createDetector } from '../src/compose.js';
 import { configSchema } from '../src/config/index.js';
-import { createLocalDetector } from '../src/detect/create.js';
 import { detectTiled, type FaceDetector } from '../src/detect/index.js';
 import type { RgbImage } from '../src/types.js';
 import { MEDIA_DIR } from '../test/helpers/shared.js';
@@ -35,7 +35,7 @@ interface Candidate {
   }>;
 }
 
-const detector = (o: object) => createLocalDetector(configSchema.parse({ detect: o }).detect);
+const detector = (o: object) => createDetector(configSchema.parse({ detect: o }).detect);
 // today's detector, with its gate (mesh and detector both at minScore)
 const TODAY = { range: 'short', minMeshScore: 0.5 };
 

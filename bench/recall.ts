@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/config/index.js';
-import { decodeImage } from '../src/ingest/image.js';
+import { decodeImage } from '../src/ingest/index.js';
 import type { Box, FaceDetection, RgbImage } from '../src/types.js';
 
 export const LABELS_FILE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'face-boxes.json');

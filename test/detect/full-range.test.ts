@@ -101,7 +101,10 @@ describe('decodeFullRange', () => {
       { x: 0, y: 0, side: FULL_INPUT },
       opts,
     );
-    expect(faces.map((f) => Math.round(f.x1 + 8))).toEqual([anchors[202], anchors[2000]].map(Math.round));
+    expect(faces.map((f) => Math.round(f.x1 + 8))).toEqual([
+      Math.round(anchors[202]!),
+      Math.round(anchors[2000]!),
+    ]);
   });
 
   it('refuses an output of the wrong size', () => {
