@@ -37,7 +37,9 @@ interface Candidate {
 
 const detector = (o: object) => createDetector(configSchema.parse({ detect: o }).detect);
 // today's detector, with its gate (mesh and detector both at minScore)
-const TODAY = { range: 'short', minMeshScore: 0.5 };
+const TODAY = { range: 'short' };
+// the full-range candidates with the two-score gate that keeps small faces (detect.minMeshScore)
+const ROOM = { minMeshScore: 0.01 };
 
 const CANDIDATES: readonly Candidate[] = [
   { name: 'short', what: 'short-range, whole frame (today)', make: () => detector(TODAY) },
@@ -52,17 +54,17 @@ const CANDIDATES: readonly Candidate[] = [
   {
     name: 'full_whole',
     what: 'full-range, letterboxed frame only',
-    make: () => detector({ range: 'full', tileSide: 0 }),
+    make: () => detector({ ...ROOM, range: 'full', tileSide: 0 }),
   },
   {
     name: 'full_384',
     what: 'full-range, frame + 384 px tiles',
-    make: () => detector({ range: 'full', tileSide: 384 }),
+    make: () => detector({ ...ROOM, range: 'full', tileSide: 384 }),
   },
   {
     name: 'auto_384',
-    what: 'short + full-range with 384 px tiles',
-    make: () => detector({ range: 'auto', tileSide: 384 }),
+    what: 'range=auto: full-range, 384 px tiles on frames >= 768 px',
+    make: () => detector({ ...ROOM, range: 'auto', tileSide: 384 }),
   },
 ];
 

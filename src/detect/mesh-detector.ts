@@ -156,7 +156,7 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   // small, blurred and downturned faces low; any other needs minScore from both
   const keepNew = keepAt(cfg.minMeshScore);
 
-  const nms = { minScore: cfg.minScore, iouThreshold: NMS_IOU, maxFaces: cfg.maxFaces };
+  const nms = { minScore: cfg.minScore, iouThreshold: NMS_IOU, maxFaces: cfg.maxFaces * 4 };
 
   /** Short range: the whole frame squashed to 256×256 (as human feeds it), normalised to [-1, 1]. */
   const shortRange = async (img: RgbImage): Promise<BlazeFace[]> => {
@@ -191,11 +191,14 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   const detect = (img: RgbImage) =>
     queue.run(async () => {
       const found = [...(useShort ? await shortRange(img) : []), ...(useFull ? await fullRange(img) : [])];
-      const merged = useFull ? mergeFaces(found, NMS_IOU, cfg.maxFaces) : found;
+      // candidates beyond maxFaces: the mesh gate may drop some (tile part-faces), maxFaces applies after it
+      const merged = useFull ? mergeFaces(found, NMS_IOU, cfg.maxFaces * 4) : found;
       const seeds = merged.map((f) => scaledSeed(f, 1, 1, cfg.rotation));
       // every seed's mesh, in seed order (score >= 0 keeps them all), then the two-score gate
       const meshed = await meshFaces(img, seeds, runMesh, 0, runIris);
-      return meshed.filter((d, i) => keep(d) || (merged[i]!.score >= cfg.confidentScore && keepNew(d)));
+      return meshed
+        .filter((d, i) => keep(d) || (merged[i]!.score >= cfg.confidentScore && keepNew(d)))
+        .slice(0, cfg.maxFaces);
     });
 
   const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
