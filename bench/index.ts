@@ -32,6 +32,8 @@ const STAGES: Record<string, () => Promise<BenchModule>> = {
 /** Long runs, only when named: `npm run bench -- soak`. */
 const EXTRA: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.js'),
+  // reads ../shared/media (the labelled recall set)
+  'detect-recall': () => import('./detect-recall.js'),
   handover: () => import('./handover.js'),
   capacity: () => import('./capacity.js'),
 };

@@ -2,8 +2,9 @@
 
 Why: on tfjs-wasm these two models cost 60-70% of the pipeline's CPU (bench/README); onnxruntime runs
 the same weights several times faster and off the JS thread. The conversion is exact op for op: it
-covers only the ops these graphs contain (fused conv + bias [+ relu | prelu], depthwise conv, add, relu,
-prelu, max pool, pad, reshape, concat, sigmoid) and fails loudly on anything else.
+covers only the ops these graphs contain (fused conv + bias [+ relu | prelu], depthwise conv [+ bias], add,
+relu, prelu, max pool, pad, reshape (a constant shape, or [batch, consts] read back from Shape), concat,
+sigmoid, half-pixel bilinear resize, depth-to-space) and fails loudly on anything else.
 
 Layout: tfjs graphs are NHWC. The ONNX graph keeps the same NHWC input and output shapes (so both
 runtimes take identical tensors), transposes once to NCHW after the input and back to NHWC before
@@ -59,6 +60,8 @@ class Converter:
         self.inits: list = []
         self.layout: dict = {}  # tensor -> 'NCHW' (4-D, transposed) or 'plain'
         self.const_names: set = set()
+        self.dynamic: dict = {}  # Shape / StridedSlice outputs that only carry the batch size
+        self.packed: dict = {}  # Pack outputs used as a Reshape shape -> ONNX shape (0 = keep batch)
 
     def _init(self, name: str, arr: np.ndarray) -> str:
         self.inits.append(numpy_helper.from_array(arr, name))
@@ -138,6 +141,55 @@ class Converter:
                     [name], kernel_shape=list(w.shape[:2]), strides=self._strides(node), group=int(c),
                     **self._pad_attr(node)))
                 self.layout[name] = 'NCHW'
+            elif op == 'FusedDepthwiseConv2dNative':
+                self._check_format(node)
+                fused = _attr(node, 'fused_ops')
+                if fused != ['BiasAdd']:
+                    raise ValueError(f'{name}: fused ops {fused} are not supported')
+                w = self._const(ins[1])  # [kh, kw, c, 1]
+                if w.shape[3] != 1:
+                    raise ValueError(f'{name}: depthwise multiplier {w.shape[3]} is not supported')
+                c = w.shape[2]
+                self.nodes.append(helper.make_node(
+                    'Conv', [self._t(ins[0]),
+                             self._init(name + '/W', np.ascontiguousarray(w.transpose(2, 3, 0, 1), np.float32)),
+                             self._init(name + '/B', self._const(ins[2]).astype(np.float32))],
+                    [name], kernel_shape=list(w.shape[:2]), strides=self._strides(node), group=int(c),
+                    **self._pad_attr(node)))
+                self.layout[name] = 'NCHW'
+            elif op == 'ResizeBilinear':
+                if _attr(node, 'align_corners') or not _attr(node, 'half_pixel_centers'):
+                    raise ValueError(f'{name}: only half-pixel-centre bilinear resizing is supported')
+                if self.layout[ins[0]] != 'NCHW':
+                    raise ValueError(f'{name}: resizing a non-image tensor is not supported')
+                hw = self._const(ins[1]).astype(np.int64)
+                self.nodes.append(helper.make_node('Shape', [self._t(ins[0])], [name + '/shape']))
+                self.nodes.append(helper.make_node('Slice', [name + '/shape', self._init(name + '/s0', np.array([0], np.int64)),
+                                                            self._init(name + '/s1', np.array([2], np.int64))], [name + '/nc']))
+                self.nodes.append(helper.make_node('Concat', [name + '/nc', self._init(name + '/hw', hw)], [name + '/sizes'], axis=0))
+                self.nodes.append(helper.make_node('Resize', [self._t(ins[0]), '', '', name + '/sizes'], [name], mode='linear',
+                                                   coordinate_transformation_mode='half_pixel'))
+                self.layout[name] = 'NCHW'
+            elif op == 'DepthToSpace':
+                self._check_format(node)
+                if self.layout[ins[0]] != 'NCHW':
+                    raise ValueError(f'{name}: depth-to-space on a non-image tensor is not supported')
+                # TF's NHWC DepthToSpace takes channels as (row, column, depth): ONNX's DCR order
+                self.nodes.append(helper.make_node('DepthToSpace', [self._t(ins[0])], [name],
+                                                   blocksize=int(_attr(node, 'block_size')), mode='DCR'))
+                self.layout[name] = 'NCHW'
+            elif op in ('Shape', 'StridedSlice'):
+                # only the batch size read back for a Reshape: Shape -> [0:1] with the axis shrunk
+                if op == 'StridedSlice' and (ins[0] not in self.dynamic or
+                                             [int(self._const(i)[0]) for i in ins[1:]] != [0, 1, 1] or
+                                             int(_attr(node, 'shrink_axis_mask') or 0) != 1):
+                    raise ValueError(f'{name}: only reading the batch size of a shape is supported')
+                self.dynamic[name] = 'shape' if op == 'Shape' else 'batch'
+            elif op == 'Pack':
+                if not ins or self.dynamic.get(ins[0]) != 'batch' or int(_attr(node, 'axis') or 0) != 0:
+                    raise ValueError(f'{name}: only packing [batch, consts...] as a shape is supported')
+                # ONNX Reshape copies a 0 from the input's dimension: the batch stays dynamic
+                self.packed[name] = np.array([0] + [int(self._const(i)) for i in ins[1:]], np.int64)
             elif op == 'AddV2':
                 for i in ins:
                     if i in self.const_names:
@@ -169,12 +221,12 @@ class Converter:
                                                    [name], mode='constant'))
                 self.layout[name] = 'NCHW'
             elif op == 'Reshape':
-                shape = self._const(ins[1]).astype(np.int64)
+                shape = self.packed[ins[1]] if ins[1] in self.packed else self._const(ins[1]).astype(np.int64)
                 src = self._t(ins[0])
                 if self.layout[ins[0]] == 'NCHW':  # back to TF's element order before flattening
                     self.nodes.append(helper.make_node('Transpose', [src], [name + '/nhwc'], perm=[0, 2, 3, 1]))
                     src = name + '/nhwc'
-                if shape[0] > 0:  # keep the batch dimension dynamic
+                if ins[1] not in self.packed and shape[0] > 0:  # keep the batch dimension dynamic
                     shape = shape.copy()
                     shape[0] = -1 if len(shape) > 1 else shape[0]
                 self.nodes.append(helper.make_node('Reshape', [src, self._init(name + '/shape', shape)], [name]))

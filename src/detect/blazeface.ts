@@ -101,8 +101,11 @@ export function decodeBlazeFace(
  * eye line when rotation is on and the tilt exceeds MIN_ROLL.
  */
 export function blazeSeed(f: BlazeFace, width: number, height: number, rotation: boolean): MeshSeed {
-  const sx = width / BLAZE_INPUT;
-  const sy = height / BLAZE_INPUT;
+  return scaledSeed(f, width / BLAZE_INPUT, height / BLAZE_INPUT, rotation);
+}
+
+/** The mesh seed of a candidate whose coordinates are frame pixels once scaled by `sx`, `sy`. */
+export function scaledSeed(f: BlazeFace, sx: number, sy: number, rotation: boolean): MeshSeed {
   const cx = ((f.x1 + f.x2) / 2) * sx;
   const cy = ((f.y1 + f.y2) / 2) * sy;
   const side = Math.max((f.x2 - f.x1) * sx, (f.y2 - f.y1) * sy) * MESH_BOX_SCALE;

@@ -11,17 +11,48 @@ import { serialQueue } from '../serial-queue.js';
 import { clockMs, stageTimer, timedAsync } from '../stage-timer.js';
 import type { FaceDetection, RgbImage } from '../types.js';
 import { warpAffineInto } from './align.js';
-import { BLAZE_ANCHORS, BLAZE_INPUT, blazeAnchors, blazeSeed, decodeBlazeFace } from './blazeface.js';
+import {
+  BLAZE_ANCHORS,
+  BLAZE_INPUT,
+  type BlazeFace,
+  blazeAnchors,
+  decodeBlazeFace,
+  scaledSeed,
+} from './blazeface.js';
 import type { FaceDetector } from './detector.js';
 import { MESH_INPUT, type MeshRefiner, type MeshRunner, meshFaces, seedFromFace } from './face-mesh.js';
+import {
+  decodeFullRange,
+  detectWindows,
+  FULL_ANCHORS,
+  FULL_INPUT,
+  FULL_VALUES,
+  fullRangeAnchors,
+  mergeFaces,
+  windowTransform,
+} from './full-range.js';
 import { eyeBox, eyeTransform, IRIS_INPUT, IRIS_POINTS, refineWithIris } from './iris.js';
 
 /** The detect settings the detector reads (a subset of `Config['detect']`). */
-export type MeshDetectorConfig = Pick<Config['detect'], 'minScore' | 'maxFaces' | 'minFaceSize' | 'rotation'>;
+export type MeshDetectorConfig = Pick<
+  Config['detect'],
+  | 'minScore'
+  | 'minMeshScore'
+  | 'confidentScore'
+  | 'maxFaces'
+  | 'minFaceSize'
+  | 'rotation'
+  | 'range'
+  | 'tileSide'
+>;
 
-/** The three models: blazeface and facemesh, and iris when the eyes are refined. */
+/**
+ * The models: the short-range blazeface (range short or auto), the full-range detector (full or auto),
+ * facemesh, and iris when the eyes are refined.
+ */
 export interface DetectorSessions {
-  readonly blaze: Inference;
+  readonly blaze?: Inference | undefined;
+  readonly full?: Inference | undefined;
   readonly mesh: Inference;
   readonly iris?: Inference | undefined;
 }
@@ -29,6 +60,8 @@ export interface DetectorSessions {
 /** Overlap above which the weaker of two detector boxes is dropped (the value human is run with). */
 const NMS_IOU = 0.1;
 const MESH_POINTS_LEN = 468 * 3;
+/** detect.range=auto tiles frames whose longer side is at least this many tile sides. */
+export const AUTO_TILE_FROM = 2;
 
 /** Finds an output by its dims (names differ between converter versions; shapes do not). */
 function byDims(out: Readonly<Record<string, TensorData>>, ...dims: number[]): Float32Array {
@@ -38,9 +71,40 @@ function byDims(out: Readonly<Record<string, TensorData>>, ...dims: number[]): F
   throw new DetectError('DETECT_FAILED', `face model output [${dims.join(', ')}] not found`);
 }
 
+/** The full-range model's face output: of the two [n, 2304, 17] outputs, the one named first. */
+function faceOutput(out: Readonly<Record<string, TensorData>>, n: number): Float32Array {
+  const names = Object.keys(out)
+    .filter((k) => {
+      const d = out[k]!.dims;
+      return d.length === 3 && d[0] === n && d[1] === FULL_ANCHORS && d[2] === FULL_VALUES;
+    })
+    .sort();
+  if (names.length === 0) throw new DetectError('DETECT_FAILED', 'full-range face output not found');
+  return out[names[0]!]!.data;
+}
+
+/** A short-range candidate (model pixels of a squashed frame) in frame pixels. */
+function toFrame(f: BlazeFace, sx: number, sy: number): BlazeFace {
+  const keypoints = new Float32Array(12);
+  for (let p = 0; p < 12; p += 2) {
+    keypoints[p] = f.keypoints[p]! * sx;
+    keypoints[p + 1] = f.keypoints[p + 1]! * sy;
+  }
+  return { score: f.score, x1: f.x1 * sx, y1: f.y1 * sy, x2: f.x2 * sx, y2: f.y2 * sy, keypoints };
+}
+
 export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig): FaceDetector {
-  const { blaze, mesh, iris } = s;
+  const { blaze, full, mesh, iris } = s;
+  const useShort = cfg.range === 'short';
+  const useFull = !useShort;
+  // auto tiles only frames at least twice a tile (camera-resolution frames, where the letterboxed pass
+  // shrinks faces 2x or more); full tiles any frame past 1.2 tiles
+  const tileFrom = cfg.range === 'auto' ? AUTO_TILE_FROM : 1.2;
+  if ((useShort && !blaze) || (useFull && !full)) {
+    throw new DetectError('DETECTOR_LOAD_FAILED', `detect.range=${cfg.range} needs its detector model`);
+  }
   const anchors = blazeAnchors();
+  const fullAnchors = fullRangeAnchors();
   const blazeIn = new Float32Array(BLAZE_INPUT * BLAZE_INPUT * 3);
   // the two anchor groups' outputs joined in anchor order (reused: calls are serialised)
   const logits = new Float32Array(BLAZE_ANCHORS);
@@ -94,34 +158,66 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
       }
     : undefined;
 
-  const keep = (d: FaceDetection) =>
-    d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= cfg.minScore;
+  const keepAt = (minMesh: number) => (d: FaceDetection) =>
+    d.box.w >= cfg.minFaceSize && d.box.h >= cfg.minFaceSize && d.score >= minMesh;
+  const keep = keepAt(cfg.minScore);
+  // a new face the detector is sure of (confidentScore) needs only minMeshScore from the mesh, which scores
+  // small, blurred and downturned faces low; any other needs minScore from both
+  const keepNew = keepAt(cfg.minMeshScore);
+
+  const nms = { minScore: cfg.minScore, iouThreshold: NMS_IOU, maxFaces: cfg.maxFaces * 4 };
+
+  /** Short range: the whole frame squashed to 256×256 (as human feeds it), normalised to [-1, 1]. */
+  const shortRange = async (img: RgbImage): Promise<BlazeFace[]> => {
+    const t = stageTimer();
+    let t0 = t ? clockMs() : 0;
+    const sx = img.width / BLAZE_INPUT;
+    const sy = img.height / BLAZE_INPUT;
+    warpAffineInto(img, [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2], BLAZE_INPUT, blazeIn, 0, 1 / 127.5, -1);
+    if (t) t.add('detect.prep', clockMs() - t0);
+    const out = await timedAsync('detect.ort', 0, () =>
+      runSingle(blaze!, blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]),
+    );
+    if (t) t0 = clockMs();
+    logits.set(byDims(out, 1, 512, 1), 0);
+    logits.set(byDims(out, 1, 384, 1), 512);
+    regs.set(byDims(out, 1, 512, 16), 0);
+    regs.set(byDims(out, 1, 384, 16), 512 * 16);
+    const found = decodeBlazeFace(logits, regs, anchors, nms).map((f) => toFrame(f, sx, sy));
+    if (t) t.add('detect.post', clockMs() - t0, found.length);
+    return found;
+  };
+
+  /** Full range: the letterboxed frame plus native-resolution tiles, one batch, merged across windows. */
+  const fullRange = async (img: RgbImage): Promise<BlazeFace[]> => {
+    const windows = detectWindows(img.width, img.height, cfg.tileSide, tileFrom);
+    const plane = FULL_INPUT * FULL_INPUT * 3;
+    const input = new Float32Array(plane * windows.length);
+    windows.forEach((w, i) => {
+      warpAffineInto(img, windowTransform(w), FULL_INPUT, input, i * plane, 1 / 127.5, -1);
+    });
+    const out = await timedAsync('detect.ort', 0, () =>
+      runSingle(full!, input, [windows.length, FULL_INPUT, FULL_INPUT, 3]),
+    );
+    // two outputs share this shape: the face head is the first, by name order of the graph (Identity)
+    const faces = faceOutput(out, windows.length);
+    const len = FULL_ANCHORS * FULL_VALUES;
+    return windows.flatMap((w, i) =>
+      decodeFullRange(faces.subarray(i * len, (i + 1) * len), fullAnchors, w, nms),
+    );
+  };
 
   const detect = (img: RgbImage) =>
     queue.run(async () => {
-      // the whole frame squashed to 256×256 (as human feeds it), normalised to [-1, 1]
-      const t = stageTimer();
-      let t0 = t ? clockMs() : 0;
-      const sx = img.width / BLAZE_INPUT;
-      const sy = img.height / BLAZE_INPUT;
-      warpAffineInto(img, [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2], BLAZE_INPUT, blazeIn, 0, 1 / 127.5, -1);
-      if (t) t.add('detect.prep', clockMs() - t0);
-      const out = await timedAsync('detect.ort', 0, () =>
-        runSingle(blaze, blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]),
-      );
-      if (t) t0 = clockMs();
-      logits.set(byDims(out, 1, 512, 1), 0);
-      logits.set(byDims(out, 1, 384, 1), 512);
-      regs.set(byDims(out, 1, 512, 16), 0);
-      regs.set(byDims(out, 1, 384, 16), 512 * 16);
-      const found = decodeBlazeFace(logits, regs, anchors, {
-        minScore: cfg.minScore,
-        iouThreshold: NMS_IOU,
-        maxFaces: cfg.maxFaces,
-      });
-      const seeds = found.map((f) => blazeSeed(f, img.width, img.height, cfg.rotation));
-      if (t) t.add('detect.post', clockMs() - t0, seeds.length);
-      return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris, meshInput)).filter(keep);
+      const found = [...(useShort ? await shortRange(img) : []), ...(useFull ? await fullRange(img) : [])];
+      // candidates beyond maxFaces: the mesh gate may drop some (tile part-faces), maxFaces applies after it
+      const merged = useFull ? mergeFaces(found, NMS_IOU, cfg.maxFaces * 4) : found;
+      const seeds = merged.map((f) => scaledSeed(f, 1, 1, cfg.rotation));
+      // every seed's mesh, in seed order (score >= 0 keeps them all), then the two-score gate
+      const meshed = await meshFaces(img, seeds, runMesh, 0, runIris, meshInput);
+      return meshed
+        .filter((d, i) => keep(d) || (merged[i]!.score >= cfg.confidentScore && keepNew(d)))
+        .slice(0, cfg.maxFaces);
     });
 
   const follow = (img: RgbImage, previous: readonly FaceDetection[]) =>
@@ -135,7 +231,7 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
     follow,
     async close() {
       await queue.close();
-      await Promise.all([blaze.close(), mesh.close(), iris?.close()]);
+      await Promise.all([blaze?.close(), full?.close(), mesh.close(), iris?.close()]);
     },
   };
 }

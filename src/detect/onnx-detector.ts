@@ -42,20 +42,20 @@ async function open(file: string, cfg: DetectCfg): Promise<Inference> {
 }
 
 export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL_DIR): Promise<FaceDetector> {
+  const skip = async (): Promise<undefined> => undefined;
   const opened = await Promise.allSettled([
-    open(path.join(modelDir, 'blazeface.onnx'), cfg),
+    cfg.range === 'short' ? open(path.join(modelDir, 'blazeface.onnx'), cfg) : skip(),
+    cfg.range !== 'short' ? open(path.join(modelDir, 'blazeface-full.onnx'), cfg) : skip(),
     open(path.join(modelDir, 'facemesh.onnx'), cfg),
-    ...(cfg.iris ? [open(path.join(modelDir, 'iris.onnx'), cfg)] : []),
+    cfg.iris ? open(path.join(modelDir, 'iris.onnx'), cfg) : skip(),
   ]);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
-    for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
+    for (const o of opened) if (o.status === 'fulfilled') await o.value?.close();
     throw failed.reason;
   }
-  const [blaze, mesh, iris] = opened.map((o) => (o as PromiseFulfilledResult<Inference>).value) as [
-    Inference,
-    Inference,
-    Inference | undefined,
-  ];
-  return createMeshDetector({ blaze, mesh, iris }, cfg);
+  const [blaze, full, mesh, iris] = opened.map(
+    (o) => (o as PromiseFulfilledResult<Inference | undefined>).value,
+  );
+  return createMeshDetector({ blaze, full, mesh: mesh!, iris }, cfg);
 }

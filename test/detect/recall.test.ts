@@ -1,0 +1,66 @@
+/**
+ * Recall floors of the room-camera detector settings (detect.range=auto, minMeshScore 0.01) on the hand-checked recall set (test/fixtures/face-boxes.json,
+ * frames of ../shared/media at native resolution). The floors sit a little under what bench/detect-recall.ts
+ * measured, so a change that loses faces fails here; the issue's targets (95% / 80%) are above some of them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrame, loadLabels, scoreFrame, summarise } from '../../bench/recall.js';
+import { createDetector } from '../../src/compose.js';
+import { configSchema } from '../../src/config/index.js';
+import type { FaceDetector } from '../../src/detect/index.js';
+import { MEDIA_DIR, sharedAvailable } from '../helpers/shared.js';
+
+const frames = loadLabels();
+const have = sharedAvailable('media', [...new Set(frames.map((f) => f.source))]);
+
+describe.skipIf(!have)('detector recall on the labelled frames', () => {
+  let detector: FaceDetector;
+  beforeAll(async () => {
+    // the room-camera settings the config docs recommend (range auto, the two-score mesh gate)
+    detector = await createDetector(
+      configSchema.parse({ detect: { range: 'auto', minMeshScore: 0.01 } }).detect,
+    );
+  });
+  afterAll(async () => {
+    await detector?.close();
+  });
+
+  it('finds the labelled faces by size with under 1 false positive per 20 frames', async () => {
+    const per = [];
+    for (const f of frames) {
+      const dets = await detector.detect(await decodeFrame(MEDIA_DIR, f));
+      per.push({ labels: f.faces, score: scoreFrame(f.faces, dets) });
+    }
+    const s = summarise(per);
+    const pct = (b: keyof typeof s.recall) => (100 * s.recall[b].found) / s.recall[b].total;
+    expect(s.recall['>=80'].total).toBeGreaterThanOrEqual(40);
+    expect(pct('>=80')).toBeGreaterThanOrEqual(95);
+    expect(pct('40-80')).toBeGreaterThanOrEqual(85);
+    expect(pct('20-40')).toBeGreaterThanOrEqual(15);
+    expect(s.falsePositives / s.frames).toBeLessThanOrEqual(0.05);
+  }, 120_000);
+});
+
+describe('recall scoring', () => {
+  const det = (x: number, y: number, side: number, score = 0.9) => ({
+    box: { x, y, w: side, h: side },
+    score,
+    mesh: new Float32Array(0),
+  });
+
+  it('matches a detection whose face (box / 1.4) is centred on the label and of a like size', () => {
+    const labels = [{ box: [100, 100, 50, 50] as const, pose: 'frontal' as const }];
+    // mesh box 70 centred on (125, 125): face 50
+    expect(scoreFrame(labels, [det(90, 90, 70)])).toEqual({ found: [true], falsePositives: 0 });
+    // off by more than half a side: a miss and a false positive
+    expect(scoreFrame(labels, [det(130, 90, 70)])).toEqual({ found: [false], falsePositives: 1 });
+    // twice too large
+    expect(scoreFrame(labels, [det(25, 25, 210)]).found).toEqual([false]);
+  });
+
+  it('matches one detection per label and does not count unlabelled faces under 20 px', () => {
+    const labels = [{ box: [100, 100, 50, 50] as const, pose: 'frontal' as const }];
+    const s = scoreFrame(labels, [det(90, 90, 70), det(92, 92, 70, 0.5), det(300, 300, 20)]);
+    expect(s).toEqual({ found: [true], falsePositives: 1 });
+  });
+});
