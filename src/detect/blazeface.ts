@@ -104,11 +104,20 @@ export function blazeSeed(f: BlazeFace, width: number, height: number, rotation:
   return scaledSeed(f, width / BLAZE_INPUT, height / BLAZE_INPUT, rotation);
 }
 
-/** The mesh seed of a candidate whose coordinates are frame pixels once scaled by `sx`, `sy`. */
-export function scaledSeed(f: BlazeFace, sx: number, sy: number, rotation: boolean): MeshSeed {
+/**
+ * The mesh seed of a candidate whose coordinates are frame pixels once scaled by `sx`, `sy`; its box is
+ * enlarged by `boxScale` (the detector's box convention: see FULL_MESH_BOX_SCALE for the full-range one).
+ */
+export function scaledSeed(
+  f: BlazeFace,
+  sx: number,
+  sy: number,
+  rotation: boolean,
+  boxScale = MESH_BOX_SCALE,
+): MeshSeed {
   const cx = ((f.x1 + f.x2) / 2) * sx;
   const cy = ((f.y1 + f.y2) / 2) * sy;
-  const side = Math.max((f.x2 - f.x1) * sx, (f.y2 - f.y1) * sy) * MESH_BOX_SCALE;
+  const side = Math.max((f.x2 - f.x1) * sx, (f.y2 - f.y1) * sy) * boxScale;
   const k = f.keypoints;
   // roll from the mouth -> nose line (keypoints 3 -> 2), as human does: steadier than the short eye line
   // (the face's up vector u = nose - mouth is (sin r, -cos r) for an eye line at angle r, y down)

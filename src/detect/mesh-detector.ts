@@ -17,6 +17,7 @@ import {
   type BlazeFace,
   blazeAnchors,
   decodeBlazeFace,
+  MESH_BOX_SCALE,
   scaledSeed,
 } from './blazeface.js';
 import type { FaceDetector } from './detector.js';
@@ -26,6 +27,7 @@ import {
   detectWindows,
   FULL_ANCHORS,
   FULL_INPUT,
+  FULL_MESH_BOX_SCALE,
   FULL_VALUES,
   fullRangeAnchors,
   mergeFaces,
@@ -212,7 +214,8 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
       const found = [...(useShort ? await shortRange(img) : []), ...(useFull ? await fullRange(img) : [])];
       // candidates beyond maxFaces: the mesh gate may drop some (tile part-faces), maxFaces applies after it
       const merged = useFull ? mergeFaces(found, NMS_IOU, cfg.maxFaces * 4) : found;
-      const seeds = merged.map((f) => scaledSeed(f, 1, 1, cfg.rotation));
+      const boxScale = useFull ? FULL_MESH_BOX_SCALE : MESH_BOX_SCALE;
+      const seeds = merged.map((f) => scaledSeed(f, 1, 1, cfg.rotation, boxScale));
       // every seed's mesh, in seed order (score >= 0 keeps them all), then the two-score gate
       const meshed = await meshFaces(img, seeds, runMesh, 0, runIris, meshInput);
       return meshed

@@ -5,6 +5,7 @@ import {
   blazeSeed,
   decodeBlazeFace,
   MESH_BOX_SCALE,
+  scaledSeed,
 } from '../../src/detect/blazeface.js';
 import { MESH_INPUT, MIN_ROLL, meshFaces, seedTransform } from '../../src/detect/face-mesh.js';
 import { applyAffine } from '../../src/detect/index.js';
@@ -84,6 +85,12 @@ describe('blazeSeed', () => {
     expect(s.cx).toBeCloseTo(200, 6);
     expect(s.cy).toBeCloseTo(100, 6);
     expect(s.side).toBeCloseTo(Math.max(40 * 2, 60) * MESH_BOX_SCALE, 6);
+  });
+
+  it("takes another detector's box convention as its enlargement, same centre", () => {
+    const s = scaledSeed(face(0), 1, 1, false, 1.58);
+    expect([s.cx, s.cy]).toEqual([100, 100]);
+    expect(s.side).toBeCloseTo(60 * 1.58, 6);
   });
 
   it('reads the roll from the mouth-nose line, and ignores small tilts or rotation off', () => {
