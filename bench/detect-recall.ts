@@ -36,13 +36,13 @@ interface Candidate {
 }
 
 const detector = (o: object) => createDetector(configSchema.parse({ detect: o }).detect);
-// today's detector, with its gate (mesh and detector both at minScore)
-const TODAY = { range: 'short' };
+// the detector before range auto became the default, with its gate (mesh and detector both at minScore)
+const TODAY = { range: 'short', minMeshScore: 0.5 };
 // the full-range candidates with the two-score gate that keeps small faces (detect.minMeshScore)
 const ROOM = { minMeshScore: 0.01 };
 
 const CANDIDATES: readonly Candidate[] = [
-  { name: 'short', what: 'short-range, whole frame (today)', make: () => detector(TODAY) },
+  { name: 'short', what: 'short-range, whole frame (the default before)', make: () => detector(TODAY) },
   {
     name: 'short_tiled',
     what: 'short-range, whole frame + 2x2 tiles of 0.6 side (tiles.ts)',
@@ -62,9 +62,9 @@ const CANDIDATES: readonly Candidate[] = [
     make: () => detector({ ...ROOM, range: 'full', tileSide: 384 }),
   },
   {
-    name: 'auto_384',
-    what: 'range=auto: full-range, 384 px tiles on frames >= 768 px',
-    make: () => detector({ ...ROOM, range: 'auto', tileSide: 384 }),
+    name: 'auto',
+    what: 'the default (range auto): full-range, 384 px tiles on frames >= 768 px, short-range when it finds none',
+    make: () => detector({}),
   },
 ];
 

@@ -99,6 +99,9 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   const { blaze, full, mesh, iris } = s;
   const useShort = cfg.range === 'short';
   const useFull = !useShort;
+  // auto falls back on the short-range model when the full-range one finds no face: the full-range model
+  // misses the face of a small, low-resolution image (a 60-160 px thumbnail crop) that the short-range one finds
+  const fallback = cfg.range === 'auto' && blaze !== undefined;
   // auto tiles only frames at least twice a tile (camera-resolution frames, where the letterboxed pass
   // shrinks faces 2x or more); full tiles any frame past 1.2 tiles
   const tileFrom = cfg.range === 'auto' ? AUTO_TILE_FROM : 1.2;
@@ -211,10 +214,12 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
 
   const detect = (img: RgbImage) =>
     queue.run(async () => {
-      const found = [...(useShort ? await shortRange(img) : []), ...(useFull ? await fullRange(img) : [])];
+      let found = useFull ? await fullRange(img) : [];
+      const short = useShort || (fallback && found.length === 0);
+      if (short) found = await shortRange(img);
       // candidates beyond maxFaces: the mesh gate may drop some (tile part-faces), maxFaces applies after it
-      const merged = useFull ? mergeFaces(found, NMS_IOU, cfg.maxFaces * 4) : found;
-      const boxScale = useFull ? FULL_MESH_BOX_SCALE : MESH_BOX_SCALE;
+      const merged = short ? found : mergeFaces(found, NMS_IOU, cfg.maxFaces * 4);
+      const boxScale = short ? MESH_BOX_SCALE : FULL_MESH_BOX_SCALE;
       const seeds = merged.map((f) => scaledSeed(f, 1, 1, cfg.rotation, boxScale));
       // every seed's mesh, in seed order (score >= 0 keeps them all), then the two-score gate
       const meshed = await meshFaces(img, seeds, runMesh, 0, runIris, meshInput);

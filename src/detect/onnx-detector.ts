@@ -44,7 +44,7 @@ async function open(file: string, cfg: DetectCfg): Promise<Inference> {
 export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL_DIR): Promise<FaceDetector> {
   const skip = async (): Promise<undefined> => undefined;
   const opened = await Promise.allSettled([
-    cfg.range === 'short' ? open(path.join(modelDir, 'blazeface.onnx'), cfg) : skip(),
+    cfg.range !== 'full' ? open(path.join(modelDir, 'blazeface.onnx'), cfg) : skip(),
     cfg.range !== 'short' ? open(path.join(modelDir, 'blazeface-full.onnx'), cfg) : skip(),
     open(path.join(modelDir, 'facemesh.onnx'), cfg),
     cfg.iris ? open(path.join(modelDir, 'iris.onnx'), cfg) : skip(),

@@ -182,8 +182,11 @@ describe('student page: the pipeline in the browser, only signals leave it', () 
     const FPS = 15;
     const frames = decodeFrames(SAMPLE, 24, FPS, W, H);
     expect(frames).toHaveLength(24);
-    // the page's settings: the same detector schedule on both sides
-    const nodeConfig: Config = { ...config, detect: { ...config.detect, every: config.browser.detectEvery } };
+    // the page's settings: the same detector schedule on both sides, and the page's short-range detector
+    const nodeConfig: Config = {
+      ...config,
+      detect: { ...config.detect, every: config.browser.detectEvery, range: 'short', tileSide: 0 },
+    };
     const node = await nodeAus(nodeConfig, frames, FPS);
     const page = await browser.newPage();
     const sockets: string[] = [];

@@ -18,7 +18,10 @@ describe('onnx and tfjs detector runtimes', () => {
   let onnx: FaceDetector;
   let tfjs: FaceDetector;
   beforeAll(async () => {
-    onnx = await createFaceDetector(configSchema.parse({ detect: { backend: 'onnx' } }).detect);
+    // the tfjs runtime has the short-range detector only: compare the two on it
+    onnx = await createFaceDetector(
+      configSchema.parse({ detect: { backend: 'onnx', range: 'short' } }).detect,
+    );
     tfjs = await createFaceDetector(configSchema.parse({ detect: { backend: 'tfjs' } }).detect);
   });
   afterAll(async () => {
@@ -63,7 +66,9 @@ describe('onnx and tfjs detector runtimes', () => {
 
 describe('iris on the onnx runtime', () => {
   it('adds the two irises (478 points) inside each eye, the left one where the tfjs runtime puts it', async () => {
-    const onnx = await createFaceDetector(configSchema.parse({ detect: { iris: true } }).detect);
+    const onnx = await createFaceDetector(
+      configSchema.parse({ detect: { iris: true, range: 'short' } }).detect,
+    );
     const tfjs = await createFaceDetector(
       configSchema.parse({ detect: { iris: true, backend: 'tfjs' } }).detect,
     );
@@ -108,11 +113,15 @@ describe('onnx detector errors', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aupipe-nomodel-'));
     const cfg = configSchema.parse({}).detect;
     await expect(createOnnxDetector(cfg, dir)).rejects.toThrow(/blazeface\.onnx is missing/);
+    await expect(createOnnxDetector({ ...cfg, range: 'full' }, dir)).rejects.toThrow(
+      /blazeface-full\.onnx is missing/,
+    );
   });
 
   it('refuses a corrupt model file with the file named', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aupipe-badmodel-'));
     writeFileSync(path.join(dir, 'blazeface.onnx'), 'not a model');
+    writeFileSync(path.join(dir, 'blazeface-full.onnx'), 'not a model');
     writeFileSync(path.join(dir, 'facemesh.onnx'), 'not a model');
     await expect(createOnnxDetector(configSchema.parse({}).detect, dir)).rejects.toThrow(
       /face detector model .*\.onnx failed to load/,

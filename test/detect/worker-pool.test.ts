@@ -30,7 +30,8 @@ const sameFaces = (a: readonly FaceDetection[], b: readonly FaceDetection[], min
 describe('detector worker pool (detect.workers > 0)', () => {
   it('finds the same faces and meshes as the in-process detector', async () => {
     const [p, l] = await Promise.all([pool.detect(group), local.detect(group)]);
-    expect(p).toHaveLength(4);
+    // the four women (and, with range auto, the full-range detector's one false face on a dress pattern)
+    expect(l.length).toBeGreaterThanOrEqual(4);
     sameFaces(p, l);
     expect(p[0]!.mesh).toBeInstanceOf(Float32Array);
     expect(p[0]!.mesh.length).toBe(l[0]!.mesh.length);
@@ -45,7 +46,8 @@ describe('detector worker pool (detect.workers > 0)', () => {
       pool.detect(group),
       pool.detect(single),
     ]);
-    expect(results.map((r) => r.length)).toEqual([4, 1, 4, 1]);
+    expect(g.length).toBeGreaterThanOrEqual(4);
+    expect(results.map((r) => r.length)).toEqual([g.length, 1, g.length, 1]);
     // follow boxes come from the refined mesh, so they sit a little off the detector's boxes
     sameFaces(results[0]!, g, 0.8);
     sameFaces(results[1]!, s, 0.8);

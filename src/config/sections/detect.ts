@@ -17,16 +17,17 @@ export const detectSchema = z
       ),
     range: z
       .enum(['short', 'full', 'auto'])
-      .default('short')
+      .default('auto')
       .describe(
-        'Which face detector finds faces. short: MediaPipe short-range BlazeFace on the whole frame squashed ' +
-          'to 256x256 (webcam distance; misses faces under ~8% of the frame). full: MediaPipe full-range ' +
-          'detector on the letterboxed frame plus native-resolution tiles of detect.tileSide pixels on any ' +
-          'frame over 1.2 tiles. auto: the full-range detector on the letterboxed frame, tiles only on frames ' +
-          'at least twice a tile (camera-resolution frames: set ingest.width/height to the camera size for ' +
-          'small classroom faces). For classroom and room cameras use auto with minMeshScore 0.01 (measured on ' +
-          'the labelled frames: recall 98% of faces >= 80 px, 93% of 40-80 px, 0 false positives, 0.8x the ' +
-          'short-range cost on a 640x480 webcam frame). Recall and cost: bench/detect-recall.ts.',
+        'Which face detector finds faces. auto (default): MediaPipe full-range detector on the letterboxed ' +
+          'frame, plus native-resolution tiles of detect.tileSide pixels on frames at least twice a tile ' +
+          '(camera-resolution frames: set ingest.width/height to the camera size for small classroom faces), ' +
+          'and the short-range detector when it finds no face (it misses faces in small low-resolution images ' +
+          'such as thumbnails). ' +
+          'full: the same, tiling any frame over 1.2 tiles. short: MediaPipe short-range BlazeFace on the ' +
+          'whole frame squashed to 256x256 (a face at webcam distance; misses faces under ~8% of the frame). ' +
+          'Measured on the labelled frames at native size (bench/detect-recall.ts): auto finds 98% of faces ' +
+          '>= 80 px and 93% of 40-80 px against 93% and 71% for short, at 0.8-1.0x its cost on a 640x480 webcam frame.',
       ),
     tileSide: z
       .number()
@@ -59,12 +60,12 @@ export const detectSchema = z
       .number()
       .min(0)
       .max(1)
-      .default(0.5)
+      .default(0.01)
       .describe(
         'Minimum face-mesh confidence that confirms a new face the detector scored at least confidentScore ' +
           '(any other face needs minScore from the detector and the mesh; followed faces need minScore). ' +
-          'The mesh scores small, blurred or downturned faces low even where the detector is sure: 0.01 with ' +
-          'range auto/full finds them (0.5 = the mesh gate as strict as the detector).',
+          'The mesh scores small, blurred or downturned faces low even where the detector is sure: 0.01 finds ' +
+          'them (0.5 = the mesh gate as strict as the detector).',
       ),
     confidentScore: z
       .number()
