@@ -247,19 +247,16 @@ describe('aupipe worker on a 3-node NATS cluster', () => {
     for (const m of stored)
       if (m.type === 'emotion' && m.phase !== 'update') counts.set(key(m), (counts.get(key(m)) ?? 0) + 1);
     for (const [k, n] of counts) expect(n, k).toBe(1);
-    // Events left open after the drain: each start should have its end (from the drain, with reason handover,
-    // or from the next owner of a stream whose owner lost its lease). KNOWN DEFECT, reported here and not
-    // asserted: on a loaded machine (load ~10) some stay open after a NATS node dies, because the owner's
-    // open-event record is written to KV while JetStream re-elects its leaders and can be lost, so no next
-    // owner knows to end them (seen in 3 of 5 runs, load 3–10; docs/cluster.md "Known limits"). The worker
-    // SIGKILL test above asserts that a dead owner's open events are ended when the KV was reachable.
+    // Events left open after the drain: each start has its end (from the drain, with reason handover, or
+    // from the next owner of a stream whose owner lost its lease). The owner records a start in the open-event
+    // KV record (revision-checked, retried through the leader election) before publishing it, so the next
+    // owner always knows what to end.
     const open = [...counts.keys()]
       .filter((k) => k.endsWith(':start'))
       .map((k) => k.slice(0, -':start'.length))
       .filter((id) => !counts.has(`${id}:end`));
-    console.log(
-      `after the drain, events left open (known defect when >0): ${open.length} ${open.join(', ')}`,
-    );
+    console.log(`after the drain, events left open: ${open.length} ${open.join(', ')}`);
+    expect(open, 'events left open after the drain').toEqual([]);
     const drainEnds = ids.flatMap((id) =>
       jsonl(id).filter((m) => m.type === 'emotion' && m.phase === 'end' && m.reason === 'handover'),
     ).length;
