@@ -123,8 +123,30 @@ export class ClusterStore {
   }
 
   async open(id: string): Promise<OpenEvents | null> {
+    return (await this.openEntry(id)).open;
+  }
+
+  /** The open-event record with its revision (0: no key yet), for `writeOpen`. */
+  async openEntry(id: string): Promise<{ open: OpenEvents | null; revision: number }> {
     const e = await this.openKv.get(id);
-    return e && e.operation === 'PUT' ? e.json<OpenEvents>() : null;
+    if (!e) return { open: null, revision: 0 };
+    return { open: e.operation === 'PUT' ? e.json<OpenEvents>() : null, revision: e.revision };
+  }
+
+  /**
+   * Writes an owner's open-event record if it is still at `revision` (0: the key must not exist): a late
+   * write of an older owner, delayed by a leader election, cannot overwrite the next owner's record.
+   * Resolves with the new revision, or null when someone else wrote in between; rejects on a broker error.
+   */
+  async writeOpen(id: string, open: OpenEvents, revision: number): Promise<number | null> {
+    try {
+      return revision === 0
+        ? await this.openKv.create(id, json(open))
+        : await this.openKv.update(id, json(open), revision);
+    } catch (e) {
+      if (isRevisionConflict(e)) return null;
+      throw e;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  * reads who owns what from the `leases` bucket, so any number of API nodes can run behind a load balancer.
  * Requests pass the same token hook as the single-node API (`server.auth`: read and admin scopes).
  */
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import Fastify from 'fastify';
 import { ClusterStore, epochOf, ownerAt, type StreamSpec } from '../cluster/index.js';
@@ -11,7 +12,8 @@ import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { assertSafeBind, registerAuth } from '../server/index.js';
-import { natsConnectionOptions } from '../sink/index.js';
+import { natsConnectionOptions, subjectToken } from '../sink/index.js';
+import type { StreamStatus } from '../types.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -20,16 +22,60 @@ export interface ApiNode {
   close(): Promise<void>;
 }
 
-/** The cluster view of one stream: its spec and, when a worker holds a live lease, the owner and epoch. */
-async function view(store: ClusterStore, spec: StreamSpec) {
-  const lease = await store.lease(spec.id);
+/** Where an API node reads cluster state: the KV buckets and the JetStream events stream (no local state). */
+interface Sources {
+  readonly store: ClusterStore;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly prefix: string;
+}
+
+/** The stream's last status message in JetStream (`<prefix>.<stream>.status`), or null when none is stored. */
+async function lastStatus(s: Sources, id: string): Promise<StreamStatus | null> {
+  const m = await s.jsm.streams
+    .getMessage(s.stream, { last_by_subj: `${s.prefix}.${subjectToken(id)}.status` })
+    .catch(() => null);
+  return m ? m.json<StreamStatus>() : null;
+}
+
+/**
+ * The cluster view of one stream, read from the buckets and the events stream, so every API node answers
+ * the same: its spec; the owner and epoch while a worker holds a live lease (`state` running, else pending);
+ * the events its owner has open (`openEvents`, from the open-event record); the owner's last status message.
+ */
+async function view(s: Sources, spec: StreamSpec) {
+  const [lease, open, status] = await Promise.all([
+    s.store.lease(spec.id),
+    s.store.open(spec.id).catch(() => null),
+    lastStatus(s, spec.id),
+  ]);
   const owner = ownerAt(lease, Date.now());
+  const epoch = owner && lease ? epochOf(lease) : null;
   return {
     ...spec,
     owner,
-    epoch: owner && lease ? epochOf(lease) : null,
+    epoch,
     state: owner ? 'running' : 'pending',
+    openEvents: open && open.epoch === epoch ? open.events.length : 0,
+    status: status
+      ? { state: status.state, atMs: status.atMs, ...(status.detail && { detail: status.detail }) }
+      : null,
   };
+}
+
+type View = Awaited<ReturnType<typeof view>>;
+
+/** Rooms as the specs name them: each with its streams (ids) and how many of them a worker runs now. */
+function roomsOf(views: readonly View[]) {
+  const rooms = new Map<string, View[]>();
+  for (const v of views) if (v.room) rooms.set(v.room, [...(rooms.get(v.room) ?? []), v]);
+  return [...rooms]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, vs]) => ({
+      id,
+      streams: vs.map((v) => v.id).sort(),
+      running: vs.filter((v) => v.state === 'running').length,
+    }));
 }
 
 export async function startApiNode(config: Config, log: Logger): Promise<ApiNode> {
@@ -42,17 +88,29 @@ export async function startApiNode(config: Config, log: Logger): Promise<ApiNode
     replicas: config.cluster.replicas,
     prefix: config.cluster.bucketPrefix,
   });
+  const src: Sources = {
+    store,
+    jsm: await jetstreamManager(nc),
+    stream: config.sink.nats.stream,
+    prefix: config.sink.nats.subjectPrefix,
+  };
+  const views = async () => Promise.all((await store.specs()).map((s) => view(src, s)));
   const app = Fastify({ logger: false });
   registerAuth(app, config.server.auth, []);
   app.get('/healthz', async () => ({ ok: !nc.isClosed(), role: 'api' }));
-  app.get('/api/streams', async () => ({
-    streams: await Promise.all((await store.specs()).map((s) => view(store, s))),
-  }));
+  app.get('/api/streams', async () => ({ streams: await views() }));
+  app.get('/api/rooms', async () => ({ rooms: roomsOf(await views()) }));
+  app.get<{ Params: { id: string } }>('/api/rooms/:id', async (req, reply) => {
+    const vs = (await views()).filter((v) => v.room === req.params.id);
+    if (!vs.length)
+      return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no room ${req.params.id}` } });
+    return { ...roomsOf(vs)[0], streams: vs };
+  });
   app.get<{ Params: { id: string } }>('/api/streams/:id', async (req, reply) => {
     const s = await store.spec(req.params.id);
     if (!s)
       return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no stream ${req.params.id}` } });
-    return view(store, s);
+    return view(src, s);
   });
   app.post<{ Body: { id?: string; url?: string; source?: string; loop?: boolean; room?: string } }>(
     '/api/streams',
@@ -78,7 +136,7 @@ export async function startApiNode(config: Config, log: Logger): Promise<ApiNode
       };
       await store.putSpec(spec);
       log.info({ streamId: id }, 'stream spec written');
-      return reply.code(201).send(await view(store, spec));
+      return reply.code(201).send(await view(src, spec));
     },
   );
   app.delete<{ Params: { id: string } }>('/api/streams/:id', async (req, reply) => {

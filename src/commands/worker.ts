@@ -42,12 +42,19 @@ export interface WorkerOptions {
 }
 
 interface Running {
-  readonly sub: Subscription;
+  sub: Subscription | undefined;
   readonly stop$: Subject<void>;
-  readonly done: Promise<void>;
+  done: Promise<void>;
   draining: boolean;
+  /** Lease lost (or the open record taken by a newer owner): publish nothing further. */
   dead: boolean;
+  /** Stopped (drain or deleted) before its pipeline started. */
+  stopped: boolean;
 }
+
+/** Pause between retries of an open-record read or write the broker did not answer (leader election). */
+const RETRY_MS = 250;
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 const DRAIN_MS = 10_000;
 
@@ -69,29 +76,107 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
   const sink = new FanoutPublisher(sinks);
   const running = new Map<string, Running>();
 
-  const start = async (spec: StreamSpec, epoch: number) => {
-    // End what the previous owner left open (it died or was cut off), before this owner's first message.
-    const prev = await store.open(spec.id).catch(() => null);
-    if (prev && prev.epoch < epoch) {
-      for (const e of prev.events) sink.publish(handoverEnd(e, prev.lastMs));
-      if (prev.events.length)
-        log.info(
-          { streamId: spec.id, ended: prev.events.length, from: prev.epoch },
-          'ended events left open',
-        );
+  const warnOnce = new Set<string>();
+  const retrying = (streamId: string, what: string, e: unknown) => {
+    if (warnOnce.has(`${streamId}:${what}`)) return;
+    warnOnce.add(`${streamId}:${what}`);
+    log.warn({ streamId, error: String(e) }, `${what} failed; retrying until it gets through`);
+  };
+
+  /**
+   * Takes a stream's open-event record over: reads it, ends the events an older owner left open, and writes
+   * this owner's (empty) record at the revision read, retried until it gets through (a leader election
+   * fails reads and writes for seconds) or the lease is lost. Resolves with the record's revision, or null.
+   */
+  const takeOver = async (id: string, epoch: number, r: Running): Promise<number | null> => {
+    while (!r.dead && !r.stopped) {
+      try {
+        const { open: prev, revision } = await store.openEntry(id);
+        if (prev && prev.epoch > epoch) return null; // a newer owner exists
+        if (prev && prev.epoch === epoch) return revision; // our own write, whose ack was lost
+        if (prev?.events.length) {
+          for (const e of prev.events) sink.publish(handoverEnd(e, prev.lastMs));
+          log.info({ streamId: id, ended: prev.events.length, from: prev.epoch }, 'ended events left open');
+        }
+        const next = await store.writeOpen(id, { epoch, lastMs: prev?.lastMs ?? 0, events: [] }, revision);
+        if (next !== null) return next;
+      } catch (e) {
+        retrying(id, 'open-event record take-over', e);
+        await sleep(RETRY_MS);
+      }
     }
+    return null;
+  };
+
+  const start = (spec: StreamSpec, epoch: number) => {
+    const r: Running = {
+      sub: undefined,
+      stop$: new Subject<void>(),
+      done: Promise.resolve(),
+      draining: false,
+      dead: false,
+      stopped: false,
+    };
+    running.set(spec.id, r);
+    r.done = runStream(spec, epoch, r).catch((e) => {
+      log.error({ streamId: spec.id, error: String(e) }, 'stream failed');
+    });
+  };
+
+  const runStream = async (spec: StreamSpec, epoch: number, r: Running): Promise<void> => {
+    // End what the previous owner left open (it died or was cut off), before this owner's first message.
+    let rev = await takeOver(spec.id, epoch, r);
+    if (rev === null || r.dead || r.stopped) return;
     let open = new Map<string, EmotionEvent>();
     let lastMs = 0;
-    let writes = Promise.resolve();
-    const r: Partial<Running> & { draining: boolean; dead: boolean } = { draining: false, dead: false };
-    const saveOpen = () => {
-      const snapshot = { epoch, lastMs, events: [...open.values()] };
-      writes = writes.then(() =>
-        r.dead ? undefined : store.putOpen(spec.id, snapshot).catch(() => undefined),
-      );
+    /**
+     * Writes the open set at this owner's revision until it gets through: true once written, false when the
+     * lease was lost meanwhile or a newer owner holds the record (then this owner stops publishing).
+     */
+    const record = async (): Promise<boolean> => {
+      while (!r.dead) {
+        try {
+          const next = await store.writeOpen(spec.id, { epoch, lastMs, events: [...open.values()] }, rev!);
+          if (next !== null) {
+            rev = next;
+            return true;
+          }
+          const cur = await store.openEntry(spec.id);
+          if (cur.open?.epoch !== epoch) {
+            r.dead = true;
+            r.sub?.unsubscribe();
+            log.warn({ streamId: spec.id, epoch }, 'open-event record taken by a newer owner: stopping');
+            return false;
+          }
+          rev = cur.revision; // our own write landed, its ack was lost: write again on top of it
+        } catch (e) {
+          retrying(spec.id, 'open-event record write', e);
+          await sleep(RETRY_MS);
+        }
+      }
+      return false;
     };
-    saveOpen();
-    const stop$ = new Subject<void>();
+    // Emotion events go out in order through one chain, write-ahead: a start is published only once the
+    // record holding it is written (so the next owner can end it), an end is published before the record
+    // drops it (the next owner's handover end has the same JetStream message id and is deduplicated).
+    let chain = Promise.resolve();
+    const emit = (m: EmotionEvent) => {
+      chain = chain.then(async () => {
+        if (r.dead) return;
+        if (m.phase === 'start') {
+          open = trackOpen(open, m);
+          if (!(await record()) || r.dead) return;
+          sink.publish(m);
+        } else if (m.phase === 'update') {
+          open = trackOpen(open, m);
+          sink.publish(m);
+        } else {
+          sink.publish(m);
+          open = trackOpen(open, m);
+          await record();
+        }
+      });
+    };
     const streamDeps = {
       ...deps,
       config: {
@@ -105,16 +190,11 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
     });
     const onMsg = (msg: Message) => {
       if (r.dead) return;
-      let m = msg;
-      if (m.type === 'emotion') {
-        if (r.draining && m.phase === 'end') m = { ...m, reason: 'handover' };
-        open = trackOpen(open, m);
-        if (m.phase !== 'update') saveOpen();
-      }
-      sink.publish(m);
+      if (msg.type !== 'emotion') return sink.publish(msg);
+      emit(r.draining && msg.phase === 'end' ? { ...msg, reason: 'handover' } : msg);
     };
-    const sub = streamPipeline(spec.id, parseSource(spec.source), streamDeps, {
-      stop$,
+    r.sub = streamPipeline(spec.id, parseSource(spec.source), streamDeps, {
+      stop$: r.stop$,
       onFrame: (f) => {
         lastMs = f.ptsMs;
       },
@@ -128,12 +208,11 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
         },
         complete: () => finish(),
       });
-    // Once the stream has ended (drained), its open set (now empty) is written before the lease goes.
-    const settled = done.then(() => {
-      if (!r.dead) saveOpen();
-      return writes;
-    });
-    running.set(spec.id, Object.assign(r, { sub, stop$, done: settled }) as Running);
+    // Once the stream has ended (drained), every event has gone out and the empty open set is written
+    // before the lease goes.
+    await done;
+    await chain;
+    if (!r.dead) await record();
   };
 
   const stop = async (id: string, why: StopReason) => {
@@ -143,14 +222,15 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
     if (why === 'lost') {
       // Not ours any more: stop at once and publish nothing further; the next owner ends what was open.
       r.dead = true;
-      r.sub.unsubscribe();
+      r.sub?.unsubscribe();
       log.warn({ streamId: id }, 'stopped stream: lease lost');
       return;
     }
     // A drain hands the stream over (its ends say so); a deleted spec just ends the stream.
     r.draining = why === 'drain';
+    r.stopped = true;
     r.stop$.next();
-    const t = setTimeout(() => r.sub.unsubscribe(), DRAIN_MS);
+    const t = setTimeout(() => r.sub?.unsubscribe(), DRAIN_MS);
     await r.done;
     clearTimeout(t);
     log.info({ streamId: id, why }, 'stopped stream');

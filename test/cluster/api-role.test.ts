@@ -61,7 +61,12 @@ describe('serve --role api', () => {
     const res = await fetch(`${base}/api/streams`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'cam1', source: path.resolve('assets/sample.mp4'), loop: true }),
+      body: JSON.stringify({
+        id: 'cam1',
+        source: path.resolve('assets/sample.mp4'),
+        loop: true,
+        room: 'r1',
+      }),
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ id: 'cam1', state: 'pending', owner: null });
@@ -83,6 +88,30 @@ describe('serve --role api', () => {
     const list = await get('/api/streams');
     expect(list.streams).toHaveLength(1);
     await until(() => seen.some((s) => s.subject.startsWith('aupipe.cam1.')), 20_000, 'cam1 analysed');
+    // the stream's status and its room come from JetStream and the KV, not from the node: a second API
+    // node (as behind a load balancer) answers the same
+    const statusOf = async (at: string) =>
+      ((await (await fetch(`${at}/api/streams/cam1`)).json()) as { status: { state: string } | null }).status;
+    for (let i = 0; i < 80 && (await statusOf(base))?.state !== 'live'; i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(await statusOf(base)).toMatchObject({ state: 'live' });
+    const rooms = { rooms: [{ id: 'r1', streams: ['cam1'], running: 1 }] };
+    expect(await get('/api/rooms')).toEqual(rooms);
+    const room = await get('/api/rooms/r1');
+    expect(room).toMatchObject({ id: 'r1', running: 1, streams: [{ id: 'cam1', owner: 'solo' }] });
+    expect((await fetch(`${base}/api/rooms/nope`)).status).toBe(404);
+    const api2 = startCli(['serve', '--role', 'api', '--nats', nats.url, '--port', '0']);
+    try {
+      await until(() => /API\s+(http\S+)\/api\/streams/.test(api2.out.stdout), 30_000, 'api node 2 up');
+      const base2 = /API\s+(http\S+)\/api\/streams/.exec(api2.out.stdout)![1]!;
+      expect(await (await fetch(`${base2}/api/rooms`)).json()).toEqual(rooms);
+      const [a, b] = await Promise.all([get('/api/streams/cam1'), fetch(`${base2}/api/streams/cam1`)]);
+      const two = (await b.json()) as Record<string, unknown>;
+      for (const k of ['owner', 'epoch', 'state', 'room']) expect(two[k], k).toEqual(a[k]);
+      expect(two.status).toMatchObject({ state: 'live' });
+    } finally {
+      api2.signalGroup('SIGKILL');
+    }
     const del = await fetch(`${base}/api/streams/cam1`, { method: 'DELETE' });
     expect(del.status).toBe(204);
     expect((await fetch(`${base}/api/streams/cam1`)).status).toBe(404);
@@ -92,6 +121,7 @@ describe('serve --role api', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(seen.filter((s) => s.at > t && s.subject.startsWith('aupipe.cam1.'))).toEqual([]);
     expect(await get('/api/streams')).toEqual({ streams: [] });
+    expect(await get('/api/rooms')).toEqual({ rooms: [] });
     worker.signalGroup('SIGTERM');
     api.signalGroup('SIGTERM');
     expect(await worker.exited).toBe(0);

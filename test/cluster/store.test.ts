@@ -86,4 +86,20 @@ describe('ClusterStore on a real nats-server', () => {
     const leases = await store.leases();
     for (const l of leases.values()) expect(isFree(l, Date.now())).toBe(true);
   });
+
+  it("open-event records are revision-checked: an older owner's late write cannot overwrite the next owner's", async () => {
+    const store = await ClusterStore.open(nc, { replicas: 1, prefix: 't3' });
+    expect(await store.openEntry('s')).toEqual({ open: null, revision: 0 });
+    const r1 = await store.writeOpen('s', { epoch: 1, lastMs: 0, events: [] }, 0);
+    expect(r1).toBeGreaterThan(0);
+    expect(await store.writeOpen('s', { epoch: 1, lastMs: 0, events: [] }, 0)).toBeNull();
+    // the next owner (epoch 5) takes the record over at the revision it read
+    const { open, revision } = await store.openEntry('s');
+    expect(open?.epoch).toBe(1);
+    const r2 = await store.writeOpen('s', { epoch: 5, lastMs: 0, events: [] }, revision);
+    expect(r2).toBeGreaterThan(r1!);
+    // the old owner's delayed write at its own revision fails; the new owner's record stays
+    expect(await store.writeOpen('s', { epoch: 1, lastMs: 9, events: [] }, r1!)).toBeNull();
+    expect((await store.open('s'))?.epoch).toBe(5);
+  });
 });
