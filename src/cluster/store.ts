@@ -93,14 +93,7 @@ export class ClusterStore {
    * with the new revision, or null when another writer got there first; rejects on a broker error.
    */
   async writeLease(id: string, value: Lease, prev: LeaseEntry | null): Promise<number | null> {
-    try {
-      return prev === null
-        ? await this.leasesKv.create(id, json(value))
-        : await this.leasesKv.update(id, json(value), prev.revision);
-    } catch (e) {
-      if (isRevisionConflict(e)) return null;
-      throw e;
-    }
+    return writeAtRevision(this.leasesKv, id, json(value), prev?.revision ?? 0);
   }
 
   /** Frees a lease this worker holds at `revision` (a drain); false if it was no longer ours. */
@@ -116,10 +109,6 @@ export class ClusterStore {
 
   async deleteLease(id: string): Promise<void> {
     await this.leasesKv.delete(id);
-  }
-
-  async putOpen(id: string, open: OpenEvents): Promise<void> {
-    await this.openKv.put(id, json(open));
   }
 
   async open(id: string): Promise<OpenEvents | null> {
@@ -139,14 +128,25 @@ export class ClusterStore {
    * Resolves with the new revision, or null when someone else wrote in between; rejects on a broker error.
    */
   async writeOpen(id: string, open: OpenEvents, revision: number): Promise<number | null> {
-    try {
-      return revision === 0
-        ? await this.openKv.create(id, json(open))
-        : await this.openKv.update(id, json(open), revision);
-    } catch (e) {
-      if (isRevisionConflict(e)) return null;
-      throw e;
-    }
+    return writeAtRevision(this.openKv, id, json(open), revision);
+  }
+}
+
+/**
+ * Writes `value` if the key is still at `revision` (0: it must not exist; KV revisions start at 1): the new
+ * revision, or null when another writer got there first; rejects on a broker error.
+ */
+async function writeAtRevision(
+  kv: KV,
+  id: string,
+  value: Uint8Array,
+  revision: number,
+): Promise<number | null> {
+  try {
+    return revision === 0 ? await kv.create(id, value) : await kv.update(id, value, revision);
+  } catch (e) {
+    if (isRevisionConflict(e)) return null;
+    throw e;
   }
 }
 
