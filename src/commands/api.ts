@@ -94,14 +94,18 @@ export async function startApiNode(config: Config, log: Logger): Promise<ApiNode
     stream: config.sink.nats.stream,
     prefix: config.sink.nats.subjectPrefix,
   };
-  const views = async () => Promise.all((await store.specs()).map((s) => view(src, s)));
+  // the views of every stream, or of one room's streams only (each view reads the buckets and the stream)
+  const views = async (room?: string) =>
+    Promise.all(
+      (await store.specs()).filter((s) => room === undefined || s.room === room).map((s) => view(src, s)),
+    );
   const app = Fastify({ logger: false });
   registerAuth(app, config.server.auth, []);
   app.get('/healthz', async () => ({ ok: !nc.isClosed(), role: 'api' }));
   app.get('/api/streams', async () => ({ streams: await views() }));
   app.get('/api/rooms', async () => ({ rooms: roomsOf(await views()) }));
   app.get<{ Params: { id: string } }>('/api/rooms/:id', async (req, reply) => {
-    const vs = (await views()).filter((v) => v.room === req.params.id);
+    const vs = await views(req.params.id);
     if (!vs.length)
       return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no room ${req.params.id}` } });
     return { ...roomsOf(vs)[0], streams: vs };
