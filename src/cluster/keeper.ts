@@ -1,12 +1,18 @@
 /**
- * The lease loop of one worker: every heartbeat it refreshes the leases it holds (revision-checked), drops
- * streams whose spec was deleted, and claims free streams up to its capacity; a watchdog stops a stream
- * as soon as its lease could lapse (no refresh got through in time). What to do with a stream is the
- * caller's (hooks): the keeper knows nothing of pipelines or publishers. The clock is injected.
+ * The lease loop of one worker: every heartbeat it refreshes the leases it holds (revision-checked, all at
+ * once, each write bounded by the time its lease has left), and, in a loop of its own, drops streams whose
+ * spec was deleted and claims free streams up to its capacity; a watchdog stops a stream as soon as its
+ * lease could lapse (no refresh got through in time). The two loops are apart so that a slow scan of the
+ * buckets (a JetStream leader election makes reads take seconds) never delays a refresh. A write whose
+ * ack was lost is recognised on the next read: a refresh that landed is adopted, and a lease of this
+ * worker that it does not hold (a claim that landed, or a stream the watchdog stopped) is claimed again at
+ * once under a new epoch instead of waiting out its TTL. What to do with a stream is the caller's (hooks):
+ * the keeper knows nothing of pipelines or publishers. The clock is injected.
  */
 import {
   canRefresh,
   claimValue,
+  epochOf,
   isFree,
   type LeaseEntry,
   mustStop,
@@ -18,7 +24,7 @@ import type { ClusterStore, StreamSpec } from './store.js';
 /** What the keeper needs of the store (ClusterStore; an in-memory one in tests). */
 export type LeaseStore = Pick<
   ClusterStore,
-  'specs' | 'leases' | 'writeLease' | 'releaseLease' | 'deleteLease'
+  'specs' | 'leases' | 'lease' | 'writeLease' | 'releaseLease' | 'deleteLease'
 >;
 
 export interface KeeperOptions {
@@ -52,7 +58,8 @@ export class LeaseKeeper {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private refreshing: Promise<void> | undefined;
+  private scanning: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -70,17 +77,29 @@ export class LeaseKeeper {
 
   start(): void {
     const loop = () => {
-      if (!this.running) this.running = this.tick().finally(() => (this.running = undefined));
+      if (!this.refreshing) this.refreshing = this.refreshAll().finally(() => (this.refreshing = undefined));
+      if (!this.scanning) this.scanning = this.scan().finally(() => (this.scanning = undefined));
     };
     loop();
     this.timer = setInterval(loop, this.o.heartbeatMs);
     this.watchdog = setInterval(() => this.checkDeadlines(), Math.min(250, this.o.heartbeatMs));
   }
 
-  /** One round: refresh, drop deleted, claim. Broker errors are logged; the watchdog guards the deadlines. */
+  /** One round by hand: refresh, then scan. */
   async tick(): Promise<void> {
+    await this.refreshAll();
+    await this.scan();
+  }
+
+  /** Refreshes every held lease at once. Broker errors are logged; the watchdog guards the deadlines. */
+  private async refreshAll(): Promise<void> {
     if (this.closed) return;
-    for (const [id, h] of this.held) await this.refresh(id, h);
+    await Promise.all([...this.held].map(([id, h]) => this.refresh(id, h)));
+  }
+
+  /** Drops streams whose spec was deleted and claims free ones (and this worker's own unheld leases). */
+  private async scan(): Promise<void> {
+    if (this.closed) return;
     let specs: StreamSpec[];
     let leases: Map<string, LeaseEntry>;
     try {
@@ -99,7 +118,11 @@ export class LeaseKeeper {
     }
     if (this.closed) return;
     const now = this.now();
-    const free = specs.filter((s) => !this.held.has(s.id) && isFree(leases.get(s.id) ?? null, now));
+    const mine = (e: LeaseEntry | null) => e !== null && e.lease.owner === this.o.me;
+    const free = specs.filter((s) => {
+      const e = leases.get(s.id) ?? null;
+      return !this.held.has(s.id) && (isFree(e, now) || mine(e));
+    });
     for (const id of pickClaims(
       free.map((s) => s.id),
       this.held.size,
@@ -111,6 +134,7 @@ export class LeaseKeeper {
   }
 
   private async claim(spec: StreamSpec, prev: LeaseEntry | null): Promise<void> {
+    if (this.held.has(spec.id)) return;
     const value = claimValue(this.o.me, this.now(), this.o.ttlMs);
     let rev: number | null;
     try {
@@ -119,7 +143,7 @@ export class LeaseKeeper {
       this.o.log?.('warn', 'claim failed', { streamId: spec.id, error: String(e) });
       return;
     }
-    if (rev === null || this.closed) return; // another worker was faster
+    if (rev === null || this.closed || this.held.has(spec.id)) return; // another worker was faster
     const h: Held = { spec, epoch: rev, entry: { lease: value, revision: rev } };
     this.held.set(spec.id, h);
     this.o.log?.('info', 'claimed stream', { streamId: spec.id, epoch: rev });
@@ -130,10 +154,28 @@ export class LeaseKeeper {
     const now = this.now();
     if (!canRefresh(h.entry, this.o.me, h.entry.revision, now)) return this.lose(id, 'expired');
     const value = refreshValue(this.o.me, h.epoch, now, this.o.ttlMs);
+    // no later than the watchdog would stop the stream: a hung write must not outlive the lease
+    const timeoutMs = Math.max(100, h.entry.lease.expiresAt - this.o.stopMarginMs - now);
     try {
-      const rev = await this.store.writeLease(id, value, h.entry);
-      if (rev === null) return this.lose(id, 'taken');
-      if (this.held.get(id) === h) h.entry = { lease: value, revision: rev };
+      const rev = await this.store.writeLease(id, value, h.entry, timeoutMs);
+      if (this.held.get(id) !== h) return;
+      if (rev !== null) {
+        h.entry = { lease: value, revision: rev };
+        return;
+      }
+      // a conflict: either another writer, or an earlier refresh of ours that landed but whose ack was lost
+      const cur = await this.store.lease(id);
+      if (this.held.get(id) !== h) return;
+      if (
+        cur &&
+        cur.lease.owner === this.o.me &&
+        epochOf(cur) === h.epoch &&
+        this.now() < cur.lease.expiresAt
+      ) {
+        h.entry = cur;
+        return;
+      }
+      return this.lose(id, 'taken');
     } catch (e) {
       this.o.log?.('warn', 'lease refresh failed', { streamId: id, error: String(e) });
     }
@@ -156,7 +198,7 @@ export class LeaseKeeper {
     this.closed = true;
     clearInterval(this.timer);
     clearInterval(this.watchdog);
-    await this.running;
+    await Promise.all([this.refreshing, this.scanning]);
     await Promise.all(
       [...this.held].map(async ([id, h]) => {
         await this.hooks.stop(id, 'drain');

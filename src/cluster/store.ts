@@ -90,10 +90,16 @@ export class ClusterStore {
 
   /**
    * Writes `value` if the lease is still at `prev` (null: the key must not exist or be deleted). Resolves
-   * with the new revision, or null when another writer got there first; rejects on a broker error.
+   * with the new revision, or null when another writer got there first; rejects on a broker error or, for
+   * an update, after `timeoutMs` without an answer (the write may still land: its ack was lost).
    */
-  async writeLease(id: string, value: Lease, prev: LeaseEntry | null): Promise<number | null> {
-    return writeAtRevision(this.leasesKv, id, json(value), prev?.revision ?? 0);
+  async writeLease(
+    id: string,
+    value: Lease,
+    prev: LeaseEntry | null,
+    timeoutMs?: number,
+  ): Promise<number | null> {
+    return writeAtRevision(this.leasesKv, id, json(value), prev?.revision ?? 0, timeoutMs);
   }
 
   /** Frees a lease this worker holds at `revision` (a drain); false if it was no longer ours. */
@@ -141,9 +147,10 @@ async function writeAtRevision(
   id: string,
   value: Uint8Array,
   revision: number,
+  timeoutMs?: number,
 ): Promise<number | null> {
   try {
-    return revision === 0 ? await kv.create(id, value) : await kv.update(id, value, revision);
+    return revision === 0 ? await kv.create(id, value) : await kv.update(id, value, revision, timeoutMs);
   } catch (e) {
     if (isRevisionConflict(e)) return null;
     throw e;

@@ -11,6 +11,10 @@ import {
 class MemStore implements LeaseStore {
   rev = 0;
   down = false;
+  /** Writes land but their acks are lost (the caller sees an error), as in a leader election. */
+  lostAcks = false;
+  /** Scans (specs) answer only after this long (a bucket read during an election). */
+  scanDelayMs = 0;
   readonly map = new Map<string, LeaseEntry>();
   specIds = ['a', 'b', 'c'];
   private check() {
@@ -19,11 +23,16 @@ class MemStore implements LeaseStore {
   }
   async specs() {
     await this.check();
+    if (this.scanDelayMs) await new Promise((r) => setTimeout(r, this.scanDelayMs));
     return this.specIds.map((id) => ({ id, source: 'x' }));
   }
   async leases() {
     await this.check();
     return new Map(this.map);
+  }
+  async lease(id: string) {
+    await this.check();
+    return this.map.get(id) ?? null;
   }
   async writeLease(id: string, value: Lease, prev: LeaseEntry | null) {
     await this.check();
@@ -31,6 +40,7 @@ class MemStore implements LeaseStore {
     if ((prev === null) !== (cur === null) || (prev && cur && prev.revision !== cur.revision)) return null;
     const revision = ++this.rev;
     this.map.set(id, { lease: value, revision });
+    if (this.lostAcks) throw new Error('TimeoutError: timeout');
     return revision;
   }
   async releaseLease(id: string, epoch: number, revision: number) {
@@ -116,6 +126,72 @@ describe('LeaseKeeper (virtual time)', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(events.some(([me, id, why]) => me === 'w1' && id === 'a' && why === 'lost')).toBe(true);
     expect(k.owned().size).toBe(0);
+    k.close();
+  });
+
+  it('a scan that takes longer than the TTL does not delay refreshes: no stream is lost', async () => {
+    const store = new MemStore();
+    const k = keeper(store, 'w1');
+    k.start();
+    await vi.advanceTimersByTimeAsync(10);
+    const epochs = [...k.owned()];
+    store.scanDelayMs = 3 * TTL;
+    await vi.advanceTimersByTimeAsync(5 * TTL);
+    expect(events.filter((e) => e[2] === 'lost')).toEqual([]);
+    expect([...k.owned()]).toEqual(epochs);
+    k.close();
+  });
+
+  it('a refresh that landed with its ack lost is adopted on the next conflict, under the same epoch', async () => {
+    const store = new MemStore();
+    store.specIds = ['a'];
+    const k = keeper(store, 'w1');
+    k.start();
+    await vi.advanceTimersByTimeAsync(10);
+    const epoch = k.owned().get('a');
+    store.lostAcks = true;
+    await vi.advanceTimersByTimeAsync(1000); // this refresh lands, the keeper sees an error
+    store.lostAcks = false;
+    await vi.advanceTimersByTimeAsync(1000); // conflict at the stale revision: the lease is still ours
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events.filter((e) => e[2] === 'lost')).toEqual([]);
+    expect(k.owned().get('a')).toBe(epoch);
+    expect(store.map.get('a')!.lease.expiresAt).toBeGreaterThan(Date.now() + TTL - 1500);
+    k.close();
+  });
+
+  it('a claim that landed with its ack lost is claimed again at the next scan, with a new epoch, not after the TTL', async () => {
+    const store = new MemStore();
+    store.specIds = ['a'];
+    store.lostAcks = true;
+    const k = keeper(store, 'w1');
+    k.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(k.owned().size).toBe(0); // the keeper saw an error
+    const first = store.map.get('a')!;
+    expect(first.lease.owner).toBe('w1');
+    store.lostAcks = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(k.owned().get('a')).toBeGreaterThan(first.revision); // a new epoch, long before the expiry
+    expect(Date.now()).toBeLessThan(first.lease.expiresAt);
+    k.close();
+  });
+
+  it('a stream the watchdog stopped is claimed again under a new epoch once the broker answers', async () => {
+    const store = new MemStore();
+    store.specIds = ['a'];
+    const k = keeper(store, 'w1');
+    k.start();
+    await vi.advanceTimersByTimeAsync(10);
+    const epoch = k.owned().get('a')!;
+    store.down = true;
+    await vi.advanceTimersByTimeAsync(TTL - 800); // the watchdog stops it a margin before the expiry
+    expect(events.filter((e) => e[2] === 'lost')).toHaveLength(1);
+    const { expiresAt } = store.map.get('a')!.lease;
+    store.down = false;
+    await k.tick();
+    expect(k.owned().get('a')).toBeGreaterThan(epoch);
+    expect(Date.now()).toBeLessThan(expiresAt); // its own lease: no need to wait for it to lapse
     k.close();
   });
 
