@@ -57,6 +57,29 @@ const RETRY_MS = 250;
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 const DRAIN_MS = 10_000;
+/** How long a starting worker keeps trying to open the cluster's buckets (a JetStream election, a node down). */
+const OPEN_TRY_MS = 120_000;
+
+/**
+ * Opens the buckets, retried while JetStream does not answer (a leader election after a node died fails
+ * requests for seconds): a worker started at that moment must wait it out, not exit.
+ */
+async function openStore(
+  nc: NatsConnection,
+  o: { replicas: number; prefix: string },
+  warn: (msg: string, error: string) => void,
+): Promise<ClusterStore> {
+  const until = Date.now() + OPEN_TRY_MS;
+  for (let n = 1; ; n++) {
+    try {
+      return await ClusterStore.open(nc, o);
+    } catch (e) {
+      if (Date.now() >= until) throw e;
+      if (n === 1) warn('cluster buckets not reachable yet; retrying', String(e));
+      await sleep(1000);
+    }
+  }
+}
 
 export async function workerCommand(o: WorkerOptions): Promise<number> {
   const config = configFrom(o, o.flags);
@@ -66,7 +89,9 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
   const c = config.cluster;
   const me = c.workerId || `${os.hostname()}-${process.pid}`;
   const nc: NatsConnection = await connect({ ...natsConnectionOptions(config.sink.nats, url), name: me });
-  const store = await ClusterStore.open(nc, { replicas: c.replicas, prefix: c.bucketPrefix });
+  const store = await openStore(nc, { replicas: c.replicas, prefix: c.bucketPrefix }, (msg, error) =>
+    log.warn({ error }, msg),
+  );
   const deps = await createPipelineDeps(config, log);
   const ids = new MsgIds();
   const sinkLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) =>
