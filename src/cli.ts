@@ -280,6 +280,11 @@ withCommon(
     .argument('<clips...>', 'video files')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--frames', 'also write the decoded frames (PPM) and faces.csv (training use only)', false)
+    .option(
+      '--crops',
+      "also write each face's aligned crop as a prepared dataset under OUT/crops (the CNN trainer's input; labels: the mesh estimator's AUs, subject: the clip)",
+      false,
+    )
     .option('--fps <n>', 'analysis frame rate (default: ingest.fps)', num),
 ).action(
   action('dataset features', async (clips: string[], o) => {

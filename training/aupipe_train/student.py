@@ -31,12 +31,13 @@ def load_features(path: str) -> dict:
     with open(path, newline='') as fh:
         rows = list(csv.reader(fh))
     head, body = rows[0], [r for r in rows[1:] if r]
-    f0 = head.index('frame') + 1
+    fi = head.index('frame')
+    f0 = head.index('crop') + 1 if 'crop' in head else fi + 1  # features start after the id columns
     a0 = head.index('au_AU1')
     names = head[f0:a0]
     return {
         'clip': [r[0] for r in body], 'pts_ms': np.array([float(r[1]) for r in body]),
-        'track': np.array([int(r[2]) for r in body]), 'frame': [r[f0 - 1] for r in body],
+        'track': np.array([int(r[2]) for r in body]), 'frame': [r[fi] for r in body],
         'names': names, 'X': np.array([[float(v) for v in r[f0:a0]] for r in body], np.float32),
         'rule': np.array([[float(v) for v in r[a0:a0 + 12]] for r in body], np.float32),
     }
