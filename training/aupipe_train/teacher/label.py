@@ -13,6 +13,8 @@ the face."""
 import csv
 import json
 import math
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -94,12 +96,18 @@ def label_images(teacher: Teacher, list_file: str) -> list:
     `file#k`, the k-th box of that file (1-based, as the dataset format's `source`)."""
     out, seen = [], {}
     with open(list_file, newline='') as fh:
-        for r in csv.DictReader(fh):
-            img = Image.open(r['file']).convert('RGB')
-            lm, p = mesh_box(teacher, img, tuple(float(r[k]) for k in 'xywh'))
-            bs = teacher.blendshapes(lm[None])[0]  # image pixels: MediaPipe's normalised × image size
-            seen[r['file']] = seen.get(r['file'], 0) + 1
-            out.append({'file': f"{r['file']}#{seen[r['file']]}", 'scores': bs, 'presence': p, 'align_err': float('nan')})
+        boxes = list(csv.DictReader(fh))
+    t0 = time.monotonic()
+    for i, r in enumerate(boxes):
+        if i and i % 100 == 0:  # progress on stderr: a few thousand faces take tens of minutes on 2 cores
+            rate = i / (time.monotonic() - t0)
+            print(f'teacher label: {i}/{len(boxes)} faces, {rate:.1f}/s, ~{(len(boxes) - i) / rate / 60:.0f} min left',
+                  file=sys.stderr, flush=True)
+        img = Image.open(r['file']).convert('RGB')
+        lm, p = mesh_box(teacher, img, tuple(float(r[k]) for k in 'xywh'))
+        bs = teacher.blendshapes(lm[None])[0]  # image pixels: MediaPipe's normalised × image size
+        seen[r['file']] = seen.get(r['file'], 0) + 1
+        out.append({'file': f"{r['file']}#{seen[r['file']]}", 'scores': bs, 'presence': p, 'align_err': float('nan')})
     return out
 
 
