@@ -6,7 +6,8 @@ build: a prepared dataset (the trainer's input) from `aupipe dataset features �
        the person (test/fixtures/frame-labels.json `persons`), so the trainer's subject folds are folds by person.
 score: a k-fold run's oof.json (each crop scored by the fold model that never saw that person) against the
        hand-labelled frames, beside the production mesh estimator on the same faces (features.csv `au_*`) and their
-       fusion as the pipeline's `fusion` estimator computes it (p = w · cnn + (1 − w) · mesh, w = 0.5 fixed, not fitted).
+       fusion as the pipeline's `fusion` estimator computes it (p = w · cnn + (1 − w) · mesh, w = 0.5 fixed, not fitted),
+       and with a weight per AU chosen on the other persons (nested, out of person).
        Per AU: AUC with the counts of positives and negatives.
 
 /usr/bin/python3 training/scripts/cnn_teacher_frames.py build --features D/features.csv --teacher D/teacher.csv \
@@ -103,6 +104,30 @@ def labelled_frames(frame_labels: str, features: list, tol_ms: float = 60.0) -> 
     return out
 
 
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def nested_fusion(c: np.ndarray, m: np.ndarray, hand: np.ndarray, person: list) -> tuple:
+    """p = w · cnn + (1 − w) · mesh with w per AU chosen (best pooled AUC, ties to the smaller w) on every other
+    person's frames, applied to the held-out person's: an out-of-person estimate of a per-AU fusion weight."""
+    person = np.array(person)
+    out, chosen = np.zeros_like(c), {}
+    for p in sorted(set(person)):
+        held, rest = person == p, person != p
+        ws = []
+        for j in range(c.shape[1]):
+            best, best_auc = 0.0, -1.0
+            for w in WEIGHTS:
+                t = auc_table((w * c[rest, j] + (1 - w) * m[rest, j])[:, None], hand[rest, j:j + 1], ['x'])
+                if t and t['x']['auc'] > best_auc + 1e-9:
+                    best, best_auc = w, t['x']['auc']
+            ws.append(best)
+        w = np.array(ws)
+        out[held] = w * c[held] + (1 - w) * m[held]
+        chosen[p] = ws
+    return out, chosen
+
+
 def cmd_score(a) -> int:
     feats = features_rows(a.features)
     oof = json.loads((Path(a.run) / 'oof.json').read_text())
@@ -113,18 +138,34 @@ def cmd_score(a) -> int:
     hand = np.array([[f['labels'].get(au, np.nan) for au in aus] for f, _ in pairs], dtype=float)
     c = np.array([[cnn[Path(r['crop']).name][col[au]] for au in aus] for _, r in pairs])
     m = np.array([[float(r[f'au_{au}']) for au in aus] for _, r in pairs])
+    who = persons(a.frame_labels)
+    person = [who.get(f['clip'], f['clip']) for f, _ in pairs]
+    fused, chosen = nested_fusion(c, m, hand, person)
     tables = {'cnn': auc_table(c, hand, aus), 'mesh': auc_table(m, hand, aus),
-              f'fusion w={a.weight}': auc_table(a.weight * c + (1 - a.weight) * m, hand, aus)}
+              f'fusion w={a.weight}': auc_table(a.weight * c + (1 - a.weight) * m, hand, aus),
+              'fusion w/AU': auc_table(fused, hand, aus)}
+    if a.teacher:  # for reference: the teacher itself on the same faces (what the CNN was taught)
+        teacher = {r['file']: r for r in read_csv(a.teacher)}
+        t = np.array([[AU_FROM_BLENDSHAPES[au](teacher[r['teacher_key']]['scores']) if r['teacher_key'] in teacher
+                       else np.nan for au in aus] for _, r in pairs])
+        ok = ~np.isnan(t).any(1)
+        tables['teacher'] = auc_table(t[ok], hand[ok], aus)
     print(f'{len(pairs)} hand-labelled frames matched to a scored crop (run {a.run})')
     print('AU    (+/-)    ' + '  '.join(f'{k:>12}' for k in tables))
     for au in aus:
         t = tables['mesh'].get(au)
         if not t:
             continue
-        cells = '  '.join(f"{tables[k][au]['auc']:>12.3f}" for k in tables)
+        cells = '  '.join(f"{tables[k][au]['auc']:>12.3f}" if au in tables[k] else f"{'-':>12}" for k in tables)
         print(f"{au:<5} ({t['positives']}/{t['negatives']})  {cells}")
+    print('fusion w/AU: the CNN weight per AU chosen from ' + ', '.join(map(str, WEIGHTS)) + ' on the other persons'
+          "' frames (nested: each person scored with weights it did not choose); chosen per held-out person:")
+    for j, au in enumerate(aus):
+        print(f'  {au:<5} ' + ' '.join(f'{chosen[p][j]:.2f}' for p in sorted(chosen)))
     if a.out:
-        Path(a.out).write_text(json.dumps({'frames': len(pairs), 'run': a.run, 'tables': tables}, indent=1))
+        Path(a.out).write_text(json.dumps({'frames': len(pairs), 'run': a.run, 'tables': tables,
+                                           'fusion_weights_per_person': {p: dict(zip(aus, w)) for p, w in chosen.items()}},
+                                          indent=1))
     return 0
 
 
@@ -141,6 +182,7 @@ def main(argv=None) -> int:
     s.add_argument('--features', required=True)
     s.add_argument('--run', required=True, help='a k-fold run (train --fold -1) on the built dataset')
     s.add_argument('--frame-labels', default='test/fixtures/frame-labels.json')
+    s.add_argument('--teacher', help="the teacher's labels (teacher.csv): its own AUCs on the same faces, for reference")
     s.add_argument('--weight', type=float, default=0.5, help="the CNN's weight in the fusion (classify.fusionWeight)")
     s.add_argument('--out', help='write the tables as JSON')
     a = p.parse_args(argv)

@@ -82,12 +82,30 @@ def test_score_matches_frames_in_time_and_reports_counts(tmp_path, capsys):
     (run / 'oof.json').write_text(json.dumps(oof))
     out = tmp_path / 'score.json'
     rc = ctf.main(['score', '--features', str(root / 'features.csv'), '--run', str(run),
-                   '--frame-labels', str(root / 'frame-labels.json'), '--out', str(out)])
+                   '--frame-labels', str(root / 'frame-labels.json'), '--teacher', str(root / 'teacher.csv'),
+                   '--out', str(out)])
     assert rc == 0
     res = json.loads(out.read_text())
     assert res['frames'] == 8  # the frame at 2 s has no face within 60 ms
     t = res['tables']
     assert t['mesh']['AU12'] == {'auc': 1.0, 'positives': 4, 'negatives': 4}
     assert t['cnn']['AU12']['auc'] == 0.0
+    assert t['teacher']['AU12'] == {'auc': 1.0, 'positives': 4, 'negatives': 4}
+    # per-AU weights chosen on the other person: with one person per side, p1's choice comes from p2's frames
+    assert set(res['fusion_weights_per_person']) == {'p1', 'p2'}
     assert 'AU1' not in t['mesh']  # one class only: left out, not scored
     assert 'AU12' in capsys.readouterr().out
+
+
+def test_nested_fusion_picks_the_better_source_on_other_persons():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    n = 300
+    y = (rng.random((n, 2)) < 0.3).astype(float)
+    good, noise = y + 0.3 * rng.normal(size=(n, 2)), rng.normal(size=(n, 2))
+    c = np.stack([good[:, 0], noise[:, 1]], 1)  # the CNN sees AU a, the mesh AU b
+    m = np.stack([noise[:, 0], good[:, 1]], 1)
+    person = [f'p{i % 3}' for i in range(n)]
+    fused, chosen = ctf.nested_fusion(c, m, y, person)
+    assert all(w == [1.0, 0.0] for w in chosen.values())
+    assert np.allclose(fused[:, 0], c[:, 0]) and np.allclose(fused[:, 1], m[:, 1])
