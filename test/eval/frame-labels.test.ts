@@ -29,6 +29,11 @@ const FrameLabels = z
       z
         .strictObject({
           clips: z.array(z.string()).min(1).optional(),
+          /** Clips with no labelled frames where the same person appears (kept in their fold when training). */
+          alsoSeenIn: z
+            .array(z.string().regex(/\.(mp4|mov|webm|mkv)$/))
+            .min(1)
+            .optional(),
           faces: z.array(z.string()).min(1).optional(),
           what: z.string().min(10),
         })

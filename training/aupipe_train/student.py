@@ -84,7 +84,7 @@ def load_frame_labels(path: str) -> dict:
 
 def person_of(clip: str, labels: dict) -> str:
     for pid, p in labels.get('persons', {}).items():
-        if clip in p.get('clips', []):
+        if clip in p.get('clips', []) + p.get('alsoSeenIn', []):
             return pid
     return clip
 

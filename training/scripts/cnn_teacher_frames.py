@@ -36,7 +36,7 @@ def persons(frame_labels: str) -> dict:
     d = json.loads(Path(frame_labels).read_text())
     out = {}
     for pid, p in d['persons'].items():
-        for c in p.get('clips', []):
+        for c in p.get('clips', []) + p.get('alsoSeenIn', []):
             out[c] = pid
     return out
 

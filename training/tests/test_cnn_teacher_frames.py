@@ -16,7 +16,8 @@ AUS = ctf.AUS
 
 
 def _inputs(root: Path):
-    """Two clips of one person (a, b) and one of another (c); 4 faces each at 0, 100, 200, 300 ms."""
+    """Two clips of one person (b labelled, a only `alsoSeenIn`) and one of another (c); 4 faces each at 0, 100, 200,
+    300 ms."""
     crops = root / 'crops'
     (crops / 'crops').mkdir(parents=True)
     (crops / 'meta.json').write_text(json.dumps({'format': 'aupipe-dataset', 'aus': AUS, 'extra': {}}))
@@ -44,7 +45,7 @@ def _inputs(root: Path):
         w = csv.DictWriter(fh, fieldnames=list(teacher[0]))
         w.writeheader()
         w.writerows(teacher)
-    labels = {'persons': {'p1': {'clips': ['a.mp4', 'b.mp4']}, 'p2': {'clips': ['c.mp4']}},
+    labels = {'persons': {'p1': {'clips': ['b.mp4'], 'alsoSeenIn': ['a.mp4']}, 'p2': {'clips': ['c.mp4']}},
               'frames': [{'clip': c, 't': t, 'labels': {'AU12': int(t in (0.11, 0.29)), 'AU1': 1}}
                          for c in ('b.mp4', 'c.mp4') for t in (0.0, 0.11, 0.22, 0.29)]
               + [{'clip': 'c.mp4', 't': 2.0, 'labels': {'AU12': 1}}]}  # no face within 60 ms: left out

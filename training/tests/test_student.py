@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from training.aupipe_train.student import (StudentNet, as_stills, auc_report, ece, export_student, match_frames,
-                                           out_of_fold, platt_fit, train_net)
+                                           out_of_fold, person_of, platt_fit, train_net)
 
 
 def test_platt_fit_recovers_a_known_logistic():
@@ -15,6 +15,11 @@ def test_platt_fit_recovers_a_known_logistic():
     y = (rng.random(4000) < 1 / (1 + np.exp(-(2.0 * s - 0.5)))).astype(float)
     a, b = platt_fit(s, y)
     assert abs(a - 2.0) < 0.25 and abs(b + 0.5) < 0.15
+
+
+def test_person_of_reads_labelled_clips_and_also_seen_in_and_falls_back_to_the_clip():
+    labels = {'persons': {'p1': {'clips': ['a.mp4'], 'alsoSeenIn': ['b.mov']}, 'p2': {'clips': ['c.mp4']}}}
+    assert [person_of(c, labels) for c in ('a.mp4', 'b.mov', 'c.mp4', 'x.mp4')] == ['p1', 'p1', 'p2', 'x.mp4']
 
 
 def test_platt_fit_one_class_is_identity():
