@@ -5,12 +5,23 @@
  * resolution and on the pipeline's 640x480 letterboxed analysis frame; then the per-call cost on one
  * webcam face (webcam_talking_1 in the 640x480 analysis frame), the cost the issue bounds at 1.5× today's.
  * Times are the median of repeated runs; the machine's load is in each note (2 shared cores: read the
- * CPU ms, not the wall ms, as the cost).
+ * CPU ms, not the wall ms, as the cost). `DETECT_RECALL_ONLY=ssd,auto` runs those candidates only (and `short`, the
+ * baseline of the cost ratio); the tiled SSD candidate alone takes minutes.
  */
+
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import path from 'node:path';
 import { createDetector } from '../src/compose.js';
 import { configSchema } from '../src/config/index.js';
-import { detectTiled, type FaceDetector } from '../src/detect/index.js';
+import {
+  DETECT_MODEL_DIR,
+  detectSsd,
+  detectTiled,
+  detectWindows,
+  type FaceDetector,
+} from '../src/detect/index.js';
+import { openOrtInference } from '../src/runtime/index.js';
 import type { RgbImage } from '../src/types.js';
 import { MEDIA_DIR } from '../test/helpers/shared.js';
 import { type BenchOptions, type BenchResult, median } from './harness.js';
@@ -41,6 +52,35 @@ const TODAY = { range: 'short', minMeshScore: 0.5 };
 // the full-range candidates with the two-score gate that keeps small faces (detect.minMeshScore)
 const ROOM = { minMeshScore: 0.01 };
 
+/**
+ * face-api's SSD-MobileNetV1 (boxes only, no mesh gate): the whole frame letterboxed to 512², optionally plus
+ * `tileSide` tiles (upscaled to 512² when smaller). Its face box is grown 1.4× to the mesh-crop convention the
+ * scorer shrinks back.
+ */
+const ssd = (minScore: number, tileSide: number) => async () => {
+  const model = (
+    await openOrtInference(readFileSync(path.join(DETECT_MODEL_DIR, 'ssd-mobilenetv1.onnx')), {
+      provider: 'cpu',
+      intraOpThreads: 1,
+    })
+  ).inference;
+  return {
+    detect: async (img: RgbImage) =>
+      (
+        await detectSsd(model, img, detectWindows(img.width, img.height, tileSide), {
+          minScore,
+          iouThreshold: 0.3,
+          maxFaces: 100,
+        })
+      ).map((f) => ({
+        score: f.score,
+        mesh: new Float32Array(0),
+        box: { x: f.box.x - 0.2 * f.box.w, y: f.box.y - 0.2 * f.box.h, w: 1.4 * f.box.w, h: 1.4 * f.box.h },
+      })),
+    close: () => model.close(),
+  };
+};
+
 const CANDIDATES: readonly Candidate[] = [
   { name: 'short', what: 'short-range, whole frame (the default before)', make: () => detector(TODAY) },
   {
@@ -66,7 +106,19 @@ const CANDIDATES: readonly Candidate[] = [
     what: 'the default (range auto): full-range, 384 px tiles on frames >= 768 px, short-range when it finds none',
     make: () => detector({}),
   },
+  { name: 'ssd', what: "face-api's SSD-MobileNetV1, whole frame at 512², score >= 0.5", make: ssd(0.5, 0) },
+  {
+    name: 'ssd_03',
+    what: "face-api's SSD-MobileNetV1, whole frame at 512², score >= 0.3",
+    make: ssd(0.3, 0),
+  },
+  {
+    name: 'ssd_03_t320',
+    what: "face-api's SSD-MobileNetV1, whole frame + 320 px tiles upscaled to 512², score >= 0.3",
+    make: ssd(0.3, 320),
+  },
 ];
+const ONLY = process.env.DETECT_RECALL_ONLY?.split(',');
 
 const load = () => `load ${loadavg()[0]!.toFixed(2)}`;
 
@@ -94,6 +146,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     .map((f) => decoded.get(key(f))!.analysis);
   const results: BenchResult[] = [];
   for (const c of CANDIDATES) {
+    if (ONLY && !ONLY.includes(c.name) && c.name !== 'short') continue;
     const d = await c.make();
     try {
       await d.detect(webcam[0]!); // warm-up

@@ -15,7 +15,18 @@ export {
 } from './align.js';
 export { createFaceDetector } from './create.js';
 export type { FaceDetector } from './detector.js';
+export { detectWindows } from './full-range.js';
 export { LOCAL_SCHEME, registerLocalModelLoader } from './model-loader.js';
+export { DETECT_MODEL_DIR } from './onnx-detector.js';
+export {
+  decodeSsd,
+  detectSsd,
+  mergeSsd,
+  SSD_ANCHORS,
+  SSD_INPUT,
+  type SsdFace,
+  type SsdOptions,
+} from './ssd.js';
 export { detectAndTrack } from './stage.js';
 export { cropRegion, detectTiled, shiftDetection, type TileOptions } from './tiles.js';
 export {

@@ -279,6 +279,13 @@ def cmd_face_api_net(a) -> int:
     return 0
 
 
+def cmd_face_api_ssd(a) -> int:
+    from .face_api_ssd import export_face_api_ssd
+    card = export_face_api_ssd(a.out, Path(a.model_dir) if a.model_dir else None)
+    print(f"{card['name']} -> {a.out} (ORT vs PyTorch {card['onnx']['ortMaxAbsDiffVsPyTorch']:.2g})")
+    return 0
+
+
 # Where the pipeline looks for each face-api crop net by default (classify.lipModel, classify.expressionModel).
 FACE_API_NET_DIRS = {'landmarks68': 'models/face-landmarks68', 'expressions': 'models/face-expression'}
 
@@ -329,6 +336,10 @@ def main(argv=None) -> int:
     fn.add_argument('kind', choices=sorted(FACE_API_NET_DIRS))
     fn.add_argument('--out', help='output folder (default: models/face-landmarks68 or models/face-expression)')
     fn.add_argument('--model-dir', help='folder with the tfjs manifest (default: the npm package)')
+    fs = sub.add_parser('face-api-ssd', help="face-api's SSD-MobileNetV1 face detector -> ONNX + card for the "
+                        "detect stage")
+    fs.add_argument('--out', default='models/detect/ssd-mobilenetv1.onnx')
+    fs.add_argument('--model-dir', help='folder with the tfjs manifest (default: the npm package)')
     bn = sub.add_parser('bench', help='params, MFLOPs, ORT faces/s and training-step time per backbone')
     bn.add_argument('--backbones', default='face_dense,mobilenet_v1,mobilenet_v2,densenet121')
     bn.add_argument('--size', type=int, default=112)
@@ -344,7 +355,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if a.cmd in ('teacher', 'student'):
         return a.func(a)
-    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'face-api-net': cmd_face_api_net,
+    return {'train': cmd_train, 'eval': cmd_eval, 'export': cmd_export, 'convert': cmd_convert, 'probe': cmd_probe, 'bench': cmd_bench, 'face-api-net': cmd_face_api_net, 'face-api-ssd': cmd_face_api_ssd,
             'rescore': cmd_rescore}[a.cmd](a)
 
 
