@@ -4,6 +4,7 @@
  * new owner can end them). Writes to `leases` are revision-checked (`create` / `update` against the last
  * revision read): of two workers racing for a lease, one wins.
  */
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EmotionEvent } from '../types.js';
@@ -39,6 +40,8 @@ const json = (v: unknown) => enc.encode(JSON.stringify(v));
 
 export class ClusterStore {
   private constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly prefix: string,
     private readonly specsKv: KV,
     private readonly leasesKv: KV,
     private readonly openKv: KV,
@@ -48,7 +51,26 @@ export class ClusterStore {
     const kvm = new Kvm(nc);
     const p = o.prefix ?? 'aupipe';
     const mk = (n: string) => kvm.create(`${p}_${n}`, { replicas: o.replicas, history: 1 });
-    return new ClusterStore(await mk('specs'), await mk('leases'), await mk('open'));
+    return new ClusterStore(
+      await jetstreamManager(nc),
+      p,
+      await mk('specs'),
+      await mk('leases'),
+      await mk('open'),
+    );
+  }
+
+  /**
+   * The keys of a bucket (deleted ones included: their delete marker is the key's last message), from the
+   * stream leader's subject index. Not `kv.keys()`: that creates a consumer, and after a NATS node dies
+   * consumer creation times out again and again for as long as the dead node stays in the stream's peer set
+   * (5 s timeouts in 4 of 6 tries over 30 s, measured; docs/cluster.md, "Fixed"), while stream info
+   * answers in milliseconds throughout.
+   */
+  private async keys(bucket: string): Promise<string[]> {
+    const prefix = `$KV.${this.prefix}_${bucket}.`;
+    const si = await this.jsm.streams.info(`KV_${this.prefix}_${bucket}`, { subjects_filter: `${prefix}>` });
+    return Object.keys(si.state.subjects ?? {}).map((s) => s.slice(prefix.length));
   }
 
   async putSpec(spec: StreamSpec): Promise<void> {
@@ -66,7 +88,7 @@ export class ClusterStore {
 
   async specs(): Promise<StreamSpec[]> {
     const out: StreamSpec[] = [];
-    for (const id of await keys(this.specsKv)) {
+    for (const id of await this.keys('specs')) {
       const s = await this.spec(id);
       if (s) out.push(s);
     }
@@ -81,7 +103,7 @@ export class ClusterStore {
 
   async leases(): Promise<Map<string, LeaseEntry>> {
     const out = new Map<string, LeaseEntry>();
-    for (const id of await keys(this.leasesKv)) {
+    for (const id of await this.keys('leases')) {
       const l = await this.lease(id);
       if (l) out.set(id, l);
     }
@@ -155,12 +177,6 @@ async function writeAtRevision(
     if (isRevisionConflict(e)) return null;
     throw e;
   }
-}
-
-async function keys(kv: KV): Promise<string[]> {
-  const out: string[] = [];
-  for await (const k of await kv.keys()) out.push(k);
-  return out;
 }
 
 /** A `create` on an existing key or an `update` at a stale revision (JetStream error 10071, "wrong last sequence"). */

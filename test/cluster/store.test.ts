@@ -87,6 +87,17 @@ describe('ClusterStore on a real nats-server', () => {
     for (const l of leases.values()) expect(isFree(l, Date.now())).toBe(true);
   });
 
+  it('lists specs and leases from the stream index: none at first, dotted keys whole, deleted ones gone', async () => {
+    const store = await ClusterStore.open(nc, { replicas: 1, prefix: 't4' });
+    expect(await store.specs()).toEqual([]);
+    expect((await store.leases()).size).toBe(0);
+    for (const id of ['cam-1', 'room.b.cam_2', 'x']) await store.putSpec({ id, source: '/dev/null' });
+    await store.deleteSpec('x');
+    expect((await store.specs()).map((s) => s.id).sort()).toEqual(['cam-1', 'room.b.cam_2']);
+    await store.writeLease('room.b.cam_2', claimValue('w1', 0, 5000), null);
+    expect([...(await store.leases()).keys()]).toEqual(['room.b.cam_2']);
+  });
+
   it("open-event records are revision-checked: an older owner's late write cannot overwrite the next owner's", async () => {
     const store = await ClusterStore.open(nc, { replicas: 1, prefix: 't3' });
     expect(await store.openEntry('s')).toEqual({ open: null, revision: 0 });
