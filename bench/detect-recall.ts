@@ -81,6 +81,33 @@ const ssd = (minScore: number, tileSide: number) => async () => {
   };
 };
 
+/**
+ * The default plus the SSD's faces where the default found none (a face's centre inside the other's box): the
+ * recall a periodic SSD scan for new faces could add, before any mesh gate on the SSD's faces.
+ */
+const autoPlusSsd = async () => {
+  const a = await detector({});
+  const s = await ssd(0.5, 0)();
+  return {
+    detect: async (img: RgbImage) => {
+      const own = (await a.detect(img)) as { box: { x: number; y: number; w: number; h: number } }[];
+      const extra = (await s.detect(img)).filter(
+        (f) =>
+          !own.some((o) => {
+            const cx = f.box.x + f.box.w / 2;
+            const cy = f.box.y + f.box.h / 2;
+            return cx >= o.box.x && cx <= o.box.x + o.box.w && cy >= o.box.y && cy <= o.box.y + o.box.h;
+          }),
+      );
+      return [...own, ...extra];
+    },
+    close: async () => {
+      await a.close();
+      await s.close();
+    },
+  };
+};
+
 const CANDIDATES: readonly Candidate[] = [
   { name: 'short', what: 'short-range, whole frame (the default before)', make: () => detector(TODAY) },
   {
@@ -116,6 +143,11 @@ const CANDIDATES: readonly Candidate[] = [
     name: 'ssd_03_t320',
     what: "face-api's SSD-MobileNetV1, whole frame + 320 px tiles upscaled to 512², score >= 0.3",
     make: ssd(0.3, 320),
+  },
+  {
+    name: 'auto_ssd',
+    what: "the default plus the SSD's (score >= 0.5) faces where the default found none",
+    make: autoPlusSsd,
   },
 ];
 const ONLY = process.env.DETECT_RECALL_ONLY?.split(',');
