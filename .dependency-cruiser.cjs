@@ -24,7 +24,7 @@ const PURE = [
   '^src/stage-timer\\.ts$',
   '^src/[^/]+/browser\\.ts$',
   '^src/runtime/inference\\.ts$',
-  '^src/detect/(align|tracker|hungarian|blazeface|face-mesh|full-range|iris|shot|detector|mesh-detector|step)\\.ts$',
+  '^src/detect/(align|tracker|hungarian|blazeface|face-mesh|full-range|iris|shot|detector|mesh-detector|ssd|step)\\.ts$',
   '^src/emotion/(smoothing|hysteresis|lifecycle|rules|track|engine|engagement)\\.ts$',
   '^src/classify/(card|preprocess|estimator|bounds)\\.ts$',
   '^src/classify/mesh/(measures|normalize|canonical|procrustes|calibration|baseline|pose|estimator|crop-net|expression-net|landmark-net|lips68|mouth|features|student-net)\\.ts$',

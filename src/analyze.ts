@@ -59,7 +59,9 @@ export async function analyzeImages(
 async function analyzeOne(file: string, deps: AnalyzeDeps, opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const img = await decodeImage(file);
   // stills get tiled detection on large images: small faces in big photos are otherwise missed
-  const dets = await detectTiled(deps.detector, img);
+  const found = await detectTiled(deps.detector, img);
+  // and the scan for faces the detector misses, when one is configured (detect.scanEvery > 0)
+  const dets = deps.detector.scan ? [...found, ...(await deps.detector.scan(img, found))] : found;
   let scores: Record<string, number>[] | undefined;
   if (deps.estimate && dets.length > 0) {
     const size = opts.cropSize ?? 112;

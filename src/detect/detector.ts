@@ -13,5 +13,11 @@ export interface FaceDetector {
    * new faces wait for the next detect. Stateless, so streams can share a detector. Optional.
    */
   follow?(img: RgbImage, previous: readonly FaceDetection[]): Promise<FaceDetection[]>;
+  /**
+   * A second detector's look for faces the first misses (small, far faces of a room camera): the faces it
+   * finds that are none of `known` (this frame's faces), each confirmed by the mesh. Stateless; the caller
+   * decides how often (detect.scanEvery). Absent when no scan detector is configured.
+   */
+  scan?(img: RgbImage, known: readonly FaceDetection[]): Promise<FaceDetection[]>;
   close(): Promise<void>;
 }

@@ -21,13 +21,17 @@ export { DETECT_MODEL_DIR } from './onnx-detector.js';
 export {
   decodeSsd,
   detectSsd,
+  freshFaces,
   mergeSsd,
   SSD_ANCHORS,
   SSD_INPUT,
+  SSD_MESH_BOX_SCALE,
   type SsdFace,
   type SsdOptions,
+  ssdSeed,
 } from './ssd.js';
 export { detectAndTrack } from './stage.js';
+export { nextScanGap, SCAN_BACKOFF } from './step.js';
 export { cropRegion, detectTiled, shiftDetection, type TileOptions } from './tiles.js';
 export {
   endAllTracks,

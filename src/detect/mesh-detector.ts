@@ -34,6 +34,7 @@ import {
   windowTransform,
 } from './full-range.js';
 import { eyeBox, eyeTransform, IRIS_INPUT, IRIS_POINTS, refineWithIris } from './iris.js';
+import { detectSsd, freshFaces, ssdSeed } from './ssd.js';
 
 /** The detect settings the detector reads (a subset of `Config['detect']`). */
 export type MeshDetectorConfig = Pick<
@@ -46,6 +47,8 @@ export type MeshDetectorConfig = Pick<
   | 'rotation'
   | 'range'
   | 'tileSide'
+  | 'scanMinScore'
+  | 'scanTileSide'
 >;
 
 /**
@@ -57,6 +60,8 @@ export interface DetectorSessions {
   readonly full?: Inference | undefined;
   readonly mesh: Inference;
   readonly iris?: Inference | undefined;
+  /** face-api's SSD, for the periodic scan for faces the detector misses (detect.scanEvery > 0). */
+  readonly ssd?: Inference | undefined;
 }
 
 /** Overlap above which the weaker of two detector boxes is dropped (the value human is run with). */
@@ -96,7 +101,7 @@ function toFrame(f: BlazeFace, sx: number, sy: number): BlazeFace {
 }
 
 export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig): FaceDetector {
-  const { blaze, full, mesh, iris } = s;
+  const { blaze, full, mesh, iris, ssd } = s;
   const useShort = cfg.range === 'short';
   const useFull = !useShort;
   // auto falls back on the short-range model when the full-range one finds no face: the full-range model
@@ -234,12 +239,53 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
       return (await meshFaces(img, seeds, runMesh, cfg.minScore, runIris, meshInput)).filter(keep);
     });
 
+  // The SSD on the letterboxed frame (plus native tiles of scanTileSide on frames at least twice a tile); its
+  // faces that are none of the known ones, each confirmed by the mesh as a confident detector's face is
+  // (scanMinScore from the SSD, minMeshScore from the mesh), then checked again against the known faces'
+  // boxes (an SSD box beside a known face can mesh onto it).
+  const scan = ssd
+    ? (img: RgbImage, known: readonly FaceDetection[]) =>
+        queue.run(async () => {
+          const windows = detectWindows(img.width, img.height, cfg.scanTileSide, AUTO_TILE_FROM);
+          const found = await timedAsync('scan.ort', 0, () =>
+            detectSsd(ssd, img, windows, {
+              minScore: cfg.scanMinScore,
+              iouThreshold: NMS_IOU,
+              maxFaces: cfg.maxFaces * 4,
+            }),
+          );
+          const fresh = freshFaces(
+            found,
+            known.map((k) => k.box),
+          );
+          const room = cfg.maxFaces - known.length;
+          if (fresh.length === 0 || room <= 0) return [];
+          const meshed = await meshFaces(
+            img,
+            fresh.map(ssdSeed),
+            runMesh,
+            cfg.minMeshScore,
+            runIris,
+            meshInput,
+          );
+          const boxes = known.map((k) => k.box);
+          const out: FaceDetection[] = [];
+          for (const d of meshed) {
+            if (!keepNew(d) || freshFaces([d], boxes).length === 0) continue;
+            out.push(d);
+            boxes.push(d.box);
+          }
+          return out.slice(0, room);
+        })
+    : undefined;
+
   return {
     detect,
     follow,
+    ...(scan ? { scan } : {}),
     async close() {
       await queue.close();
-      await Promise.all([blaze?.close(), full?.close(), mesh.close(), iris?.close()]);
+      await Promise.all([blaze?.close(), full?.close(), mesh.close(), iris?.close(), ssd?.close()]);
     },
   };
 }

@@ -48,14 +48,15 @@ export async function createOnnxDetector(cfg: DetectCfg, modelDir = DETECT_MODEL
     cfg.range !== 'short' ? open(path.join(modelDir, 'blazeface-full.onnx'), cfg) : skip(),
     open(path.join(modelDir, 'facemesh.onnx'), cfg),
     cfg.iris ? open(path.join(modelDir, 'iris.onnx'), cfg) : skip(),
+    cfg.scanEvery > 0 ? open(path.join(modelDir, 'ssd-mobilenetv1.onnx'), cfg) : skip(),
   ]);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
     for (const o of opened) if (o.status === 'fulfilled') await o.value?.close();
     throw failed.reason;
   }
-  const [blaze, full, mesh, iris] = opened.map(
+  const [blaze, full, mesh, iris, ssd] = opened.map(
     (o) => (o as PromiseFulfilledResult<Inference | undefined>).value,
   );
-  return createMeshDetector({ blaze, full, mesh: mesh!, iris }, cfg);
+  return createMeshDetector({ blaze, full, mesh: mesh!, iris, ssd }, cfg);
 }

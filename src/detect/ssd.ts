@@ -5,15 +5,17 @@
  * boxes only (no keypoints, no mesh). The graph decodes its 5118 anchors; here are the letterbox into its 512²
  * input, the score threshold and the merge across windows (pure), and the model call.
  */
-import type { Inference } from '../runtime/index.js';
-import { tensor } from '../runtime/index.js';
+import { type Inference, tensor } from '../runtime/browser.js';
 import type { Box, RgbImage } from '../types.js';
 import { warpAffineInto } from './align.js';
 import type { BlazeFace } from './blazeface.js';
+import type { MeshSeed } from './face-mesh.js';
 import { mergeFaces, type Window, windowTransform } from './full-range.js';
 
 export const SSD_INPUT = 512;
 export const SSD_ANCHORS = 5118;
+/** The mesh crop around an SSD face box: its longer side times this (the box is about the face). */
+export const SSD_MESH_BOX_SCALE = 1.4;
 
 export interface SsdOptions {
   readonly minScore: number;
@@ -110,4 +112,28 @@ export async function detectSsd(
     );
   });
   return mergeSsd(faces, o);
+}
+
+const centreIn = (a: Box, b: Box): boolean => {
+  const cx = a.x + a.w / 2;
+  const cy = a.y + a.h / 2;
+  return cx >= b.x && cx <= b.x + b.w && cy >= b.y && cy <= b.y + b.h;
+};
+
+/**
+ * The SSD faces that are none of the `known` faces (boxes of any convention): a face is known when either
+ * box's centre lies inside the other. What a scan for new faces adds to the faces a detector already found.
+ */
+export function freshFaces(found: readonly SsdFace[], known: readonly Box[]): SsdFace[] {
+  return found.filter((f) => !known.some((k) => centreIn(f.box, k) || centreIn(k, f.box)));
+}
+
+/** The face-mesh seed of an SSD face: its box centre, its longer side grown to the mesh crop, no roll. */
+export function ssdSeed(f: SsdFace): MeshSeed {
+  return {
+    cx: f.box.x + f.box.w / 2,
+    cy: f.box.y + f.box.h / 2,
+    side: Math.max(f.box.w, f.box.h) * SSD_MESH_BOX_SCALE,
+    roll: 0,
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The detect stage's per-frame step, pure and stateful per stream: the full detector on every `every`-th frame
- * and at each cut (`cutThreshold`), the detector's cheaper `follow` in between, the tracker's ids, start/end
+ * and at each cut (`cutThreshold`), plus its scan for missed faces on every `scanEvery`-th full detection, the
+ * detector's cheaper `follow` in between, the tracker's ids, start/end
  * events and each face's aligned crop. The RxJS operator (`stage.ts`) and the browser client both drive it,
  * so a stream is tracked the same way on the server and on the student's device.
  */
@@ -27,7 +28,7 @@ import {
 
 export type DetectStepConfig = Pick<
   Config['detect'],
-  'every' | 'cutThreshold' | 'minIou' | 'trackGraceFrames' | 'cropSize'
+  'every' | 'cutThreshold' | 'minIou' | 'trackGraceFrames' | 'cropSize' | 'scanEvery'
 >;
 
 /** A frame's identity and pixels, without the pool's release (the caller owns the buffer). */
@@ -43,6 +44,10 @@ type FrameMeta = Omit<StepFrame, 'rgb'>;
 export class DetectStep {
   private state: TrackerState = initialTrackerState;
   private sinceDetect = Number.POSITIVE_INFINITY;
+  /** Full detections since the last scan (the first full detection, and the first after a cut, scan). */
+  private sinceScan = Number.POSITIVE_INFINITY;
+  /** Full detections between scans now: scanEvery while scans find faces, doubling up to SCAN_BACKOFF× when not. */
+  private scanGap: number;
   private last: FaceDetection[] = [];
   private prevThumb: Uint8Array | null = null;
   /** Metadata only: the frame's pixels go back to their owner. */
@@ -51,7 +56,9 @@ export class DetectStep {
   constructor(
     private readonly detector: FaceDetector,
     private readonly cfg: DetectStepConfig,
-  ) {}
+  ) {
+    this.scanGap = cfg.scanEvery;
+  }
 
   /** Faces, track ids, crops and track events of one frame. The frame's pixels are not kept. */
   async step(frame: StepFrame): Promise<FrameFaces> {
@@ -73,8 +80,16 @@ export class DetectStep {
     const full = cut || this.sinceDetect + 1 >= cfg.every;
     if (t) t.add('track.shot', clockMs() - t0);
     let dets: FaceDetection[];
-    if (full) dets = await detector.detect(frame);
-    else if (detector.follow) dets = this.last.length ? await detector.follow(frame, this.last) : [];
+    if (cut) this.sinceScan = Number.POSITIVE_INFINITY;
+    if (full) {
+      dets = await detector.detect(frame);
+      if (detector.scan && cfg.scanEvery > 0 && ++this.sinceScan >= this.scanGap) {
+        this.sinceScan = 0;
+        const more = await detector.scan(frame, dets);
+        this.scanGap = nextScanGap(this.scanGap, more.length, cfg.scanEvery);
+        if (more.length) dets = [...dets, ...more];
+      }
+    } else if (detector.follow) dets = this.last.length ? await detector.follow(frame, this.last) : [];
     else dets = this.last;
     this.sinceDetect = full ? 0 : this.sinceDetect + 1;
     this.last = dets;
@@ -111,6 +126,18 @@ export class DetectStep {
     this.state = ended.state;
     return frameFaces(f, [], events(f, ended, f.ptsMs));
   }
+}
+
+/** How far the scan interval backs off (× scanEvery) while scans find nothing the detector missed. */
+export const SCAN_BACKOFF = 4;
+
+/**
+ * The next scan interval in full detections: back to `every` when the scan found faces the detector missed
+ * (they are seen only on scan frames, so the interval must stay under the tracker's grace), else doubled, up to
+ * SCAN_BACKOFF × `every` (a webcam face the detector finds pays for one SSD pass in 4·every·detect.every frames).
+ */
+export function nextScanGap(gap: number, found: number, every: number): number {
+  return found > 0 ? every : Math.min(gap * 2, every * SCAN_BACKOFF);
 }
 
 function events(frame: FrameMeta, upd: TrackerUpdate, ptsMs: number): TrackEvent[] {

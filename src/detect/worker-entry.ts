@@ -24,7 +24,9 @@ port.on('message', async (req: DetectRequest | 'close') => {
     const faces =
       req.op === 'follow' && detector.follow
         ? await detector.follow(img, req.previous ?? [])
-        : await detector.detect(img);
+        : req.op === 'scan'
+          ? ((await detector.scan?.(img, req.previous ?? [])) ?? [])
+          : await detector.detect(img);
     port.postMessage(
       { id: req.id, faces } satisfies DetectReply,
       faces.map((f) => f.mesh.buffer as ArrayBuffer),

@@ -78,6 +78,10 @@ export async function createWorkerDetector(cfg: Config['detect'], workers: numbe
   return {
     detect: (img) => call('detect', img),
     follow: (img, previous) => call('follow', img, previous),
+    // every worker runs the same config: each has the scan when the config asks for one
+    ...(cfg.scanEvery > 0 && cfg.backend === 'onnx'
+      ? { scan: (img: RgbImage, known: readonly FaceDetection[]) => call('scan', img, known) }
+      : {}),
     async close() {
       closed = true;
       await Promise.all(

@@ -4,10 +4,11 @@ import type { FaceDetection } from '../types.js';
 
 export interface DetectRequest {
   readonly id: number;
-  readonly op: 'detect' | 'follow';
+  readonly op: 'detect' | 'follow' | 'scan';
   readonly width: number;
   readonly height: number;
   readonly rgb: Uint8Array;
+  /** follow: the previous frame's faces; scan: this frame's known faces. */
   readonly previous?: readonly FaceDetection[];
 }
 

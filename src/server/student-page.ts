@@ -78,6 +78,7 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
     room,
     detect: {
       every: config.browser.detectEvery,
+      scanEvery: 0,
       cutThreshold: d.cutThreshold,
       minIou: d.minIou,
       trackGraceFrames: d.trackGraceFrames,
@@ -91,6 +92,9 @@ export function clientSettings(config: Config, rules: unknown, room: string): Cl
       // the student's own webcam: one near face, the short-range detector (the page ships only its model)
       range: 'short',
       tileSide: 0,
+      // no scan: the page ships no SSD (one near face needs none)
+      scanMinScore: d.scanMinScore,
+      scanTileSide: 0,
       iris: d.iris,
     },
     baseline: c.baseline.enabled ? c.baseline : null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSsd, mergeSsd } from '../../src/detect/index.js';
+import { decodeSsd, freshFaces, mergeSsd, SSD_MESH_BOX_SCALE, ssdSeed } from '../../src/detect/index.js';
 
 const opts = { minScore: 0.5, iouThreshold: 0.3, maxFaces: 10 };
 
@@ -39,5 +39,22 @@ describe('SSD decoding (pure)', () => {
       [300, 0.7],
     ]);
     expect(mergeSsd([f(0, 0.9), f(300, 0.8), f(600, 0.7)], { ...opts, maxFaces: 2 })).toHaveLength(2);
+  });
+});
+
+describe('scan helpers', () => {
+  const f = (x: number, y: number, side: number) => ({ score: 0.9, box: { x, y, w: side, h: side } });
+
+  it('freshFaces keeps the SSD faces that are none of the known boxes, either way round', () => {
+    const known = [{ x: 100, y: 100, w: 140, h: 140 }];
+    // inside the known face; containing it (a larger SSD box); beside it
+    const found = [f(130, 130, 80), f(60, 60, 220), f(300, 100, 40)];
+    expect(freshFaces(found, known)).toEqual([found[2]]);
+    expect(freshFaces(found, [])).toEqual(found);
+  });
+
+  it('ssdSeed centres the mesh crop on the box, 1.4x its longer side, with no roll', () => {
+    const s = ssdSeed({ score: 0.8, box: { x: 10, y: 20, w: 30, h: 40 } });
+    expect(s).toEqual({ cx: 25, cy: 40, side: 40 * SSD_MESH_BOX_SCALE, roll: 0 });
   });
 });

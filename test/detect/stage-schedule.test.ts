@@ -6,7 +6,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
-import { detectAndTrack, type FaceDetector } from '../../src/detect/index.js';
+import { detectAndTrack, type FaceDetector, nextScanGap, SCAN_BACKOFF } from '../../src/detect/index.js';
 import type { FaceDetection, Frame, RgbImage } from '../../src/types.js';
 
 const W = 64;
@@ -124,5 +124,83 @@ describe('detect-every-k scheduler', () => {
       lastValueFrom(from(frames(3, (i) => i, released)).pipe(detectAndTrack(failing, cfg))),
     ).rejects.toThrow('boom');
     expect(released).toEqual([0]);
+  });
+});
+
+describe('scan for missed faces (detect.scanEvery)', () => {
+  const cfg = configSchema.parse({ detect: { every: 1, scanEvery: 2, cutThreshold: 25 } }).detect;
+
+  /** A detector that finds one face; its scan finds a second one on the frames in `extra`. */
+  function scanning(calls: string[], extra: (seq: number) => boolean): FaceDetector {
+    const d = scripted(true, calls);
+    return {
+      ...d,
+      scan: async (img, known) => {
+        const seq = img.rgb[0]!;
+        calls.push(`s${seq}`);
+        expect(known).toHaveLength(1); // this frame's detected face
+        return extra(seq) ? [face(40)] : [];
+      },
+    };
+  }
+
+  it('scans on the first detection, then backs off while scans find nothing', async () => {
+    const calls: string[] = [];
+    await lastValueFrom(
+      from(frames(14, () => 0, [])).pipe(
+        detectAndTrack(
+          scanning(calls, () => false),
+          cfg,
+        ),
+        toArray(),
+      ),
+    );
+    // gap 2 -> 4 -> 8 (SCAN_BACKOFF x scanEvery) with every frame a full detection
+    expect(calls.filter((c) => c.startsWith('s'))).toEqual(['s0', 's0', 's0']);
+    // the full detections made when each scan ran: the 1st, the 5th and the 13th
+    const at: number[] = [];
+    let detects = 0;
+    for (const c of calls) c.startsWith('d') ? detects++ : at.push(detects);
+    expect(at).toEqual([1, 5, 13]);
+  });
+
+  it('keeps scanning every scanEvery-th detection while scans find faces, and adds them as tracks', async () => {
+    const calls: string[] = [];
+    const out = await lastValueFrom(
+      from(frames(9, (i) => i, [])).pipe(
+        detectAndTrack(
+          scanning(calls, () => true),
+          configSchema.parse({ detect: { every: 1, scanEvery: 2, cutThreshold: 0 } }).detect,
+        ),
+        toArray(),
+      ),
+    );
+    expect(calls.filter((c) => c.startsWith('s'))).toEqual(['s0', 's2', 's4', 's6', 's8']);
+    expect(out[0]!.faces.map((f) => f.box.x)).toEqual([5, 40]);
+    expect(out[1]!.faces).toHaveLength(1);
+    expect(new Set(out[0]!.faces.map((f) => f.trackId)).size).toBe(2);
+    // the scanned face keeps its track across the frames it is not seen on (within trackGraceFrames)
+    expect(out[2]!.faces[1]!.trackId).toBe(out[0]!.faces[1]!.trackId);
+  });
+
+  it('scans again at once after a cut', async () => {
+    const calls: string[] = [];
+    await lastValueFrom(
+      from(frames(6, (i) => (i < 3 ? 0 : 200), [])).pipe(
+        detectAndTrack(
+          scanning(calls, () => false),
+          cfg,
+        ),
+        toArray(),
+      ),
+    );
+    expect(calls.filter((c) => c.startsWith('s'))).toEqual(['s0', 's200']);
+  });
+
+  it('nextScanGap: back to scanEvery on a find, doubling to the cap otherwise', () => {
+    expect(nextScanGap(8, 1, 2)).toBe(2);
+    expect(nextScanGap(2, 0, 2)).toBe(4);
+    expect(nextScanGap(4, 0, 2)).toBe(8);
+    expect(nextScanGap(8, 0, 2)).toBe(2 * SCAN_BACKOFF);
   });
 });

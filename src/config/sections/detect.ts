@@ -46,6 +46,36 @@ export const detectSchema = z
       .max(60)
       .default(3)
       .describe('Run the face detector on every k-th frame; the tracker follows faces in between.'),
+    scanEvery: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(4)
+      .describe(
+        "Every k-th full detection of a stream also runs face-api's SSD-MobileNetV1 (models/detect/, trained on " +
+          'WIDER FACE; onnx backend) and adds the faces it finds that the detector did not, each confirmed by the ' +
+          'mesh: the small, far faces of a room camera. While scans find nothing the interval doubles, up to 4k ' +
+          '(a webcam stream pays one ~50 ms SSD pass in 4k x detect.every frames); a still (analyze) is always ' +
+          'scanned. Measured on the labelled frames (bench/detect-recall.ts): faces of 20-40 px 4 of 14 found ' +
+          'instead of 1, 40-80 px 14 of 14 instead of 13, no more false positives. 0: off.',
+      ),
+    scanMinScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Minimum SSD confidence for a face the scan adds (detect.scanEvery).'),
+    scanTileSide: z
+      .number()
+      .int()
+      .min(0)
+      .max(4096)
+      .default(0)
+      .describe(
+        'Side in frame pixels of native-resolution tiles the scan also looks at on frames at least twice a tile ' +
+          '(0: the letterboxed frame only; each tile costs one more SSD pass).',
+      ),
     workers: z
       .number()
       .int()
