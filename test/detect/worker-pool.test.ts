@@ -55,6 +55,18 @@ describe('detector worker pool (detect.workers > 0)', () => {
     sameFaces(results[3]!, s);
   });
 
+  it("scans like the in-process detector: the SSD's faces, none of the known ones", async () => {
+    expect(pool.scan, 'the pool scans (detect.scanEvery > 0 by default)').toBeDefined();
+    const [p, l] = await Promise.all([pool.scan!(group, []), local.scan!(group, [])]);
+    // with nothing known, the SSD's mesh-confirmed faces: the four women
+    expect(l.length).toBeGreaterThanOrEqual(4);
+    sameFaces(p, l);
+    // with the detector's faces known, none of them again
+    const known = await local.detect(group);
+    const again = await pool.scan!(group, known);
+    for (const f of again) expect(Math.max(...known.map((k) => iou(f.box, k.box)))).toBeLessThan(0.3);
+  });
+
   it('refuses calls after close with DETECTOR_CLOSED', async () => {
     await pool.close();
     await expect(pool.detect(single)).rejects.toMatchObject({ code: 'DETECTOR_CLOSED' });
