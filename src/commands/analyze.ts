@@ -30,7 +30,14 @@ const STILL_NOTE =
 export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<number> {
   const config = configFrom(o, o.flags);
   const rules = loadRules(config.emotion.rules);
-  const models = await createModels(config, { stills: true });
+  // a still is scanned once for the faces the detector misses (detect.scanStills), whatever streams do
+  const scan = config.detect.scanStills && config.detect.scanEvery === 0;
+  const models = await createModels(
+    scan ? { ...config, detect: { ...config.detect, scanEvery: 1 } } : config,
+    {
+      stills: true,
+    },
+  );
   const { detector, estimator } = models;
   try {
     const results = await analyzeImages(

@@ -1,12 +1,58 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AU_KEYS } from '../../src/types.js';
+import { MEDIA_DIR, sharedAvailable } from '../helpers/shared.js';
 
 const ASTRONAUT = '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
 const GROUP = 'node_modules/@vladmandic/face-api/demo/sample4.jpg';
+
+function analyze(files: readonly string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['bin/aupipe.mjs', 'analyze', ...files, '--json', '--log-level', 'warn'],
+      { env: { ...process.env, ...env } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
+}
+
+const HIKERS = 'hikers_coming_and_going.mp4';
+
+describe.skipIf(!sharedAvailable('media', [HIKERS]))(
+  'aupipe analyze scans stills (detect.scanStills)',
+  () => {
+    it('finds the far hiker (about 27 px) only with the scan', async () => {
+      // frame 11 s: one hiker far off on the path, which the full-range detector misses (test/fixtures/face-boxes.json)
+      const png = path.join(mkdtempSync(path.join(tmpdir(), 'aupipe-scan-')), 'hikers-11s.png');
+      execFileSync('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-ss',
+        '11',
+        '-i',
+        path.join(MEDIA_DIR, HIKERS),
+        '-frames:v',
+        '1',
+        png,
+      ]);
+      const on = await analyze([png]);
+      const off = await analyze([png], { AUPIPE_DETECT_SCAN_STILLS: 'false' });
+      expect(on.code, on.stderr).toBe(0);
+      const faces = (r: { stdout: string }) => JSON.parse(r.stdout)[0].faces as { box: number[] }[];
+      expect(faces(off)).toHaveLength(0);
+      expect(faces(on)).toHaveLength(1);
+      // the face box is the 1.4x mesh crop around the face
+      expect(faces(on)[0]!.box[2]! / 1.4).toBeLessThan(40);
+    }, 60_000);
+  },
+);
 
 describe('aupipe analyze', () => {
   it('reports faces with boxes, landmarks, 12 AU probabilities and emotion scores; a non-image is an error entry', async () => {

@@ -4,7 +4,8 @@ import { createFaceDetector, type FaceDetector, iou } from '../../src/detect/ind
 import { decodeImage } from '../../src/ingest/index.js';
 import type { FaceDetection, RgbImage } from '../../src/types.js';
 
-const cfg = loadConfig({ env: {} }).detect;
+// with the scan on (detect.scanEvery, off by default) so the pool's scan is checked too
+const cfg = { ...loadConfig({ env: {} }).detect, scanEvery: 4 };
 let pool: FaceDetector;
 let local: FaceDetector;
 let group: RgbImage;
@@ -56,7 +57,7 @@ describe('detector worker pool (detect.workers > 0)', () => {
   });
 
   it("scans like the in-process detector: the SSD's faces, none of the known ones", async () => {
-    expect(pool.scan, 'the pool scans (detect.scanEvery > 0 by default)').toBeDefined();
+    expect(pool.scan, 'the pool scans (detect.scanEvery > 0)').toBeDefined();
     const [p, l] = await Promise.all([pool.scan!(group, []), local.scan!(group, [])]);
     // with nothing known, the SSD's mesh-confirmed faces: the four women
     expect(l.length).toBeGreaterThanOrEqual(4);

@@ -51,14 +51,22 @@ export const detectSchema = z
       .int()
       .min(0)
       .max(100)
-      .default(4)
+      .default(0)
       .describe(
         "Every k-th full detection of a stream also runs face-api's SSD-MobileNetV1 (models/detect/, trained on " +
           'WIDER FACE; onnx backend) and adds the faces it finds that the detector did not, each confirmed by the ' +
-          'mesh: the small, far faces of a room camera. While scans find nothing the interval doubles, up to 4k ' +
-          '(a webcam stream pays one ~50 ms SSD pass in 4k x detect.every frames); a still (analyze) is always ' +
-          'scanned. Measured on the labelled frames (bench/detect-recall.ts): faces of 20-40 px 4 of 14 found ' +
-          'instead of 1, 40-80 px 14 of 14 instead of 13, no more false positives. 0: off.',
+          'mesh: the small, far faces of a room camera (4 for a room camera; 0: off, the default). While scans ' +
+          'find nothing the interval doubles, up to 4k. Measured on the labelled frames (bench/detect-recall.ts): ' +
+          'faces of 20-40 px 4 of 14 found instead of 1, 40-80 px 14 of 14 instead of 13, no more false ' +
+          'positives; but one SSD pass costs ~60 ms on one core, and at 4 the peer bench loses 10-25% ' +
+          '(docs/detection.md), so streams do not scan by default.',
+      ),
+    scanStills: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Scan every still of `aupipe analyze` for the faces the detector misses (as detect.scanEvery does for ' +
+          'streams; one SSD pass per image).',
       ),
     scanMinScore: z
       .number()
