@@ -13,6 +13,14 @@ const file = (name: string, text: string) => {
 };
 
 describe('config', () => {
+  it('config/room-camera.yaml loads over the defaults and turns the scan on for streams', () => {
+    const cfg = loadConfig({ file: 'config/room-camera.yaml', env: {} });
+    expect(cfg.detect.scanEvery).toBeGreaterThan(0);
+    // tracks must outlive the frames between scans (scanEvery full detections of detect.every frames each)
+    expect(cfg.detect.trackGraceFrames).toBeGreaterThanOrEqual(2 * cfg.detect.scanEvery * cfg.detect.every);
+    expect(loadConfig({ env: {} }).detect.scanEvery).toBe(0);
+  });
+
   it('config/default.yaml is what the schema generates (run npm run gen:config after a schema change)', () => {
     expect(readFileSync('config/default.yaml', 'utf8')).toBe(defaultConfigYaml());
     expect(readFileSync('docs/config.md', 'utf8')).toBe(configReferenceMarkdown());
