@@ -14,7 +14,7 @@
  */
 import type { Box } from '../types.js';
 import { type BlazeFace, decodeBlazeFace } from './blazeface.js';
-import { iou } from './tracker.js';
+import { centreInside, iou } from './tracker.js';
 
 export const FULL_INPUT = 192;
 export const FULL_STRIDE = 4;
@@ -132,22 +132,17 @@ const asBox = (f: BlazeFace): Box => ({ x: f.x1, y: f.y1, w: f.x2 - f.x1, h: f.y
 export function mergeFaces(faces: readonly BlazeFace[], iouThreshold: number, maxFaces: number): BlazeFace[] {
   const sorted = [...faces].sort((a, b) => b.score - a.score);
   const kept: BlazeFace[] = [];
-  const centreIn = (a: Box, b: Box) => {
-    const cx = a.x + a.w / 2;
-    const cy = a.y + a.h / 2;
-    return cx >= b.x && cx <= b.x + b.w && cy >= b.y && cy <= b.y + b.h;
-  };
   for (const f of sorted) {
     const b = asBox(f);
     const inside = kept.findIndex((k) => {
       const kb = asBox(k);
-      return kb.w < b.w && centreIn(kb, b) && !centreIn(b, kb);
+      return kb.w < b.w && centreInside(kb, b) && !centreInside(b, kb);
     });
     if (inside >= 0) {
       kept[inside] = f;
       continue;
     }
-    if (kept.some((k) => iou(asBox(k), b) > iouThreshold || centreIn(b, asBox(k)))) continue;
+    if (kept.some((k) => iou(asBox(k), b) > iouThreshold || centreInside(b, asBox(k)))) continue;
     if (kept.length < maxFaces) kept.push(f);
   }
   // a replacement may now overlap another kept face: keep the first (best) of such pairs

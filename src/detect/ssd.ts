@@ -11,6 +11,7 @@ import { warpAffineInto } from './align.js';
 import type { BlazeFace } from './blazeface.js';
 import type { MeshSeed } from './face-mesh.js';
 import { mergeFaces, type Window, windowTransform } from './full-range.js';
+import { centreInside } from './tracker.js';
 
 export const SSD_INPUT = 512;
 export const SSD_ANCHORS = 5118;
@@ -114,18 +115,12 @@ export async function detectSsd(
   return mergeSsd(faces, o);
 }
 
-const centreIn = (a: Box, b: Box): boolean => {
-  const cx = a.x + a.w / 2;
-  const cy = a.y + a.h / 2;
-  return cx >= b.x && cx <= b.x + b.w && cy >= b.y && cy <= b.y + b.h;
-};
-
 /**
  * The SSD faces that are none of the `known` faces (boxes of any convention): a face is known when either
  * box's centre lies inside the other. What a scan for new faces adds to the faces a detector already found.
  */
 export function freshFaces(found: readonly SsdFace[], known: readonly Box[]): SsdFace[] {
-  return found.filter((f) => !known.some((k) => centreIn(f.box, k) || centreIn(k, f.box)));
+  return found.filter((f) => !known.some((k) => centreInside(f.box, k) || centreInside(k, f.box)));
 }
 
 /** The face-mesh seed of an SSD face: its box centre, its longer side grown to the mesh crop, no roll. */

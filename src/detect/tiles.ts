@@ -5,7 +5,7 @@
  */
 import type { Box, FaceDetection, RgbImage } from '../types.js';
 import type { FaceDetector } from './detector.js';
-import { iou } from './tracker.js';
+import { centreInside, iou } from './tracker.js';
 
 export interface TileOptions {
   /** Images whose longer side is at most this are detected whole only. */
@@ -35,12 +35,6 @@ export function shiftDetection(d: FaceDetection, dx: number, dy: number): FaceDe
   }
   const box: Box = { x: d.box.x + dx, y: d.box.y + dy, w: d.box.w, h: d.box.h };
   return { box, score: d.score, mesh };
-}
-
-function centreInside(a: Box, b: Box): boolean {
-  const cx = a.x + a.w / 2;
-  const cy = a.y + a.h / 2;
-  return cx >= b.x && cx <= b.x + b.w && cy >= b.y && cy <= b.y + b.h;
 }
 
 /** Whole-image detection plus 2x2 overlapping tiles for large images, merged (larger face wins). */

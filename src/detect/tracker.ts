@@ -37,6 +37,13 @@ export interface TrackerUpdate {
 
 export const initialTrackerState: TrackerState = { tracks: [], nextId: 1 };
 
+/** Whether the centre of box `a` lies inside box `b` (edges included). */
+export function centreInside(a: Box, b: Box): boolean {
+  const cx = a.x + a.w / 2;
+  const cy = a.y + a.h / 2;
+  return cx >= b.x && cx <= b.x + b.w && cy >= b.y && cy <= b.y + b.h;
+}
+
 export function iou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
