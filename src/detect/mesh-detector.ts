@@ -246,6 +246,8 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   const scan = ssd
     ? (img: RgbImage, known: readonly FaceDetection[]) =>
         queue.run(async () => {
+          const room = cfg.maxFaces - known.length;
+          if (room <= 0) return []; // no SSD pass for faces that could not be added
           const windows = detectWindows(img.width, img.height, cfg.scanTileSide, AUTO_TILE_FROM);
           const found = await timedAsync('scan.ort', 0, () =>
             detectSsd(ssd, img, windows, {
@@ -254,12 +256,10 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
               maxFaces: cfg.maxFaces * 4,
             }),
           );
-          const fresh = freshFaces(
-            found,
-            known.map((k) => k.box),
-          );
-          const room = cfg.maxFaces - known.length;
-          if (fresh.length === 0 || room <= 0) return [];
+          // the known faces' boxes, and each kept scan face's as it is added
+          const boxes = known.map((k) => k.box);
+          const fresh = freshFaces(found, boxes);
+          if (fresh.length === 0) return [];
           const meshed = await meshFaces(
             img,
             fresh.map(ssdSeed),
@@ -268,7 +268,6 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
             runIris,
             meshInput,
           );
-          const boxes = known.map((k) => k.box);
           const out: FaceDetection[] = [];
           for (const d of meshed) {
             if (!keepNew(d) || freshFaces([d], boxes).length === 0) continue;
