@@ -21,6 +21,7 @@ import {
   detectWindows,
   type FaceDetector,
   SCAN_BACKOFF,
+  SSD_MESH_BOX_SCALE,
 } from '../src/detect/index.js';
 import { openOrtInference } from '../src/runtime/index.js';
 import type { RgbImage } from '../src/types.js';
@@ -49,6 +50,8 @@ interface Candidate {
 
 const detector = (o: object) => createDetector(configSchema.parse({ detect: o }).detect);
 const DEFAULTS = configSchema.parse({}).detect;
+/** How far an SSD box grows on each side to the mesh-crop box (SSD_MESH_BOX_SCALE about its centre). */
+const GROW = (SSD_MESH_BOX_SCALE - 1) / 2;
 // the detector before range auto became the default, with its gate (mesh and detector both at minScore)
 const TODAY = { range: 'short', minMeshScore: 0.5 };
 // the full-range candidates with the two-score gate that keeps small faces (detect.minMeshScore)
@@ -56,7 +59,7 @@ const ROOM = { minMeshScore: 0.01 };
 
 /**
  * face-api's SSD-MobileNetV1 (boxes only, no mesh gate): the whole frame letterboxed to 512², optionally plus
- * `tileSide` tiles (upscaled to 512² when smaller). Its face box is grown 1.4× to the mesh-crop convention the
+ * `tileSide` tiles (upscaled to 512² when smaller). Its face box is grown SSD_MESH_BOX_SCALE (1.4×) to the mesh-crop convention the
  * scorer shrinks back.
  */
 const ssd = (minScore: number, tileSide: number) => async () => {
@@ -77,7 +80,12 @@ const ssd = (minScore: number, tileSide: number) => async () => {
       ).map((f) => ({
         score: f.score,
         mesh: new Float32Array(0),
-        box: { x: f.box.x - 0.2 * f.box.w, y: f.box.y - 0.2 * f.box.h, w: 1.4 * f.box.w, h: 1.4 * f.box.h },
+        box: {
+          x: f.box.x - GROW * f.box.w,
+          y: f.box.y - GROW * f.box.h,
+          w: SSD_MESH_BOX_SCALE * f.box.w,
+          h: SSD_MESH_BOX_SCALE * f.box.h,
+        },
       })),
     close: () => model.close(),
   };
