@@ -3,7 +3,7 @@
 Why: on tfjs-wasm these two models cost 60-70% of the pipeline's CPU (bench/README); onnxruntime runs
 the same weights several times faster and off the JS thread. The conversion is exact op for op: it
 covers only the ops these graphs contain (fused conv + bias [+ relu | prelu], depthwise conv [+ bias], add,
-relu, prelu, max pool, pad, reshape (a constant shape, or [batch, consts] read back from Shape), concat,
+relu, prelu (as relu and per-channel scales, `_prelu`), max pool, pad, reshape (a constant shape, or [batch, consts] read back from Shape), concat,
 sigmoid, half-pixel bilinear resize, depth-to-space) and fails loudly on anything else.
 
 Layout: tfjs graphs are NHWC. The ONNX graph keeps the same NHWC input and output shapes (so both
@@ -125,7 +125,7 @@ class Converter:
                     if fused[1] == 'Relu':
                         self.nodes.append(helper.make_node('Relu', [conv_out], [name]))
                     elif fused[1] == 'Prelu':
-                        self.nodes.append(helper.make_node('PRelu', [conv_out, self._alpha(name, ins[3])], [name]))
+                        self._prelu(name, conv_out, ins[3])
                     else:
                         raise ValueError(f'{name}: fused activation {fused[1]} is not supported')
                 self.layout[name] = 'NCHW'
@@ -203,7 +203,7 @@ class Converter:
                 self.nodes.append(helper.make_node('Sigmoid', [self._t(ins[0])], [name]))
                 self.layout[name] = self.layout[ins[0]]
             elif op == 'Prelu':
-                self.nodes.append(helper.make_node('PRelu', [self._t(ins[0]), self._alpha(name, ins[1])], [name]))
+                self._prelu(name, self._t(ins[0]), ins[1])
                 self.layout[name] = self.layout[ins[0]]
             elif op == 'MaxPool':
                 self._check_format(node)
@@ -272,9 +272,26 @@ class Converter:
     def _t(self, name: str) -> str:
         return getattr(self, 'alias', {}).get(name, name)
 
-    def _alpha(self, name: str, const: str) -> str:
+    def _prelu(self, name: str, x: str, const: str) -> None:
+        """PReLU with per-channel slopes a, as relu(x) + bn(-a)(relu(bn(-1)(x))): the same values (up to float
+        rounding) in ops ONNX Runtime keeps in its blocked NCHWc layout (a per-channel BatchNormalization is a 1x1
+        depthwise conv there). Its PRelu kernel leaves that layout around every activation and runs slower on real
+        activations than on constant ones: facemesh took 4.2 ms a face with PRelu, 1.2 ms this way (one thread,
+        random input; docs/performance.md)."""
         a = self._const(const).astype(np.float32).reshape(-1)
-        return self._init(name + '/alpha', a.reshape(-1, 1, 1))
+        c = a.shape[0]
+        zeros, ones = np.zeros(c, np.float32), np.ones(c, np.float32)
+
+        def scale(tag: str, inp: str, out: str, s: np.ndarray) -> None:
+            ins = [inp] + [self._init(f'{name}/{tag}/{k}', v) for k, v in
+                           (('scale', s.astype(np.float32)), ('bias', zeros), ('mean', zeros), ('var', ones))]
+            self.nodes.append(helper.make_node('BatchNormalization', ins, [out], epsilon=0.0))
+
+        self.nodes.append(helper.make_node('Relu', [x], [name + '/pos']))
+        scale('flip', x, name + '/negx', -ones)
+        self.nodes.append(helper.make_node('Relu', [name + '/negx'], [name + '/negpart']))
+        scale('slope', name + '/negpart', name + '/neg', -a)
+        self.nodes.append(helper.make_node('Add', [name + '/pos', name + '/neg'], [name]))
 
 
 def convert(model_json: Path, out: Path) -> None:
