@@ -45,18 +45,35 @@ function toHeadAxes(mesh: ArrayLike<number>, count: number, zGain: number): Floa
   return out;
 }
 
+/** The canonical rigid landmarks, compact (landmark k at 3k), and their indices 0..n-1 into such arrays. */
+const CANON_RIGID = Float64Array.from(
+  IDX.flatMap((i) => [0, 1, 2].map((d) => CANONICAL_IOD[i * 3 + d] as number)),
+);
+const RIGID_K = IDX.map((_, k) => k);
+
+/** The rigid landmarks of a mesh in head axes (as `toHeadAxes`), compact, into `out`. */
+function rigidHeadAxes(mesh: ArrayLike<number>, zGain: number, out: Float64Array): Float64Array {
+  for (let k = 0; k < IDX.length; k++) {
+    const i = (IDX[k] as number) * 3;
+    out[k * 3] = mesh[i] as number;
+    out[k * 3 + 1] = -(mesh[i + 1] as number);
+    out[k * 3 + 2] = -zGain * (mesh[i + 2] as number);
+  }
+  return out;
+}
+
 /**
  * Rigid-landmark fit of a mesh with a given depth gain: the fit and its residual. Only the landmark points are
- * transformed (the search calls this ~26 times per face).
+ * transformed (the search calls this ~26 times per face), into `scratch` when given.
  */
-function fitWithGain(mesh: ArrayLike<number>, gain: number) {
-  const head = toHeadAxes(mesh, MESH_POINTS, gain);
-  const sim = fitSimilarity(head, CANONICAL_IOD, IDX, W);
+function fitWithGain(mesh: ArrayLike<number>, gain: number, scratch = new Float64Array(IDX.length * 3)) {
+  const head = rigidHeadAxes(mesh, gain, scratch);
+  const sim = fitSimilarity(head, CANON_RIGID, RIGID_K, W);
   const { s, r, t } = sim;
   let se = 0;
   let sw = 0;
   for (let k = 0; k < IDX.length; k++) {
-    const i = (IDX[k] as number) * 3;
+    const i = k * 3;
     const w = W[k] as number;
     const x = head[i] as number;
     const y = head[i + 1] as number;
@@ -65,7 +82,7 @@ function fitWithGain(mesh: ArrayLike<number>, gain: number) {
       const v =
         s * ((r[d * 3] as number) * x + (r[d * 3 + 1] as number) * y + (r[d * 3 + 2] as number) * z) +
         (t[d] as number);
-      se += w * (v - (CANONICAL_IOD[i + d] as number)) ** 2;
+      se += w * (v - (CANON_RIGID[i + d] as number)) ** 2;
     }
     sw += w;
   }
@@ -74,7 +91,8 @@ function fitWithGain(mesh: ArrayLike<number>, gain: number) {
 
 /** Depth gain that best fits the canonical face (golden-section search on log gain). */
 export function fitDepthGain(mesh: ArrayLike<number>): number {
-  const f = (lg: number): number => fitWithGain(mesh, Math.exp(lg)).residual;
+  const scratch = new Float64Array(IDX.length * 3);
+  const f = (lg: number): number => fitWithGain(mesh, Math.exp(lg), scratch).residual;
   const r = (Math.sqrt(5) - 1) / 2;
   let a = Math.log(0.2);
   let b = Math.log(5);
