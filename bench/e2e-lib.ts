@@ -34,9 +34,29 @@ export function withNats(config: Config, url: string): Config {
 }
 
 /** Cuts the first `seconds` of a video (stream copy) so quick runs stay short. */
-export function clip(src: string, seconds: number): string {
+export function clip(src: string, seconds: number, firstS?: number): string {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'aupipe-bench-')), path.basename(src));
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-t', String(seconds), '-c', 'copy', out]);
+  if (firstS === undefined || firstS >= seconds) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-t', String(seconds), '-c', 'copy', out]);
+    return out;
+  }
+  // the source's first `firstS` seconds, looped to `seconds` (each loop is a cut: the tracker starts anew)
+  const head = `${out}.head${path.extname(src)}`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-t', String(firstS), '-c', 'copy', head]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-stream_loop',
+    '-1',
+    '-i',
+    head,
+    '-t',
+    String(seconds),
+    '-c',
+    'copy',
+    out,
+  ]);
   return out;
 }
 

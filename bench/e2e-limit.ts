@@ -1,18 +1,21 @@
 /**
- * The model-time limit of the e2e bench: the same ONNX models the default config runs (blazeface, facemesh, iris
- * when on, the lip and expression crop nets), opened with the same session options, run bare on ORT (no
- * JavaScript pipeline around them) at the pipeline's schedule for `faces` faces: the detector on every
- * `detect.every`-th frame, the mesh on every face of every frame, the crop nets on the detected frames only
- * (`classify.cropModelsOnDetections`, else every frame), one run after the other as the pipeline's serial
- * queues do. Inputs are built once before timing (the detector's from the frames themselves; the mesh and crop
- * inputs from the frame's pixels: these convolutional graphs take the same time whatever the values).
+ * The model-time limit of the e2e bench: the same ONNX models the default config runs (the detector
+ * `detect.range` selects, facemesh, iris when on, the lip and expression crop nets), opened with the same session
+ * options, run bare on ORT (no JavaScript pipeline around them) at the pipeline's schedule for `faces` faces: the
+ * detector on every `detect.every`-th frame, the mesh on every face of every frame, the crop nets on the detected
+ * frames only (`classify.cropModelsOnDetections`, else every frame), one run after the other as the pipeline's
+ * serial queues do. Inputs are built once before timing (the detector's from the frames themselves; the mesh and
+ * crop inputs from the frame's pixels). Values matter: with ONNX Runtime's PRelu kernel facemesh took 1.4 ms on a
+ * constant input and 4.2 ms on noise; the converted graphs no longer use it (docs/performance.md).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, PACKAGE_ROOT } from '../src/config/index.js';
 import { openOrtSession, ort } from '../src/runtime/index.js';
 
-const BLAZE = 256;
+/** Input sides of the short-range (whole frame squashed) and full-range (letterboxed frame) detectors. */
+const SHORT = 256;
+const FULL = 192;
 const MESH = 192;
 const IRIS = 64;
 
@@ -62,7 +65,12 @@ export async function modelLimit(
   const dir = path.join(PACKAGE_ROOT, 'models', 'detect');
   const root = (p: string) => (path.isAbsolute(p) ? p : path.join(PACKAGE_ROOT, p));
   const sessions: Record<string, Session> = {
-    detector: await open(path.join(dir, 'blazeface.onnx'), dOpts),
+    // the detector detect.range selects: auto and full run the full-range model on the letterboxed frame (auto's
+    // native tiles start at frames of two tiles, and its short-range fallback runs only when no face is found)
+    detector: await open(
+      path.join(dir, d.range === 'short' ? 'blazeface.onnx' : 'blazeface-full.onnx'),
+      dOpts,
+    ),
     mesh: await open(path.join(dir, 'facemesh.onnx'), dOpts),
     ...(d.iris ? { iris: await open(path.join(dir, 'iris.onnx'), dOpts) } : {}),
   };
@@ -81,14 +89,21 @@ export async function modelLimit(
       [s.inputNames[0] as string]: new ort.Tensor('float32', data, dims),
     });
     // inputs, built before timing
+    const side = d.range === 'short' ? SHORT : FULL;
+    // short: the frame squashed to side²; full: the frame letterboxed into side² (grey bars, as the detector pads)
+    const fit = d.range === 'short' ? [side / width, side / height] : [side / Math.max(width, height)];
+    const [kx, ky] = [fit[0]!, fit[1] ?? fit[0]!];
+    const ox = (side - width * kx) / 2;
+    const oy = (side - height * ky) / 2;
     const blazeIn = frames.map((rgb) => {
-      const x = new Float32Array(BLAZE * BLAZE * 3);
-      for (let y = 0; y < BLAZE; y++)
-        for (let xx = 0; xx < BLAZE; xx++) {
-          const sx = Math.min(width - 1, Math.floor((xx * width) / BLAZE));
-          const sy = Math.min(height - 1, Math.floor((y * height) / BLAZE));
+      const x = new Float32Array(side * side * 3);
+      for (let y = 0; y < side; y++)
+        for (let xx = 0; xx < side; xx++) {
+          const sx = Math.floor((xx - ox) / kx);
+          const sy = Math.floor((y - oy) / ky);
+          const inside = sx >= 0 && sy >= 0 && sx < width && sy < height;
           for (let ch = 0; ch < 3; ch++)
-            x[(y * BLAZE + xx) * 3 + ch] = rgb[(sy * width + sx) * 3 + ch]! / 127.5 - 1;
+            x[(y * side + xx) * 3 + ch] = inside ? rgb[(sy * width + sx) * 3 + ch]! / 127.5 - 1 : 0;
         }
       return x;
     });
@@ -107,7 +122,7 @@ export async function modelLimit(
       const saved = { ...ms };
       for (let i = 0; i < frames.length; i++) {
         const detected = i % d.every === 0;
-        if (detected) await run('detector', blazeIn[i]!, [1, BLAZE, BLAZE, 3]);
+        if (detected) await run('detector', blazeIn[i]!, [1, side, side, 3]);
         await run('mesh', meshIn, [faces, MESH, MESH, 3]);
         if (d.iris) await run('iris', irisIn, [2 * faces, IRIS, IRIS, 3]);
         if (detected || !c.cropModelsOnDetections)
