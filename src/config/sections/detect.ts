@@ -89,9 +89,9 @@ export const detectSchema = z
       .int()
       .min(0)
       .max(16)
-      .default(0)
+      .default(2)
       .describe(
-        'Detector worker threads shared by all streams (0: detect on the main thread). Each detector uses one core, so with several streams 2 workers use both cores of a 2-core machine.',
+        'Detector worker threads shared by all streams (0: detect on the main thread). The detector and the mesh then run beside the rest of the pipeline on the main thread: measured on 2 cores (docs/performance.md), 2 workers analyse a 1-face file at 1.1-1.2x the frames/s of 0 and keep 8 live 10 fps streams at p95 ~0.3 s where 0 falls behind (1.7 s), for ~190 MiB more memory; 0 is lowest-latency for a single live stream.',
       ),
     minScore: z.number().min(0).max(1).default(0.5).describe('Minimum detector confidence for a face.'),
     minMeshScore: z
