@@ -84,6 +84,21 @@ async function openStore(
 export async function workerCommand(o: WorkerOptions): Promise<number> {
   const config = configFrom(o, o.flags);
   const log = createLogger(config.logLevel, 'aupipe-worker');
+  // Listen for SIGTERM/SIGINT before anything slow (NATS, buckets, the models and detector threads): a signal during
+  // start-up then drains like one after it (exit 0) instead of killing the process by the default action.
+  let signalled: NodeJS.Signals | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      signalled = sig;
+      log.info({ signal: sig }, 'draining: ending open events, releasing leases');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  log.info({ pid: process.pid }, 'worker starting');
   const url = config.sink.nats.url;
   if (!url) throw new ConfigError('CONFIG_INVALID', 'aupipe worker needs the cluster: --nats URL[,URL…]');
   const c = config.cluster;
@@ -274,19 +289,12 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
     { start, stop },
   );
   await nats.whenReady();
-  keeper.start();
-  log.info({ worker: me, maxStreams: c.maxStreams, leaseTtlMs: c.leaseTtlMs }, 'worker ready');
-
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      log.info({ signal: sig }, 'draining: ending open events, releasing leases');
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  // signalled while starting: claim nothing, go straight to the drain
+  if (!signalled) {
+    keeper.start();
+    log.info({ worker: me, maxStreams: c.maxStreams, leaseTtlMs: c.leaseTtlMs }, 'worker ready');
+  }
+  await stopped;
   await keeper.drain();
   await sink.flush().catch(() => undefined);
   await sink.close().catch(() => undefined);
