@@ -178,13 +178,17 @@ describe('ingest endpoint', () => {
     it(`closes on ${what} with ${code} ${reason}, publishing nothing of it`, async () => {
       const before = seen.filter((m) => m.type !== 'status').length;
       const { ws, closed } = await open('web-x');
+      const t0 = performance.now();
       send(ws);
       const c = await closed;
+      const tookS = (performance.now() - t0) / 1000;
       expect(c.code).toBe(code);
       expect(c.reason).toMatch(new RegExp(`^${reason}: `));
       const after = seen.filter((m) => m.type !== 'status').length;
-      // only the flood's messages before the bucket ran dry get through (its burst: 2 × 20)
-      expect(after - before).toBeLessThanOrEqual(reason === 'INGEST_RATE_LIMIT' ? 40 : 0);
+      // only the flood's messages before the bucket ran dry get through: its burst (2 × 20) and what the bucket
+      // refilled at 20/s while the server read the flood (41 got through in one clean-clone CI run on 2 cores)
+      const allowed = reason === 'INGEST_RATE_LIMIT' ? 40 + Math.ceil(20 * tookS) : 0;
+      expect(after - before, `flood read in ${(tookS * 1000).toFixed(0)} ms`).toBeLessThanOrEqual(allowed);
       await until(() => server.ingest!.list().length === 0, 5000, 'client gone');
     });
   }
