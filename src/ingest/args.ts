@@ -51,6 +51,8 @@ export function videoFilter(cfg: Pick<IngestConfig, 'width' | 'height' | 'fps'>)
 /** ffmpeg arguments that decode `spec` to raw RGB24 frames on stdout. Pure: unit-tested. */
 export function decodeArgs(spec: SourceSpec, cfg: IngestConfig): string[] {
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error'];
+  // decoder threads (an input option: it goes before -i); 0 leaves ffmpeg's own choice
+  if (cfg.decodeThreads > 0) args.push('-threads', String(cfg.decodeThreads));
   if (spec.kind === 'rtsp') {
     args.push(
       '-rtsp_transport',

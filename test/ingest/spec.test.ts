@@ -89,6 +89,15 @@ describe('decodeArgs', () => {
     expect(args).not.toContain('-stream_loop');
   });
 
+  it('decodes on ingest.decodeThreads threads (before -i, an input option), or leaves it to ffmpeg at 0', () => {
+    const one = decodeArgs({ kind: 'file', path: '/v/a.mp4' }, { ...cfg, decodeThreads: 1 });
+    expect(one[one.indexOf('-threads') + 1]).toBe('1');
+    expect(one.indexOf('-threads')).toBeLessThan(one.indexOf('-i'));
+    const rtsp = decodeArgs({ kind: 'rtsp', url: 'rtsp://cam/x' }, { ...cfg, decodeThreads: 4 });
+    expect(rtsp[rtsp.indexOf('-threads') + 1]).toBe('4');
+    expect(decodeArgs({ kind: 'file', path: '/v/a.mp4' }, { ...cfg, decodeThreads: 0 })).not.toContain('-threads');
+  });
+
   it('adds -re and -stream_loop -1 for realtime and looping files', () => {
     const args = decodeArgs({ kind: 'upload', path: '/v/a.mp4' }, { ...cfg, realtime: true, loop: true });
     expect(args).toContain('-re');
