@@ -95,7 +95,9 @@ describe('decodeArgs', () => {
     expect(one.indexOf('-threads')).toBeLessThan(one.indexOf('-i'));
     const rtsp = decodeArgs({ kind: 'rtsp', url: 'rtsp://cam/x' }, { ...cfg, decodeThreads: 4 });
     expect(rtsp[rtsp.indexOf('-threads') + 1]).toBe('4');
-    expect(decodeArgs({ kind: 'file', path: '/v/a.mp4' }, { ...cfg, decodeThreads: 0 })).not.toContain('-threads');
+    expect(decodeArgs({ kind: 'file', path: '/v/a.mp4' }, { ...cfg, decodeThreads: 0 })).not.toContain(
+      '-threads',
+    );
   });
 
   it('adds -re and -stream_loop -1 for realtime and looping files', () => {
