@@ -11,11 +11,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, PACKAGE_ROOT } from '../src/config/index.js';
+import {
+  BLAZE_INPUT,
+  detectWindows,
+  FULL_INPUT,
+  shortRangeWindow,
+  windowTransform,
+  writeDetectorInput,
+} from '../src/detect/index.js';
 import { openOrtSession, ort } from '../src/runtime/index.js';
 
-/** Input sides of the short-range (whole frame squashed) and full-range (letterboxed frame) detectors. */
-const SHORT = 256;
-const FULL = 192;
 const MESH = 192;
 const IRIS = 64;
 
@@ -89,22 +94,16 @@ export async function modelLimit(
       [s.inputNames[0] as string]: new ort.Tensor('float32', data, dims),
     });
     // inputs, built before timing
-    const side = d.range === 'short' ? SHORT : FULL;
-    // short: the frame squashed to side²; full: the frame letterboxed into side² (grey bars, as the detector pads)
-    const fit = d.range === 'short' ? [side / width, side / height] : [side / Math.max(width, height)];
-    const [kx, ky] = [fit[0]!, fit[1] ?? fit[0]!];
-    const ox = (side - width * kx) / 2;
-    const oy = (side - height * ky) / 2;
+    // the detector's own input: the frame squashed (short) or letterboxed (full), as `createMeshDetector` makes it
+    const range = d.range === 'short' ? 'short' : 'full';
+    const side = range === 'short' ? BLAZE_INPUT : FULL_INPUT;
+    const toSource =
+      range === 'short'
+        ? shortRangeWindow(width, height)
+        : windowTransform(detectWindows(width, height, 0)[0]!);
     const blazeIn = frames.map((rgb) => {
       const x = new Float32Array(side * side * 3);
-      for (let y = 0; y < side; y++)
-        for (let xx = 0; xx < side; xx++) {
-          const sx = Math.floor((xx - ox) / kx);
-          const sy = Math.floor((y - oy) / ky);
-          const inside = sx >= 0 && sy >= 0 && sx < width && sy < height;
-          for (let ch = 0; ch < 3; ch++)
-            x[(y * side + xx) * 3 + ch] = inside ? rgb[(sy * width + sx) * 3 + ch]! / 127.5 - 1 : 0;
-        }
+      writeDetectorInput({ width, height, rgb }, range, toSource, x, 0);
       return x;
     });
     const first = frames[0]!;

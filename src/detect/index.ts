@@ -13,9 +13,11 @@ export {
   templatePoints,
   warpAffine,
 } from './align.js';
+export { BLAZE_INPUT } from './blazeface.js';
 export { createFaceDetector } from './create.js';
 export type { FaceDetector } from './detector.js';
-export { detectWindows } from './full-range.js';
+export { detectWindows, FULL_INPUT, windowTransform } from './full-range.js';
+export { shortRangeWindow, writeDetectorInput } from './mesh-detector.js';
 export { LOCAL_SCHEME, registerLocalModelLoader } from './model-loader.js';
 export { DETECT_MODEL_DIR } from './onnx-detector.js';
 export {

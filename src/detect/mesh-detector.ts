@@ -90,6 +90,27 @@ function faceOutput(out: Readonly<Record<string, TensorData>>, n: number): Float
   return out[names[0]!]!.data;
 }
 
+/** The short-range detector's input window: the whole frame squashed to BLAZE_INPUT² (as human feeds it). */
+export function shortRangeWindow(width: number, height: number): readonly number[] {
+  const sx = width / BLAZE_INPUT;
+  const sy = height / BLAZE_INPUT;
+  return [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2];
+}
+
+/**
+ * One detector input (NHWC, [-1, 1], black outside the frame) from the frame through `toSource` (model input pixels
+ * to frame pixels: `shortRangeWindow`, or `windowTransform` of a full-range window), into `out` at `offset`.
+ */
+export function writeDetectorInput(
+  img: RgbImage,
+  range: 'short' | 'full',
+  toSource: readonly number[],
+  out: Float32Array,
+  offset: number,
+): void {
+  warpAffineInto(img, toSource, range === 'short' ? BLAZE_INPUT : FULL_INPUT, out, offset, 1 / 127.5, -1);
+}
+
 /** A short-range candidate (model pixels of a squashed frame) in frame pixels. */
 function toFrame(f: BlazeFace, sx: number, sy: number): BlazeFace {
   const keypoints = new Float32Array(12);
@@ -181,9 +202,8 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
   const shortRange = async (img: RgbImage): Promise<BlazeFace[]> => {
     const t = stageTimer();
     let t0 = t ? clockMs() : 0;
-    const sx = img.width / BLAZE_INPUT;
-    const sy = img.height / BLAZE_INPUT;
-    warpAffineInto(img, [sx, 0, (sx - 1) / 2, 0, sy, (sy - 1) / 2], BLAZE_INPUT, blazeIn, 0, 1 / 127.5, -1);
+    const win = shortRangeWindow(img.width, img.height);
+    writeDetectorInput(img, 'short', win, blazeIn, 0);
     if (t) t.add('detect.prep', clockMs() - t0);
     const out = await timedAsync('detect.ort', 0, () =>
       runSingle(blaze!, blazeIn, [1, BLAZE_INPUT, BLAZE_INPUT, 3]),
@@ -193,7 +213,7 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
     logits.set(byDims(out, 1, 384, 1), 512);
     regs.set(byDims(out, 1, 512, 16), 0);
     regs.set(byDims(out, 1, 384, 16), 512 * 16);
-    const found = decodeBlazeFace(logits, regs, anchors, nms).map((f) => toFrame(f, sx, sy));
+    const found = decodeBlazeFace(logits, regs, anchors, nms).map((f) => toFrame(f, win[0]!, win[4]!)); // the window's x, y scales
     if (t) t.add('detect.post', clockMs() - t0, found.length);
     return found;
   };
@@ -204,7 +224,7 @@ export function createMeshDetector(s: DetectorSessions, cfg: MeshDetectorConfig)
     const plane = FULL_INPUT * FULL_INPUT * 3;
     const input = new Float32Array(plane * windows.length);
     windows.forEach((w, i) => {
-      warpAffineInto(img, windowTransform(w), FULL_INPUT, input, i * plane, 1 / 127.5, -1);
+      writeDetectorInput(img, 'full', windowTransform(w), input, i * plane);
     });
     const out = await timedAsync('detect.ort', 0, () =>
       runSingle(full!, input, [windows.length, FULL_INPUT, FULL_INPUT, 3]),
