@@ -57,8 +57,10 @@ export async function createWorkerDetector(cfg: Config['detect'], workers: numbe
     if (closed) return Promise.reject(new DetectError('DETECTOR_CLOSED', 'face detector is closed'));
     const slot = slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
     const id = nextId++;
-    // The frame's pixels belong to a pool: the worker gets a copy it can own.
-    const rgb = new Uint8Array(img.rgb);
+    // A frame of the ingest pool lives in a SharedArrayBuffer: the worker reads it in place (the frame is released
+    // only after this call settles). Any other image is copied into a buffer the worker then owns.
+    const shared = img.rgb.buffer instanceof SharedArrayBuffer;
+    const rgb = shared ? img.rgb : new Uint8Array(img.rgb);
     const req: DetectRequest = {
       id,
       op,
@@ -70,7 +72,7 @@ export async function createWorkerDetector(cfg: Config['detect'], workers: numbe
     slot.inflight++;
     return new Promise<FaceDetection[]>((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      slot.worker.postMessage(req, [rgb.buffer]);
+      slot.worker.postMessage(req, shared ? [] : [rgb.buffer as ArrayBuffer]);
     }).finally(() => {
       slot.inflight--;
     });

@@ -1,6 +1,7 @@
 /**
  * A fixed set of frame-sized buffers. Buffers are allocated on first use (never more than `size`) and
- * then reused forever, so decoding allocates nothing per frame.
+ * then reused forever, so decoding allocates nothing per frame. They live in SharedArrayBuffers, so the
+ * detector's worker threads read a frame where ffmpeg's bytes landed, without a copy (`detect/worker-pool.ts`).
  */
 export class FramePool {
   private readonly free: Uint8Array[] = [];
@@ -21,7 +22,7 @@ export class FramePool {
     if (buf) return buf;
     if (this.allocated >= this.size) return undefined;
     this.allocated++;
-    return new Uint8Array(this.frameBytes);
+    return new Uint8Array(new SharedArrayBuffer(this.frameBytes));
   }
 
   release(buf: Uint8Array): void {

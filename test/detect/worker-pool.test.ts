@@ -38,6 +38,18 @@ describe('detector worker pool (detect.workers > 0)', () => {
     expect(p[0]!.mesh.length).toBe(l[0]!.mesh.length);
   });
 
+  it('reads a frame in shared memory (the ingest pool) in place, and leaves the caller its pixels', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(group.rgb.byteLength));
+    shared.set(group.rgb);
+    const img = { ...group, rgb: shared };
+    const [p, l] = await Promise.all([pool.detect(img), local.detect(group)]);
+    sameFaces(p, l);
+    expect(p.map((f) => [...f.mesh.slice(0, 30)])).toEqual(l.map((f) => [...f.mesh.slice(0, 30)]));
+    // not transferred away: a plain frame goes as a copy, a shared one is not moved
+    expect(shared.byteLength).toBe(group.rgb.byteLength);
+    expect(group.rgb.byteLength).toBeGreaterThan(0);
+  });
+
   it('serves concurrent detect and follow calls from several streams, each with its own answer', async () => {
     const g = await pool.detect(group);
     const s = await pool.detect(single);

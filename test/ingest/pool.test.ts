@@ -48,6 +48,8 @@ describe('FramePool', () => {
     pool.release(a);
     expect(pool.acquire()).toBe(a);
     expect(b.byteLength).toBe(12);
+    // shared memory: the detector's worker threads read a frame without a copy
+    expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(pool.spare).not.toBe(a);
     expect(() => pool.release(new Uint8Array(5))).toThrow(RangeError);
   });
