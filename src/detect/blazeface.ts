@@ -67,16 +67,45 @@ export function decodeBlazeFace(
   if (logits.length !== n || regressors.length !== n * 16) {
     throw new RangeError(`blazeface outputs hold ${logits.length} anchors, expected ${n}`);
   }
+  return decodeAnchors(
+    { logits, logitAt: 0, logitStride: 1, regressors, regAt: 0, regStride: 16 },
+    anchors,
+    o,
+  );
+}
+
+/** Where each anchor's logit and 16 regressors sit: `logits[logitAt + i·logitStride]`, `regressors[regAt + i·regStride + r]`. */
+export interface AnchorLayout {
+  readonly logits: ArrayLike<number>;
+  readonly logitAt: number;
+  readonly logitStride: number;
+  readonly regressors: ArrayLike<number>;
+  readonly regAt: number;
+  readonly regStride: number;
+}
+
+/**
+ * `decodeBlazeFace` over any layout of the outputs, read in place (the full-range model interleaves each anchor's
+ * logit and regressors). Only anchors whose logit passes the score threshold are scored and decoded.
+ */
+export function decodeAnchors(l: AnchorLayout, anchors: Float32Array, o: BlazeOptions): BlazeFace[] {
+  const n = anchors.length / 2;
+  const { logits, logitAt, logitStride, regressors, regAt, regStride } = l;
+  // sigmoid(x) > minScore exactly when x > logit(minScore); the margin keeps the float edge to the exact test below
+  const minLogit =
+    o.minScore > 0 && o.minScore < 1 ? Math.log(o.minScore / (1 - o.minScore)) - 1e-3 : -Infinity;
   const candidates: { i: number; score: number }[] = [];
   for (let i = 0; i < n; i++) {
-    const score = sigmoid(logits[i]!);
+    const x = logits[logitAt + i * logitStride]!;
+    if (!(x > minLogit)) continue;
+    const score = sigmoid(x);
     if (score > o.minScore) candidates.push({ i, score });
   }
   candidates.sort((a, b) => b.score - a.score);
   const kept: BlazeFace[] = [];
   for (const { i, score } of candidates) {
     if (kept.length >= o.maxFaces) break;
-    const r = i * 16;
+    const r = regAt + i * regStride;
     const ax = anchors[i * 2]!;
     const ay = anchors[i * 2 + 1]!;
     const cx = regressors[r]! + ax;

@@ -13,7 +13,7 @@
  * of ~20 px in a 1280×720 frame is ~10 px in the model input instead of 3.
  */
 import type { Box } from '../types.js';
-import { type BlazeFace, decodeBlazeFace } from './blazeface.js';
+import { type BlazeFace, decodeAnchors } from './blazeface.js';
 import { centreInside, iou } from './tracker.js';
 
 export const FULL_INPUT = 192;
@@ -98,14 +98,16 @@ export function decodeFullRange(
   if (out.length !== n * FULL_VALUES) {
     throw new RangeError(`full-range output holds ${out.length / FULL_VALUES} anchors, expected ${n}`);
   }
-  const logits = new Float32Array(n);
-  const regs = new Float32Array(n * 16);
-  for (let i = 0; i < n; i++) {
-    logits[i] = out[i * FULL_VALUES]!;
-    for (let r = 0; r < 16; r++) regs[i * 16 + r] = out[i * FULL_VALUES + 1 + r]!;
-  }
+  const layout = {
+    logits: out,
+    logitAt: 0,
+    logitStride: FULL_VALUES,
+    regressors: out,
+    regAt: 1,
+    regStride: FULL_VALUES,
+  };
   const k = win.side / size;
-  return decodeBlazeFace(logits, regs, anchors, o).map((f) => {
+  return decodeAnchors(layout, anchors, o).map((f) => {
     const keypoints = new Float32Array(12);
     for (let p = 0; p < 12; p += 2) {
       keypoints[p] = win.x + f.keypoints[p]! * k;

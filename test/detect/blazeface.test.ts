@@ -3,6 +3,7 @@ import {
   BLAZE_ANCHORS,
   blazeAnchors,
   blazeSeed,
+  decodeAnchors,
   decodeBlazeFace,
   MESH_BOX_SCALE,
   scaledSeed,
@@ -61,6 +62,25 @@ describe('decodeBlazeFace', () => {
       (1 / (1 + Math.exp(-1))).toFixed(3),
     ]);
     expect(decodeBlazeFace(logits, regs, anchors, { ...opts, maxFaces: 1 })).toHaveLength(1);
+  });
+
+  it('reads an interleaved layout in place (logit then 16 regressors per anchor) as the split one, to the score edge', () => {
+    const { logits, regs } = outputs([
+      { i: 10, logit: 2, box: [0, 0, 40, 40] },
+      { i: 300, logit: 1, box: [0, 0, 30, 30] },
+      { i: 500, logit: 1e-7, box: [0, 0, 30, 30] }, // sigmoid just over 0.5
+      { i: 600, logit: -1e-7, box: [0, 0, 30, 30] }, // just under
+      { i: 700, logit: 0, box: [0, 0, 30, 30] }, // exactly 0.5: not over the floor
+    ]);
+    const inter = new Float32Array(BLAZE_ANCHORS * 17);
+    for (let i = 0; i < BLAZE_ANCHORS; i++) {
+      inter[i * 17] = logits[i]!;
+      inter.set(regs.subarray(i * 16, i * 16 + 16), i * 17 + 1);
+    }
+    const layout = { logits: inter, logitAt: 0, logitStride: 17, regressors: inter, regAt: 1, regStride: 17 };
+    const split = decodeBlazeFace(logits, regs, anchors, opts);
+    expect(split.map((f) => f.score > 0.5)).toEqual([true, true, true]);
+    expect(decodeAnchors(layout, anchors, opts)).toEqual(split);
   });
 
   it('refuses outputs of the wrong size', () => {
