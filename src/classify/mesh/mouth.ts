@@ -65,9 +65,7 @@ type Pt = readonly [number, number];
  */
 export function polygonMask(poly: readonly Pt[], w: number, h: number): Uint8Array {
   const mask = new Uint8Array(w * h);
-  const ys = poly.map((p) => p[1]);
-  const v0 = Math.max(0, Math.floor(Math.min(...ys)));
-  const v1 = Math.min(h - 1, Math.ceil(Math.max(...ys)));
+  const [v0, v1] = polygonRows(poly, h);
   const xs: number[] = [];
   for (let v = v0; v <= v1; v++) {
     xs.length = 0;
@@ -87,9 +85,21 @@ export function polygonMask(poly: readonly Pt[], w: number, h: number): Uint8Arr
   return mask;
 }
 
-function median(a: number[]): number {
+/** The rows [v0, v1] of an image `h` rows tall that a polygon can cover (v1 < v0: none). */
+function polygonRows(poly: readonly Pt[], h: number): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const p of poly) {
+    lo = Math.min(lo, p[1]);
+    hi = Math.max(hi, p[1]);
+  }
+  return [Math.max(0, Math.floor(lo)), Math.min(h - 1, Math.ceil(hi))];
+}
+
+/** The lower median (element floor((n - 1) / 2) in ascending order); 0 for none. Sorts `a`. */
+function median(a: Float64Array): number {
   if (a.length === 0) return 0;
-  a.sort((p, q) => p - q);
+  a.sort(); // a typed array sorts numerically, without a comparator call per pair
   return a[Math.floor((a.length - 1) / 2)] as number;
 }
 
@@ -116,16 +126,28 @@ function redness(rgb: Uint8Array, o: number): number {
   return (r - g) / (r + g + (rgb[o + 2] as number) + 1);
 }
 
-/** Medians of brightness and redness over the pixels of `mask` that are not in `hole`. */
-function medians(crop: Crop, mask: Uint8Array, hole?: Uint8Array): { lum: number; red: number; n: number } {
-  const lum: number[] = [];
-  const red: number[] = [];
-  for (let i = 0; i < mask.length; i++)
+/**
+ * Medians of brightness and redness over the pixels of `mask` that are not in `hole`; `rows` [v0, v1] bounds the
+ * rows where `mask` has pixels.
+ */
+function medians(
+  crop: Crop,
+  mask: Uint8Array,
+  rows: readonly [number, number],
+  hole?: Uint8Array,
+): { lum: number; red: number; n: number } {
+  const from = Math.max(0, rows[0]) * crop.width;
+  const to = Math.min(mask.length, (rows[1] + 1) * crop.width);
+  let n = 0;
+  for (let i = from; i < to; i++) if (mask[i] && !hole?.[i]) n++;
+  const lum = new Float64Array(n);
+  const red = new Float64Array(n);
+  for (let i = from, k = 0; i < to; i++)
     if (mask[i] && !hole?.[i]) {
-      lum.push(brightness(crop.rgb, i * 3));
-      red.push(redness(crop.rgb, i * 3));
+      lum[k] = brightness(crop.rgb, i * 3);
+      red[k++] = redness(crop.rgb, i * 3);
     }
-  return { lum: median(lum), red: median(red), n: lum.length };
+  return { lum: median(lum), red: median(red), n };
 }
 
 /**
@@ -143,13 +165,18 @@ export function mouthAppearance(
   const { width: w, height: h, rgb } = crop;
   const lips = OUTER_LIP.map(at);
   const mouth = polygonMask(lips, w, h);
-  const lip = medians(crop, mouth, polygonMask(INNER_LIP.map(at), w, h));
+  const lip = medians(crop, mouth, polygonRows(lips, h), polygonMask(INNER_LIP.map(at), w, h));
   const cheeks = new Uint8Array(w * h);
+  const cheekRows: [number, number] = [h, -1];
   for (const c of CHEEKS) {
-    const m = polygonMask(c.map(at), w, h);
-    for (let i = 0; i < m.length; i++) if (m[i]) cheeks[i] = 1;
+    const poly = c.map(at);
+    const [v0, v1] = polygonRows(poly, h);
+    const m = polygonMask(poly, w, h);
+    for (let i = Math.max(0, v0) * w; i < Math.min(m.length, (v1 + 1) * w); i++) if (m[i]) cheeks[i] = 1;
+    cheekRows[0] = Math.min(cheekRows[0], v0);
+    cheekRows[1] = Math.max(cheekRows[1], v1);
   }
-  const skinL = medians(crop, cheeks).lum;
+  const skinL = medians(crop, cheeks, cheekRows).lum;
   const eye = EYES.map(([a, b]) => {
     const [ax, ay] = at(a);
     const [bx, by] = at(b);
@@ -164,33 +191,45 @@ export function mouthAppearance(
   const bottom = Math.min(h - 2, Math.ceil(Math.max(...ys)));
   const u0 = Math.max(0, Math.ceil(l[0] + 0.3 * (r[0] - l[0])));
   const u1 = Math.min(w - 1, Math.floor(l[0] + 0.7 * (r[0] - l[0])));
-  const sum = [0, 0, 0];
+  let sumOpen = 0;
+  let sumTeeth = 0;
+  let sumCavity = 0;
   let columns = 0;
   for (let u = u0; u <= u1; u++) {
-    const run = [0, 0, 0];
-    const best = [0, 0, 0];
+    // the current and the longest run in this column of open (teeth or cavity), teeth and cavity pixels
+    let runOpen = 0;
+    let runTeeth = 0;
+    let runCavity = 0;
+    let bestOpen = 0;
+    let bestTeeth = 0;
+    let bestCavity = 0;
     for (let v = top; v <= bottom; v++) {
       const i = v * w + u;
       // Inside the lips with both vertical neighbours: the contour's own edge pixels are often skin.
       if (!(mouth[i] && mouth[i - w] && mouth[i + w])) {
-        run.fill(0);
+        runOpen = 0;
+        runTeeth = 0;
+        runCavity = 0;
         continue;
       }
       const lum = brightness(rgb, i * 3);
       const red = redness(rgb, i * 3);
       const isTeeth = red < t.teethRedness * lip.red && lum > lip.lum && lum > t.teethVsSkin * skinL;
       const isCavity = lum < t.cavity * lip.lum;
-      [isTeeth || isCavity, isTeeth, isCavity].forEach((hit, k) => {
-        run[k] = hit ? (run[k] as number) + 1 : 0;
-        best[k] = Math.max(best[k] as number, run[k] as number);
-      });
+      runOpen = isTeeth || isCavity ? runOpen + 1 : 0;
+      runTeeth = isTeeth ? runTeeth + 1 : 0;
+      runCavity = isCavity ? runCavity + 1 : 0;
+      bestOpen = Math.max(bestOpen, runOpen);
+      bestTeeth = Math.max(bestTeeth, runTeeth);
+      bestCavity = Math.max(bestCavity, runCavity);
     }
     // `open` (AU25) counts beyond the closed lips' own line; teeth and cavity (AU26's jaw drop) stay whole.
-    sum[0] = (sum[0] as number) + Math.max(0, (best[0] as number) - LIP_LINE_PX);
-    for (let k = 1; k < 3; k++) sum[k] = (sum[k] as number) + (best[k] as number);
+    sumOpen += Math.max(0, bestOpen - LIP_LINE_PX);
+    sumTeeth += bestTeeth;
+    sumCavity += bestCavity;
     columns++;
   }
   if (columns === 0) return none;
   const k = 1 / (columns * iod);
-  return { open: (sum[0] as number) * k, teeth: (sum[1] as number) * k, cavity: (sum[2] as number) * k };
+  return { open: sumOpen * k, teeth: sumTeeth * k, cavity: sumCavity * k };
 }
