@@ -11,51 +11,55 @@ export interface Similarity3 {
   readonly t: readonly [number, number, number];
 }
 
-/** Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations; returns eigenvector of max eigenvalue. */
-export function maxEigenvector(m: number[][]): number[] {
+/**
+ * Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations; returns eigenvector of max eigenvalue.
+ * The matrix and the rotations live in flat row-major Float64Arrays (this runs 26 times a face in the mesh
+ * normalisation); the arithmetic is the textbook one, in the same order.
+ */
+export function maxEigenvector(m: readonly (readonly number[])[]): number[] {
   const n = m.length;
-  const a = m.map((row) => row.slice());
-  const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
-  const at = (i: number, j: number): number => (a[i] as number[])[j] as number;
-  const set = (mat: number[][], i: number, j: number, x: number): void => {
-    (mat[i] as number[])[j] = x;
-  };
+  const a = new Float64Array(n * n);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    v[i * n + i] = 1;
+    for (let j = 0; j < n; j++) a[i * n + j] = (m[i] as readonly number[])[j] as number;
+  }
   for (let sweep = 0; sweep < 50; sweep++) {
     let off = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += at(i, j) ** 2;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += (a[i * n + j] as number) ** 2;
     if (off < 1e-22) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
-        const apq = at(p, q);
+        const apq = a[p * n + q] as number;
         if (Math.abs(apq) < 1e-300) continue;
-        const theta = (at(q, q) - at(p, p)) / (2 * apq);
+        const theta = ((a[q * n + q] as number) - (a[p * n + p] as number)) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = at(k, p);
-          const akq = at(k, q);
-          set(a, k, p, c * akp - s * akq);
-          set(a, k, q, s * akp + c * akq);
+          const akp = a[k * n + p] as number;
+          const akq = a[k * n + q] as number;
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = at(p, k);
-          const aqk = at(q, k);
-          set(a, p, k, c * apk - s * aqk);
-          set(a, q, k, s * apk + c * aqk);
+          const apk = a[p * n + k] as number;
+          const aqk = a[q * n + k] as number;
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = (v[k] as number[])[p] as number;
-          const vkq = (v[k] as number[])[q] as number;
-          set(v, k, p, c * vkp - s * vkq);
-          set(v, k, q, s * vkp + c * vkq);
+          const vkp = v[k * n + p] as number;
+          const vkq = v[k * n + q] as number;
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
         }
       }
     }
   }
   let best = 0;
-  for (let i = 1; i < n; i++) if (at(i, i) > at(best, best)) best = i;
-  return v.map((row) => row[best] as number);
+  for (let i = 1; i < n; i++) if ((a[i * n + i] as number) > (a[best * n + best] as number)) best = i;
+  return Array.from({ length: n }, (_, k) => v[k * n + best] as number);
 }
 
 /**
