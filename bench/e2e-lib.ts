@@ -172,9 +172,9 @@ export async function measure(
   })();
   await h.sub.flush();
   const dropped0 = h.deps.batcher.stats().dropped;
-  let peak = process.memoryUsage().rss;
+  let peak = process.memoryUsage.rss();
   const rssTimer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 50);
   const cpu0 = process.cpuUsage();
   const child0 = childCpuMs();
