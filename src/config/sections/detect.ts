@@ -58,8 +58,8 @@ export const detectSchema = z
           'mesh: the small, far faces of a room camera (4 for a room camera; 0: off, the default). While scans ' +
           'find nothing the interval doubles, up to 4k. Measured on the labelled frames (bench/detect-recall.ts): ' +
           'faces of 20-40 px 4 of 14 found instead of 1, 40-80 px 14 of 14 instead of 13, no more false ' +
-          'positives; but one SSD pass costs ~60 ms on one core, and at 4 the peer bench loses 10-25% ' +
-          '(docs/detection.md), so streams do not scan by default.',
+          'positives; but one SSD pass costs ~44 ms on one core (docs/performance.md), and at 4 the peer bench ' +
+          'lost 10-25% when a pass cost ~55 ms (docs/detection.md), so streams do not scan by default.',
       ),
     scanStills: z
       .boolean()
